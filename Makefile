@@ -1,0 +1,31 @@
+# Two commands: `make demo` and `make test`. Both bootstrap .venv through `make install`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/notify dev --demo
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check notify topics plainlang subscribers tests bench
+
+bench: install
+	$(BIN)/python bench/match.py --quick
+	$(BIN)/python bench/plainlang.py --quick
+
+clean:
+	rm -rf var .pytest_cache

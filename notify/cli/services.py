@@ -1,0 +1,118 @@
+"""Running the service: ``notify dev``, ``worker``, ``web``, ``broker`` and the SMTP sink."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import typer
+
+from notify.cli.output import console, fail
+from notify.settings import EMBEDDED_KAFKA_PORT, EMBEDDED_SMTP_PORT, get_settings
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(dev)
+    app.command()(worker)
+    app.command()(web)
+    app.command()(broker)
+    app.command("smtp-sink")(smtp_sink)
+
+
+def dev(
+    demo: bool = typer.Option(False, "--demo", help="Beispielstadt anlegen, Beispiel-Ereignisse senden, zeigen was passiert ist."),
+    keep_running: bool | None = typer.Option(
+        None, "--keep-running/--exit", help="Nach der Demo weiterlaufen (Standard: nur im Terminal)."
+    ),
+) -> None:
+    """Alles in einem: Broker, SMTP-Postfach, Worker und Web-API im Vordergrund. Beenden mit Strg+C."""
+    from notify.devstack import DevStack
+    from notify.embedded.broker import BrokerUnavailable
+
+    settings = get_settings()
+    stack = DevStack(settings.data_dir, kafka_port=EMBEDDED_KAFKA_PORT, smtp_port=EMBEDDED_SMTP_PORT, web_port=settings.port)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with console.status("Starte Broker, SMTP-Postfach, Worker und Web-API …"):
+            stack.start()
+    except (BrokerUnavailable, RuntimeError, TimeoutError) as exc:
+        fail(str(exc))
+    console.print(f"[green]Stadtbote läuft.[/] Web-API: {stack.web_url}  ·  Logs: {stack.log_dir}")
+    try:
+        if demo:
+            from notify.demo import run_demo
+
+            run_demo(stack, console)
+            if keep_running is None:
+                keep_running = sys.stdin.isatty()
+            if not keep_running:
+                return
+        console.print("Beenden mit [bold]Strg+C[/].")
+        while not stop.is_set():
+            for name, proc in stack.procs.items():
+                if proc.poll() is not None:
+                    fail(f"{name} ist unerwartet beendet (Code {proc.returncode}). Siehe {stack.log_dir / (name + '.log')}", 1)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        with console.status("Fahre alles herunter …"):
+            stack.stop()
+        console.print("Alles beendet.")
+
+
+def worker(loglevel: str = typer.Option("info", "--loglevel", "-l")) -> None:
+    """Der Faust-Worker: prüft, verteilt und versendet Nachrichten."""
+    from notify.worker import run
+
+    run(loglevel)
+
+
+def web(
+    port: int = typer.Option(None, "--port", help="Standard: PORT oder 8000"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+) -> None:
+    """Die Web-API und die Seiten."""
+    import uvicorn
+
+    from notify.web.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port or get_settings().port, log_level="warning",
+                proxy_headers=True, forwarded_allow_ips="127.0.0.1")  # fmt: skip
+
+
+def broker(port: int = typer.Option(EMBEDDED_KAFKA_PORT, "--port"), host: str = typer.Option("127.0.0.1", "--host")) -> None:
+    """Der eingebettete Kafka-kompatible Broker (Tansu, nur für Entwicklung und Tests)."""
+    from notify.embedded.broker import BrokerUnavailable, start_broker
+
+    try:
+        proc = start_broker(host, port)
+    except BrokerUnavailable as exc:
+        fail(str(exc))
+    console.print(f"Broker läuft auf {host}:{port}.")
+    _wait_then_stop(lambda: (proc.send_signal(signal.SIGTERM), proc.wait(10)))
+
+
+def smtp_sink(
+    port: int = typer.Option(EMBEDDED_SMTP_PORT, "--port"),
+    maildir: Path = typer.Option(None, "--maildir", help="Standard: <Datenordner>/mail"),
+) -> None:
+    """Das eingebettete SMTP-Postfach: nimmt E-Mails an und legt sie als Maildir ab."""
+    from notify.embedded.smtp_sink import start_sink
+
+    target = maildir or get_settings().mail_dir
+    controller = start_sink(target, port=port)
+    console.print(f"SMTP-Postfach auf 127.0.0.1:{port}, E-Mails landen in {target}.")
+    _wait_then_stop(controller.stop)
+
+
+def _wait_then_stop(stop) -> None:
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    stop()

@@ -1,0 +1,82 @@
+"""``notify subscribers import FILE.csv`` and ``notify subscribers export``."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import sys
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from notify.cli.output import console, errors, fail
+from notify.settings import get_settings
+
+group = typer.Typer(help="Abonnentinnen und Abonnenten verwalten.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(group, name="subscribers")
+
+
+@group.command("import")
+def import_(file: Path = typer.Argument(..., help="CSV mit Kopfzeile email,topics,districts,channels …")) -> None:
+    """Abonnements aus einer CSV-Datei übernehmen. Fehlerhafte Zeilen werden genannt und übersprungen."""
+    from notify.kafka import BrokerDown
+    from notify.subscriptions import publish_changes
+    from subscribers.db import init_db, session_scope
+    from subscribers.importer import ImportFormatError, import_csv
+    from topics.catalogue import load_catalogue
+
+    settings = get_settings()
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        fail(f"Datei nicht gefunden: {file}")
+    except UnicodeDecodeError:
+        fail(f"{file} ist nicht in UTF-8 gespeichert.")
+    catalogue = load_catalogue(settings.city)
+    init_db(settings.db_url)
+    total = max(text.count("\n") - 1, 0) + (0 if text.endswith("\n") else 1)
+    try:
+        with Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), console=errors, transient=True) as bar:
+            task = bar.add_task("rows", total=total)
+            with session_scope(settings.db_url) as session:
+                report = import_csv(session, text, topics=catalogue.topics, districts=catalogue.districts,
+                                    progress=lambda n: bar.advance(task, n))  # fmt: skip
+    except ImportFormatError as exc:
+        fail(str(exc))
+    for line, message in report.errors:
+        errors.print(f"Zeile {line}: {message}", highlight=False)
+    console.print(
+        f"{report.created} neu, {report.updated} geändert, {report.unchanged} unverändert, "
+        f"{len(report.errors)} Zeilen mit Fehlern (nicht übernommen)."
+    )
+    if report.changed_ids:
+        try:
+            asyncio.run(publish_changes(settings, report.changed_ids))
+        except BrokerDown as exc:
+            errors.print(f"Hinweis: Die Worker konnten nicht benachrichtigt werden ({exc}). "
+                         "Sie lesen die Änderungen beim nächsten Start.")  # fmt: skip
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@group.command("export")
+def export(output: Path = typer.Option(None, "--output", "-o", help="Standard: Ausgabe auf dem Bildschirm")) -> None:
+    """Alle aktiven Abonnements als CSV ausgeben (gleiches Format wie der Import)."""
+    from subscribers.db import init_db, session_scope
+    from subscribers.export import export_rows
+
+    settings = get_settings()
+    init_db(settings.db_url)
+    with session_scope(settings.db_url) as session:
+        rows = export_rows(session)
+    handle = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else ["email", "topics", "districts", "channels"])
+    writer.writeheader()
+    writer.writerows(rows)
+    if output:
+        handle.close()
+        console.print(f"{len(rows)} Abonnements nach {output} geschrieben.")

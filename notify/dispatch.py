@@ -1,0 +1,180 @@
+"""Sending a batch of deliveries on any channel: claim → render → plain-language gate → send → ledger.
+
+Each delivery ends in exactly one of these outcomes, and the worker routes it:
+
+- ``sent``      — done.
+- ``held``      — the rendered text failed a hold rule; kept for staff review, not sent.
+- ``retry``     — a transient failure; published again after a back-off.
+- ``dead``      — still failing after ``max_attempts``; goes to the dead-letter topic.
+- ``fallback``  — a permanent failure on this channel; the next channel in the resident's
+                  preference list gets a new ledger row (the letter comes last).
+- ``skipped``   — not ours any more (already sent, claimed elsewhere, subscriber gone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+import plainlang
+from notify.channels.base import ChannelSender, SendResult
+from notify.events import CityEvent
+from notify.pipeline import Runtime, readable_text, template_context
+from subscribers.db import session_scope
+from subscribers.ledger import claim, delivery_id, finish, write_deliveries
+from subscribers.models import Delivery, EventRecord
+from subscribers.store import Contact, contacts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    delivery_id: str
+    channel: str
+    subscriber_id: int
+    status: str
+    event_pk: int = 0
+    error: str | None = None
+    attempts: int = 0
+    next_delivery: tuple[str, int, str] | None = None  # (id, subscriber, channel) for a fallback
+
+
+def backoff_seconds(attempts: int, base: float = 2.0, cap: float = 300.0) -> float:
+    """Exponential back-off with full jitter: 0 … min(cap, base·2^(n−1)) seconds."""
+    return random.uniform(0, min(cap, base * 2 ** max(attempts - 1, 0)))
+
+
+class Dispatcher:
+    def __init__(self, rt: Runtime, senders: dict[str, ChannelSender], max_attempts: int | None = None):
+        self.rt = rt
+        self.senders = senders
+        self.max_attempts = max_attempts or rt.settings.max_attempts
+        self._events: OrderedDict[int, CityEvent] = OrderedDict()
+        self._gate: dict[tuple, plainlang.GateDecision] = {}
+
+    # -- database steps (run in a thread) ----------------------------------------------------
+    def _claim_and_load(self, ids: list[str]):
+        with session_scope(self.rt.db_url) as session:
+            owned = claim(session, ids)
+            if not owned:
+                return [], {}, {}
+            rows = session.execute(select(Delivery).where(Delivery.id.in_(list(owned)))).scalars().all()
+            needed = {r.event_pk for r in rows} - set(self._events)
+            payloads = {
+                pk: payload
+                for pk, payload in session.execute(
+                    select(EventRecord.id, EventRecord.payload).where(EventRecord.id.in_(list(needed)))
+                ).all()
+            }
+            people = contacts(session, [r.subscriber_id for r in rows])
+            jobs = [(r.id, r.event_pk, r.subscriber_id, r.channel, r.attempts, r.urgent) for r in rows]
+        return jobs, payloads, people
+
+    def _record(self, outcomes: list[Outcome], reports: dict[str, tuple[float | None, str | None]]) -> None:
+        with session_scope(self.rt.db_url) as session:
+            for o in outcomes:
+                amstad, report = reports.get(o.delivery_id, (None, None))
+                status = {"fallback": "failed"}.get(o.status, o.status)
+                finish(session, o.delivery_id, status, error=o.error, amstad=amstad, readability=report)
+                if o.next_delivery is not None:
+                    record = session.get(EventRecord, o.event_pk)
+                    _, sid, channel = o.next_delivery
+                    write_deliveries(session, record, [(sid, channel)], urgent=False)
+
+    # -- the batch ----------------------------------------------------------------------------
+    def _event(self, pk: int, payloads: dict[int, str]) -> CityEvent:
+        if pk not in self._events:
+            self._events[pk] = CityEvent.model_validate_json(payloads[pk])
+            if len(self._events) > 256:
+                self._events.popitem(last=False)
+        return self._events[pk]
+
+    def _gate_for(self, key: tuple, text: str, profile: str, event: CityEvent, channel: str):
+        # The readable text differs between residents only in their personal links, which the gate
+        # ignores; so one check per event × channel × language × profile is enough.
+        if key not in self._gate:
+            if len(self._gate) > 4096:
+                self._gate.clear()
+            self._gate[key] = plainlang.gate(
+                readable_text(text), profile=profile, topic=event.data.topics[0], channel=channel, urgent=event.urgent
+            )
+        return self._gate[key]
+
+    def _next_channel(self, contact: Contact, failed: str) -> str | None:
+        order = list(contact.addresses)
+        if failed not in order:
+            return None
+        for channel in order[order.index(failed) + 1 :]:
+            if channel in self.senders:
+                return channel
+        return None
+
+    async def run_batch(self, ids: list[str]) -> list[Outcome]:
+        jobs, payloads, people = await asyncio.to_thread(self._claim_and_load, ids)
+        outcomes: list[Outcome] = []
+        reports: dict[str, tuple[float | None, str | None]] = {}
+        sends: list[tuple[Outcome, ChannelSender, object]] = []
+        for did, event_pk, sid, channel, attempts, urgent in jobs:
+            outcome = Outcome(did, channel, sid, "skipped", event_pk=event_pk, attempts=attempts)
+            outcomes.append(outcome)
+            contact = people.get(sid)
+            sender = self.senders.get(channel)
+            if contact is None or channel not in contact.addresses or sender is None:
+                outcome.error = "no address or sender for this channel"
+                outcome.status = "fallback" if contact is not None else "skipped"
+                if contact is not None and (nxt := self._next_channel(contact, channel)):
+                    outcome.next_delivery = (self._fallback_id(event_pk, payloads, sid, nxt), sid, nxt)
+                continue
+            try:
+                event = self._event(event_pk, payloads)
+                language, profile = contact.language, contact.profile
+                context = template_context(self.rt, event, contact, language)
+                prepared = sender.prepare(did, context, contact.addresses[channel], language, profile)
+                decision = self._gate_for((event_pk, channel, language, profile), prepared.readable, profile, event, channel)
+            except Exception as exc:  # a template or data error must not stop the stream
+                log.exception("could not prepare delivery %s", did)
+                outcome.status, outcome.error = "dead", f"render: {type(exc).__name__}: {exc}"
+                continue
+            report = decision.report
+            stored = json.dumps(report.to_dict(), ensure_ascii=False) if decision.action != "pass" else None
+            reports[did] = (report.metrics.get("amstad"), stored)
+            if decision.action == "hold":
+                outcome.status, outcome.error = "held", "; ".join(decision.reasons) or "plain-language hold"
+                continue
+            sends.append((outcome, sender, prepared))
+
+        results = await asyncio.gather(*(sender.send(prepared) for _, sender, prepared in sends), return_exceptions=True)
+        for (outcome, _, _), result in zip(sends, results, strict=True):
+            if isinstance(result, BaseException):
+                result = SendResult(ok=False, error=f"{type(result).__name__}: {result}")
+            self._classify(outcome, result, people, payloads)
+        await asyncio.to_thread(self._record, outcomes, reports)
+        return outcomes
+
+    def _fallback_id(self, event_pk: int, payloads: dict[int, str], sid: int, channel: str) -> str:
+        event = self._event(event_pk, payloads)
+        return delivery_id(event.source, event.id, sid, channel)
+
+    def _classify(self, outcome: Outcome, result: SendResult, people: dict[int, Contact], payloads) -> None:
+        if result.ok:
+            outcome.status = "sent"
+            return
+        outcome.error = result.error
+        if result.permanent:
+            outcome.status = "fallback"
+            contact = people[outcome.subscriber_id]
+            if nxt := self._next_channel(contact, outcome.channel):
+                outcome.next_delivery = (self._fallback_id(outcome.event_pk, payloads, outcome.subscriber_id, nxt), outcome.subscriber_id, nxt)
+            return
+        outcome.status = "dead" if outcome.attempts >= self.max_attempts else "retry"
+
+    async def close(self) -> None:
+        for sender in self.senders.values():
+            await sender.close()

@@ -1,0 +1,102 @@
+"""Topic names, topic creation and a small producer for processes that are not Faust workers.
+
+The web API and the CLI publish with plain aiokafka; only the worker runs Faust.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+CITY_EVENTS = "city-events"
+EVENTS_ACCEPTED = "events-accepted"
+SUBSCRIPTION_CHANGES = "subscription-changes"
+DEAD_LETTER = "dead-letter"
+DELIVERIES = {ch: f"deliveries-{ch}" for ch in ("email", "sms", "push", "letter")}
+DELIVERIES_URGENT = "deliveries-urgent"
+
+
+def topic_plan(partitions: int) -> dict[str, int]:
+    """Every topic the service uses, with its partition count.
+
+    ``subscription-changes`` has one partition: every worker reads all of it, in order.
+    """
+    plan = {CITY_EVENTS: partitions, EVENTS_ACCEPTED: partitions, DEAD_LETTER: 1, SUBSCRIPTION_CHANGES: 1}
+    plan.update({name: partitions for name in DELIVERIES.values()})
+    plan[DELIVERIES_URGENT] = partitions
+    return plan
+
+
+class BrokerDown(RuntimeError):
+    pass
+
+
+async def ensure_topics(bootstrap: str, plan: dict[str, int], timeout: float = 15.0) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    try:
+        await asyncio.wait_for(admin.start(), timeout)
+    except (KafkaError, OSError, TimeoutError) as exc:
+        raise BrokerDown(f"Kafka at {bootstrap} does not answer: {exc}") from None
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(name, n, 1) for name, n in plan.items() if name not in existing]
+        if missing:
+            try:
+                await admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass
+    finally:
+        await admin.close()
+
+
+class Publisher:
+    """A lazily started producer; ``send_json`` waits for the broker's acknowledgement."""
+
+    def __init__(self, bootstrap: str):
+        self.bootstrap = bootstrap
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    async def _get(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap, acks="all", linger_ms=5, request_timeout_ms=10_000
+                )
+                try:
+                    await asyncio.wait_for(producer.start(), 10)
+                except (KafkaError, OSError, TimeoutError) as exc:
+                    await producer.stop()
+                    raise BrokerDown(f"Kafka at {self.bootstrap} does not answer: {exc}") from None
+                self._producer = producer
+            return self._producer
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None) -> None:
+        producer = await self._get()
+        try:
+            await producer.send_and_wait(topic, value=value, key=key)
+        except KafkaError as exc:
+            raise BrokerDown(f"Kafka did not take the message: {exc}") from None
+
+    async def send_json(self, topic: str, value: Any, key: str | None = None) -> None:
+        await self.send(topic, json.dumps(value, default=str).encode(), key.encode() if key else None)
+
+    async def send_many_json(self, topic: str, items: Iterable[tuple[str | None, Any]]) -> int:
+        producer = await self._get()
+        futures = [
+            await producer.send(topic, value=json.dumps(v, default=str).encode(), key=k.encode() if k else None)
+            for k, v in items
+        ]
+        await asyncio.gather(*futures)
+        return len(futures)
+
+    async def close(self) -> None:
+        if self._producer is not None:
+            await self._producer.stop()
+            self._producer = None

@@ -1,0 +1,149 @@
+"""The steps of the flow as plain functions, testable without a broker.
+
+``ingest``  — validate, register once under (source, id), plain-language check of the event text.
+``plan``    — the match index's audience → ledger rows, written before anything is sent.
+The channel steps live in ``notify/dispatch.py``; the Faust agents in ``notify/worker.py`` only
+call these and route errors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+import plainlang
+from notify.events import CityEvent, parse_json_event
+from notify.formatting import CITY_TZ
+from notify.links import LinkSigner
+from notify.settings import Settings
+from notify.textformat import to_html, to_plain
+from subscribers.db import session_scope
+from subscribers.ledger import register_event, write_deliveries
+from subscribers.models import EventRecord, utcnow
+from subscribers.store import Contact
+from topics.catalogue import CITYWIDE, Catalogue, load_catalogue
+
+_URL = re.compile(r"https?://\S+")
+
+
+@dataclass
+class Runtime:
+    """What every step needs, built once per process."""
+
+    settings: Settings
+    catalogue: Catalogue = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.catalogue = load_catalogue(self.settings.city)
+
+    @property
+    def db_url(self) -> str:
+        return self.settings.db_url
+
+    @cached_property
+    def signer(self) -> LinkSigner:
+        return LinkSigner.from_secret(self.settings.resolved_secret_key(), self.settings.base_url)
+
+
+@dataclass
+class Ingested:
+    event: CityEvent
+    event_pk: int
+    outcome: str  # "new" | "duplicate" | "expired" | "held"
+
+
+def readable_text(text: str) -> str:
+    """What a person reads of a text: links are not prose, so they do not count against it."""
+    return _URL.sub("", text)
+
+
+def check_event_text(event: CityEvent) -> plainlang.GateDecision:
+    text = f"{event.data.title}.\n\n{to_plain(event.data.text)}"
+    return plainlang.gate(
+        readable_text(text), profile="standard", topic=event.data.topics[0], channel=None, urgent=event.urgent
+    )
+
+
+def ingest(raw: bytes, rt: Runtime) -> Ingested:
+    """Validate and register one raw record; raises ``InvalidEvent`` for the dead-letter topic."""
+    event = parse_json_event(raw, rt.catalogue)
+    with session_scope(rt.db_url) as session:
+        registered = register_event(
+            session,
+            source=event.source,
+            event_id=event.id,
+            type=event.type,
+            title=event.data.title,
+            urgency=event.data.urgency,
+            payload=event.to_json(),
+        )
+        record = registered.record
+        if not registered.new and record.status != "received":
+            return Ingested(event, record.id, "duplicate")
+        if event.expired():
+            record.status = "expired"
+            return Ingested(event, record.id, "expired")
+        decision = check_event_text(event)
+        record.amstad = decision.report.metrics.get("amstad")
+        record.readability = json.dumps(decision.report.to_dict(), ensure_ascii=False)
+        if decision.action == "hold":
+            record.status = "held"
+            return Ingested(event, record.id, "held")
+        record.status = "accepted"  # a replay arriving from now on is a duplicate
+        return Ingested(event, record.id, "new")
+
+
+def plan(
+    rt: Runtime, event: CityEvent, event_pk: int, targets: dict[str, np.ndarray]
+) -> list[tuple[str, int, str]]:
+    """Write the ledger rows for an event's audience; return the deliveries still to send."""
+    with session_scope(rt.db_url) as session:
+        record = session.get(EventRecord, event_pk)
+        pairs = [(int(sid), channel) for channel, ids in targets.items() for sid in ids.tolist()]
+        pending = write_deliveries(session, record, pairs, urgent=event.urgent)
+        record.status = "matched"
+        record.deliveries = len(pairs)
+        record.matched_at = utcnow()
+    return pending
+
+
+# -- what templates get -------------------------------------------------------------------------
+def names(catalogue: Catalogue, event: CityEvent) -> tuple[str, str]:
+    topics = ", ".join(catalogue.topics[t].name for t in event.data.topics)
+    area = (
+        f"ganz {catalogue.city}"
+        if event.data.area == CITYWIDE
+        else ", ".join(catalogue.districts[d].name for d in event.data.area)
+    )
+    return topics, area
+
+
+def template_context(rt: Runtime, event: CityEvent, contact: Contact, language: str) -> dict[str, Any]:
+    topics, area = names(rt.catalogue, event)
+    postal = contact.addresses.get("letter", "")
+    return {
+        "event": event,
+        "title": event.data.title,
+        "text": to_plain(event.data.text),
+        "text_html": to_html(event.data.text),
+        "link": str(event.data.link) if event.data.link else None,
+        "topics": topics,
+        "area": area,
+        "city": rt.catalogue.city,
+        "language": language,
+        "manage_url": rt.signer.url("manage", contact.public_id),
+        "unsubscribe_url": rt.signer.url("unsubscribe", contact.public_id),
+        "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
+        "sender": {
+            "name": f"Stadt {rt.catalogue.city}",
+            "address": ["Stadtbote", "Rathaus", f"{rt.catalogue.city}"],
+            "web": rt.settings.base_url,
+        },
+        "today": datetime.now(CITY_TZ).date(),
+    }

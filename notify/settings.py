@@ -1,0 +1,82 @@
+"""All configuration, from the environment, with embedded defaults (ARCHITECTURE.md, "Configuration").
+
+Production sets ``KAFKA_URL``, ``DATABASE_URL``, ``SMTP_URL`` and ``NOTIFY_SECRET_KEY``; without them
+every process uses the embedded stack that ``notify dev`` starts in the data dir.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_KAFKA_PORT = 9092
+EMBEDDED_SMTP_PORT = 8025
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(Path("var"), validation_alias=AliasChoices("NOTIFY_DATA_DIR", "data_dir"))
+    database_url: str | None = Field(None, validation_alias=AliasChoices("DATABASE_URL", "database_url"))
+    kafka_url: str = Field(
+        f"kafka://127.0.0.1:{EMBEDDED_KAFKA_PORT}", validation_alias=AliasChoices("KAFKA_URL", "kafka_url")
+    )
+    smtp_url: str = Field(
+        f"smtp://127.0.0.1:{EMBEDDED_SMTP_PORT}", validation_alias=AliasChoices("SMTP_URL", "smtp_url")
+    )
+    city: str = Field("gelsenkirchen", validation_alias=AliasChoices("NOTIFY_CITY", "city"))
+    port: int = Field(8000, validation_alias=AliasChoices("PORT", "port"))
+    base_url: str = Field(
+        "http://localhost:8000", validation_alias=AliasChoices("NOTIFY_BASE_URL", "base_url")
+    )
+    secret_key: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_SECRET_KEY", "secret_key"))
+    mail_from: str = Field(
+        "Stadt Gelsenkirchen <stadtbote@gelsenkirchen.de>",
+        validation_alias=AliasChoices("NOTIFY_MAIL_FROM", "mail_from"),
+    )
+    sms_url: str = Field("outbox://sms", validation_alias=AliasChoices("NOTIFY_SMS_URL", "sms_url"))
+    push_url: str = Field("outbox://push", validation_alias=AliasChoices("NOTIFY_PUSH_URL", "push_url"))
+    partitions: int = Field(4, validation_alias=AliasChoices("NOTIFY_PARTITIONS", "partitions"))
+    smtp_connections: int = Field(4, validation_alias=AliasChoices("NOTIFY_SMTP_CONNECTIONS", "smtp_connections"))
+    max_attempts: int = Field(5, validation_alias=AliasChoices("NOTIFY_MAX_ATTEMPTS", "max_attempts"))
+
+    # -- derived -----------------------------------------------------------------------------
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'stadtbote.db').resolve()}"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        """``kafka://h1:9092;h2:9092`` → ``h1:9092,h2:9092`` for aiokafka."""
+        servers = self.kafka_url.split("://", 1)[-1]
+        return ",".join(s.strip() for s in servers.replace(";", ",").split(",") if s.strip())
+
+    @property
+    def smtp_host_port(self) -> tuple[str, int]:
+        parts = urlsplit(self.smtp_url)
+        return parts.hostname or "127.0.0.1", parts.port or 25
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; in development a random one is kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,104 @@
+"""The web API: health, the catalogue, events in (CloudEvents), and the routers of each capability."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from notify.events import InvalidEvent, from_binary_mode, parse_json_event
+from notify.kafka import CITY_EVENTS, BrokerDown, Publisher, ensure_topics, topic_plan
+from notify.pipeline import Runtime
+from notify.web import problems
+from notify.web.deps import get_runtime, require_scope
+from notify.web.problems import Problem
+from subscribers.db import init_db
+
+log = logging.getLogger(__name__)
+STRUCTURED = "application/cloudevents+json"
+# Routers of later capabilities; each is optional so the spine runs on its own.
+OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff")
+
+
+def create_app(rt: Runtime | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        runtime = app.state.rt
+        init_db(runtime.db_url)
+        app.state.publisher = Publisher(runtime.settings.kafka_bootstrap)
+        app.state.topics_ready = False
+        yield
+        await app.state.publisher.close()
+
+    app = FastAPI(
+        title="Stadtbote",
+        version="0.1.0",
+        description="Gezielte Nachrichten der Stadt in verständlicher Sprache — per E-Mail, SMS, Push und Brief.",
+        lifespan=lifespan,
+    )
+    app.state.rt = rt or get_runtime()
+    if rt is not None:
+        app.dependency_overrides[get_runtime] = lambda: rt
+    problems.install(app)
+
+    @app.get("/healthz", tags=["Betrieb"])
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/v1/catalogue", tags=["Katalog"])
+    async def catalogue(runtime: Runtime = Depends(get_runtime)) -> dict:
+        """Topics (by Lebenslage) and districts of the city pack, with parents and postcodes."""
+        return runtime.catalogue.as_json()
+
+    @app.post(
+        "/v1/events",
+        status_code=202,
+        tags=["Ereignisse"],
+        dependencies=[Depends(require_scope("events:write"))],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {STRUCTURED: {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
+    async def post_event(request: Request, runtime: Runtime = Depends(get_runtime)) -> JSONResponse:
+        """Accept one CloudEvent 1.0 (structured or binary mode) and put it on ``city-events``."""
+        body = await request.body()
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            if content_type == STRUCTURED:
+                event = parse_json_event(body, runtime.catalogue)
+            elif "ce-specversion" in request.headers:
+                event = from_binary_mode(request.headers, body, runtime.catalogue)
+            else:
+                raise Problem(
+                    415,
+                    f"Bitte {STRUCTURED} senden (strukturierter Modus) oder die ce-*-Kopfzeilen (binärer Modus).",
+                )
+        except InvalidEvent as exc:
+            raise Problem(400, exc.detail, errors=exc.errors) from None
+        publisher: Publisher = request.app.state.publisher
+        try:
+            if not request.app.state.topics_ready:
+                await ensure_topics(runtime.settings.kafka_bootstrap, topic_plan(runtime.settings.partitions))
+                request.app.state.topics_ready = True
+            await publisher.send(CITY_EVENTS, event.to_json().encode(), key=event.key.encode())
+        except BrokerDown as exc:
+            log.error("event %s not accepted: %s", event.id, exc)
+            raise Problem(503, "Das Ereignis konnte gerade nicht angenommen werden. Bitte später erneut senden.",
+                          headers={"Retry-After": "10"}) from None  # fmt: skip
+        return JSONResponse({"id": event.id, "source": event.source, "status": "accepted"}, status_code=202)
+
+    for module_name in OPTIONAL_ROUTERS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        app.include_router(module.router)
+    return app

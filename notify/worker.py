@@ -1,0 +1,211 @@
+"""The Faust app: thin agents over the plain steps in ``pipeline`` and ``dispatch``.
+
+Faust acknowledges a record even when an agent raises, so every agent catches its own errors and
+routes them: bad input → dead-letter topic with the reason; a transient failure → retry after a
+back-off; nothing is dropped silently. A periodic sweep re-publishes ledger rows that were left
+behind (a worker stopped between writing a row and publishing it, or while a retry was waiting).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import faust
+from sqlalchemy import select, update
+
+from notify import kafka as topics_
+from notify.changes import ChangeFollower
+from notify.channels.email import EmailSender, SmtpPool
+from notify.dispatch import Dispatcher, Outcome, backoff_seconds
+from notify.events import CityEvent, InvalidEvent
+from notify.pipeline import Runtime, ingest, plan
+from notify.settings import get_settings
+from subscribers.db import init_db, session_scope
+from subscribers.models import Delivery, EventRecord, utcnow
+from subscribers.store import iter_snapshot
+from topics.matcher import MatchIndex
+
+log = logging.getLogger("stadtbote.worker")
+
+settings = get_settings()
+rt = Runtime(settings)
+index = MatchIndex(rt.catalogue)
+
+app = faust.App(
+    "stadtbote",
+    broker=settings.kafka_url,
+    store="memory://",
+    topic_partitions=settings.partitions,
+    web_enabled=False,
+    autodiscover=False,
+    consumer_auto_offset_reset="earliest",
+    broker_commit_every=200,
+    producer_linger_ms=5,
+)
+
+city_events = app.topic(topics_.CITY_EVENTS, value_serializer="raw", key_serializer="raw")
+accepted = app.topic(topics_.EVENTS_ACCEPTED, value_serializer="json", key_serializer="raw")
+dead_letter = app.topic(topics_.DEAD_LETTER, value_serializer="json", key_serializer="raw", partitions=1)
+channel_topics = {
+    ch: app.topic(name, value_serializer="json", key_serializer="raw") for ch, name in topics_.DELIVERIES.items()
+}
+urgent_topic = app.topic(topics_.DELIVERIES_URGENT, value_serializer="json", key_serializer="raw")
+
+follower = ChangeFollower(settings.kafka_bootstrap, index, lambda: _snapshot())
+dispatcher: Dispatcher | None = None
+
+
+def _snapshot():
+    with session_scope(rt.db_url) as session:
+        yield from iter_snapshot(session)
+
+
+def _senders() -> dict:
+    host, port = settings.smtp_host_port
+    senders: dict = {"email": EmailSender(SmtpPool(host, port, size=settings.smtp_connections), settings.mail_from)}
+    try:  # SMS, push and letters plug in here once their channel modules are present
+        from notify.channels.registry import extra_senders
+    except ImportError:
+        return senders
+    senders.update(extra_senders(rt))
+    return senders
+
+
+async def to_dead_letter(stage: str, reason: str, record: object, key: bytes | None = None) -> None:
+    value = {"stage": stage, "reason": reason, "record": record, "at": utcnow().isoformat()}
+    await dead_letter.send(key=key, value=value)
+
+
+@app.task
+async def start_following() -> None:
+    global dispatcher
+    await asyncio.to_thread(init_db, rt.db_url)
+    dispatcher = Dispatcher(rt, _senders())
+    await topics_.ensure_topics(settings.kafka_bootstrap, topics_.topic_plan(settings.partitions))
+    await follower.start()
+    if ready_file := os.environ.get("NOTIFY_READY_FILE"):
+        Path(ready_file).parent.mkdir(parents=True, exist_ok=True)
+        Path(ready_file).write_text(f"{len(index)} subscribers\n")
+    await follower.run()
+
+
+@app.agent(city_events)
+async def ingest_agent(stream):
+    """Validate, register once, check the text; pass new events on to matching."""
+    async for key, raw in stream.items():
+        try:
+            result = await asyncio.to_thread(ingest, raw, rt)
+        except InvalidEvent as exc:
+            record = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+            await to_dead_letter("ingest", exc.detail, {"value": record, "errors": exc.errors}, key)
+            continue
+        except Exception as exc:  # database down or a bug: keep the record, say why
+            log.exception("ingest failed")
+            await to_dead_letter("ingest", f"{type(exc).__name__}: {exc}", raw.decode("utf-8", "replace"), key)
+            continue
+        log.info("event %s from %s: %s", result.event.id, result.event.source, result.outcome)
+        if result.outcome == "new":
+            await accepted.send(key=key, value={"event_pk": result.event_pk, "event": result.event.to_json()})
+
+
+@app.agent(accepted)
+async def match_agent(stream):
+    """Audience from the in-memory index → ledger rows → one delivery message each."""
+    await follower.ready.wait()
+    async for value in stream:
+        try:
+            event = CityEvent.model_validate_json(value["event"])
+            await follower.caught_up()
+            targets = index.deliveries(event.data.topics, event.data.area, urgent=event.urgent)
+            pending = await asyncio.to_thread(plan, rt, event, value["event_pk"], targets)
+        except Exception as exc:
+            log.exception("match failed")
+            await to_dead_letter("match", f"{type(exc).__name__}: {exc}", value)
+            continue
+        for did, sid, channel in pending:
+            topic = urgent_topic if event.urgent else channel_topics[channel]
+            await topic.send(key=str(sid).encode(), value={"delivery_id": did, "channel": channel})
+        log.info("event %s matched %d deliveries", event.id, len(pending))
+
+
+async def _route(outcomes: list[Outcome]) -> None:
+    for o in outcomes:
+        if o.status == "retry":
+            asyncio.get_running_loop().call_later(
+                backoff_seconds(o.attempts), lambda o=o: asyncio.ensure_future(_republish(o.delivery_id, o.channel, o.subscriber_id))
+            )
+        elif o.status == "dead":
+            await to_dead_letter("deliver", o.error or "too many attempts", {"delivery_id": o.delivery_id, "channel": o.channel})
+        elif o.next_delivery is not None:
+            next_id, subscriber_id, channel = o.next_delivery
+            await _republish(next_id, channel, subscriber_id)
+
+
+async def _republish(delivery_id: str, channel: str, subscriber_id: int) -> None:
+    await channel_topics[channel].send(
+        key=str(subscriber_id).encode(), value={"delivery_id": delivery_id, "channel": channel}
+    )
+
+
+async def _deliver(stream) -> None:
+    async for batch in stream.take(200, within=0.05):
+        ids = [item["delivery_id"] for item in batch]
+        try:
+            outcomes = await dispatcher.run_batch(ids)
+        except Exception:
+            log.exception("delivery batch failed; the sweep will pick it up again")
+            continue
+        await _route(outcomes)
+
+
+for _channel, _topic in channel_topics.items():
+    app.agent(_topic, name=f"deliver_{_channel}")(_deliver)
+app.agent(urgent_topic, name="deliver_urgent")(_deliver)
+
+
+@app.timer(interval=30.0)
+async def sweep() -> None:
+    """Re-publish ledger rows left behind; nothing is lost even if a worker stopped mid-way."""
+    if dispatcher is None:
+        return
+
+    def stale() -> list[tuple[str, int, str]]:
+        now = utcnow()
+        with session_scope(rt.db_url) as session:
+            session.execute(  # a send that never reported back: treat as not sent
+                update(Delivery)
+                .where(Delivery.status == "sending", Delivery.updated_at < now - timedelta(minutes=10))
+                .values(status="retry", last_error="interrupted while sending")
+            )
+            rows = session.execute(
+                select(Delivery.id, Delivery.subscriber_id, Delivery.channel)
+                .where(Delivery.status.in_(("pending", "retry")), Delivery.updated_at < now - timedelta(minutes=2))
+                .limit(10_000)
+            ).all()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def unmatched() -> list[tuple[int, str]]:
+        with session_scope(rt.db_url) as session:
+            rows = session.execute(
+                select(EventRecord.id, EventRecord.payload, EventRecord.source, EventRecord.event_id).where(
+                    EventRecord.status == "accepted", EventRecord.received_at < utcnow() - timedelta(minutes=2)
+                )
+            ).all()
+        return [(pk, payload, f"{source}\x1f{event_id}") for pk, payload, source, event_id in rows]
+
+    for did, sid, channel in await asyncio.to_thread(stale):
+        await _republish(did, channel, sid)
+    for pk, payload, key in await asyncio.to_thread(unmatched):
+        await accepted.send(key=key.encode(), value={"event_pk": pk, "event": payload})
+
+
+def run(loglevel: str = "info") -> None:
+    """Run the worker in the foreground (what ``notify worker`` does)."""
+    import sys
+
+    sys.argv = ["notify-worker", "worker", "-l", loglevel, "--without-web"]
+    app.main()

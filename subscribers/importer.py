@@ -1,0 +1,180 @@
+"""CSV import of subscribers (e.g. from an existing newsletter list or paper forms typed in).
+
+Columns: ``email,topics,districts,channels`` are required in the header; ``name, phone, push,
+postal_address, language, profile, frequency`` are optional. List cells use ``;``. A bad row is
+reported with its line number and not imported; the good rows are. Importing the same file again
+changes nothing: a subscriber is found again by their e-mail address (else phone, else postal
+address), and their subscriptions become exactly those of the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+
+from email_validator import EmailNotValidError, validate_email
+from sqlmodel import Session
+
+from subscribers.models import CHANNELS, FREQUENCIES, PROFILES, Subscriber
+from subscribers.store import find_by_address, save_subscriber
+
+REQUIRED_COLUMNS = ("email", "topics", "districts", "channels")
+CHANNEL_COLUMN = {"email": "email", "sms": "phone", "push": "push", "letter": "postal_address"}
+LANGUAGES = ("de", "en", "tr", "ar", "uk", "pl", "ru")
+
+
+class ImportFormatError(ValueError):
+    """The file as a whole cannot be read (wrong header, not CSV)."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    changed_ids: list[int] = field(default_factory=list)
+
+    @property
+    def rows_ok(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class Row:
+    line: int
+    name: str | None
+    addresses: list[tuple[str, str]]
+    subscriptions: set[tuple[str, str]]
+    language: str
+    profile: str
+    frequency: str
+
+
+def _split(cell: str | None) -> list[str]:
+    return [part.strip() for part in (cell or "").split(";") if part.strip()]
+
+
+def parse_row(
+    line: int, raw: dict[str, str], topics: Collection[str], districts: Collection[str]
+) -> Row:
+    """Validate one CSV row; raises ValueError with a German message naming the problem."""
+    cell = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+    problems: list[str] = []
+    row_topics = _split(cell.get("topics"))
+    row_districts = _split(cell.get("districts"))
+    channels = [c.lower() for c in _split(cell.get("channels"))]
+    if not row_topics:
+        problems.append("keine Themen angegeben")
+    if bad := [t for t in row_topics if t not in topics]:
+        problems.append(f"unbekannte Themen: {', '.join(bad)}")
+    if not row_districts:
+        problems.append('keine Stadtteile angegeben (oder "citywide")')
+    if bad := [d for d in row_districts if d != "citywide" and d not in districts]:
+        problems.append(f"unbekannte Stadtteile: {', '.join(bad)}")
+    if not channels:
+        problems.append("keine Kanäle angegeben")
+    if bad := [c for c in channels if c not in CHANNELS]:
+        problems.append(f"unbekannte Kanäle: {', '.join(bad)} (erlaubt: {', '.join(CHANNELS)})")
+    if len(set(channels)) != len(channels):
+        problems.append("ein Kanal steht doppelt")
+
+    addresses: list[tuple[str, str]] = []
+    for channel in dict.fromkeys(channels):
+        if channel not in CHANNEL_COLUMN:
+            continue
+        column = CHANNEL_COLUMN[channel]
+        value = cell.get(column, "")
+        if not value:
+            problems.append(f'Kanal "{channel}" braucht die Spalte "{column}"')
+            continue
+        if channel == "email":
+            try:
+                value = validate_email(value, check_deliverability=False).normalized.lower()
+            except EmailNotValidError:
+                problems.append(f"ungültige E-Mail-Adresse: {value}")
+                continue
+        if channel == "letter":
+            value = "\n".join(part.strip() for part in value.replace("|", "\n").splitlines() if part.strip())
+        addresses.append((channel, value))
+
+    language = (cell.get("language") or "de").lower()
+    profile = (cell.get("profile") or "standard").lower()
+    frequency = (cell.get("frequency") or "immediate").lower()
+    if language not in LANGUAGES:
+        problems.append(f"unbekannte Sprache: {language}")
+    if profile not in PROFILES:
+        problems.append(f"unbekanntes Sprachprofil: {profile} (erlaubt: {', '.join(PROFILES)})")
+    if frequency not in FREQUENCIES:
+        problems.append(f"unbekannte Häufigkeit: {frequency}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return Row(
+        line=line,
+        name=cell.get("name") or None,
+        addresses=addresses,
+        subscriptions={(t, d) for t in row_topics for d in row_districts},
+        language=language,
+        profile=profile,
+        frequency=frequency,
+    )
+
+
+def _identity(row: Row) -> tuple[str, str]:
+    by_channel = dict(row.addresses)
+    for channel in ("email", "sms", "push", "letter"):
+        if channel in by_channel:
+            return channel, by_channel[channel]
+    raise ValueError("keine Adresse")
+
+
+def import_csv(
+    session: Session,
+    text: str,
+    *,
+    topics: Collection[str],
+    districts: Collection[str],
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    if missing := [c for c in REQUIRED_COLUMNS if c not in header]:
+        raise ImportFormatError(
+            f"Die Kopfzeile braucht die Spalten {', '.join(REQUIRED_COLUMNS)}; es fehlt: {', '.join(missing)}."
+        )
+    report = ImportReport()
+    seen: dict[tuple[str, str], int] = {}
+    for index, raw in enumerate(reader):
+        line = index + 2  # line 1 is the header
+        if progress:
+            progress(1)
+        try:
+            row = parse_row(line, raw, topics, districts)
+            identity = _identity(row)
+        except ValueError as exc:
+            report.errors.append((line, str(exc)))
+            continue
+        if identity in seen:
+            report.errors.append((line, f"dieselbe Adresse steht schon in Zeile {seen[identity]}"))
+            continue
+        seen[identity] = line
+        subscriber = find_by_address(session, *identity)
+        created = subscriber is None
+        if subscriber is None:
+            subscriber = Subscriber(origin="import")
+        before = (subscriber.name, subscriber.language, subscriber.profile, subscriber.frequency)
+        subscriber.name, subscriber.language = row.name, row.language
+        subscriber.profile, subscriber.frequency = row.profile, row.frequency
+        changed = save_subscriber(session, subscriber, row.addresses, row.subscriptions)
+        changed = changed or before != (row.name, row.language, row.profile, row.frequency)
+        if created:
+            report.created += 1
+        elif changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+        if created or changed:
+            report.changed_ids.append(subscriber.id)
+    return report

@@ -1,0 +1,162 @@
+"""Reading and writing subscribers: upsert by address, full-state change records, index snapshots.
+
+A *change record* carries the whole matching state of one subscriber (subscriptions and ordered
+channels), never a delta, so applying the same record twice — or out of a replayed stream — gives
+the same index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from subscribers.models import ChannelAddress, Subscriber, Subscription, utcnow
+
+
+@dataclass
+class Contact:
+    """What a sender needs to reach one subscriber on one channel — nothing more."""
+
+    subscriber_id: int
+    public_id: str
+    name: str | None
+    language: str
+    profile: str
+    addresses: dict[str, str] = field(default_factory=dict)
+
+
+def find_by_address(session: Session, channel: str, address: str) -> Subscriber | None:
+    return (
+        session.execute(
+            select(Subscriber)
+            .join(ChannelAddress, ChannelAddress.subscriber_id == Subscriber.id)
+            .where(ChannelAddress.channel == channel, ChannelAddress.address == address)
+        )
+        .scalars()
+        .first()
+    )
+
+
+def save_subscriber(
+    session: Session,
+    subscriber: Subscriber,
+    addresses: list[tuple[str, str]],
+    subscriptions: Iterable[tuple[str, str]],
+    *,
+    confirmed: bool = True,
+) -> bool:
+    """Write a subscriber's addresses (in preference order) and subscriptions; True if anything changed."""
+    session.add(subscriber)
+    session.flush()
+    sid = subscriber.id
+    wanted_subs = set(subscriptions)
+    have_subs = {
+        (t, d)
+        for t, d in session.execute(
+            select(Subscription.topic_id, Subscription.district_id).where(Subscription.subscriber_id == sid)
+        ).all()
+    }
+    have_addr = [
+        (c, a)
+        for c, a in session.execute(
+            select(ChannelAddress.channel, ChannelAddress.address)
+            .where(ChannelAddress.subscriber_id == sid)
+            .order_by(ChannelAddress.priority)
+        ).all()
+    ]
+    changed = False
+    if have_addr != addresses:
+        session.execute(delete(ChannelAddress).where(ChannelAddress.subscriber_id == sid))
+        now = utcnow() if confirmed else None
+        for priority, (channel, address) in enumerate(addresses):
+            session.add(
+                ChannelAddress(
+                    subscriber_id=sid, channel=channel, address=address, priority=priority, confirmed_at=now
+                )
+            )
+        changed = True
+    if have_subs != wanted_subs:
+        for topic, district in have_subs - wanted_subs:
+            session.execute(
+                delete(Subscription).where(
+                    Subscription.subscriber_id == sid,
+                    Subscription.topic_id == topic,
+                    Subscription.district_id == district,
+                )
+            )
+        for topic, district in wanted_subs - have_subs:
+            session.add(Subscription(subscriber_id=sid, topic_id=topic, district_id=district))
+        changed = True
+    if changed:
+        subscriber.updated_at = utcnow()
+    session.flush()
+    return changed
+
+
+def change_record(session: Session, subscriber_id: int) -> dict:
+    """The full matching state of one subscriber, as published on ``subscription-changes``."""
+    sub = session.get(Subscriber, subscriber_id)
+    if sub is None or sub.status != "active":
+        return {"subscriber_id": subscriber_id, "active": False, "subscriptions": [], "channels": []}
+    subs = session.execute(
+        select(Subscription.topic_id, Subscription.district_id).where(Subscription.subscriber_id == subscriber_id)
+    ).all()
+    channels = session.execute(
+        select(ChannelAddress.channel)
+        .where(ChannelAddress.subscriber_id == subscriber_id, ChannelAddress.confirmed_at.is_not(None))
+        .order_by(ChannelAddress.priority)
+    ).all()
+    return {
+        "subscriber_id": subscriber_id,
+        "active": True,
+        "subscriptions": sorted([t, d] for t, d in subs),
+        "channels": [c for (c,) in channels],
+        "frequency": sub.frequency,
+    }
+
+
+def iter_snapshot(session: Session, batch: int = 50_000) -> Iterator[dict]:
+    """Change records for every active subscriber, streamed in id order (for a worker's start)."""
+    channels: dict[int, list[str]] = {}
+    for sid, channel in session.execute(
+        select(ChannelAddress.subscriber_id, ChannelAddress.channel)
+        .join(Subscriber, Subscriber.id == ChannelAddress.subscriber_id)
+        .where(Subscriber.status == "active", ChannelAddress.confirmed_at.is_not(None))
+        .order_by(ChannelAddress.subscriber_id, ChannelAddress.priority)
+    ).yield_per(batch):
+        channels.setdefault(sid, []).append(channel)
+    current: dict | None = None
+    for sid, topic, district in session.execute(
+        select(Subscription.subscriber_id, Subscription.topic_id, Subscription.district_id)
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
+        .where(Subscriber.status == "active")
+        .order_by(Subscription.subscriber_id)
+    ).yield_per(batch):
+        if current is None or current["subscriber_id"] != sid:
+            if current is not None:
+                yield current
+            current = {"subscriber_id": sid, "active": True, "subscriptions": [], "channels": channels.get(sid, [])}
+        current["subscriptions"].append([topic, district])
+    if current is not None:
+        yield current
+
+
+def contacts(session: Session, subscriber_ids: Iterable[int]) -> dict[int, Contact]:
+    """Names, preferences and confirmed addresses for the given subscribers, in two queries."""
+    ids = list(set(subscriber_ids))
+    out: dict[int, Contact] = {}
+    for start in range(0, len(ids), 900):
+        part = ids[start : start + 900]
+        for sub in session.execute(select(Subscriber).where(Subscriber.id.in_(part))).scalars():
+            out[sub.id] = Contact(sub.id, sub.public_id, sub.name, sub.language, sub.profile)
+        for sid, channel, address in session.execute(
+            select(ChannelAddress.subscriber_id, ChannelAddress.channel, ChannelAddress.address).where(
+                ChannelAddress.subscriber_id.in_(part), ChannelAddress.confirmed_at.is_not(None)
+            ).order_by(ChannelAddress.subscriber_id, ChannelAddress.priority)
+        ).all():
+            if sid in out:
+                out[sid].addresses[channel] = address
+    return out
