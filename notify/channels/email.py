@@ -71,6 +71,14 @@ def build_message(
     return msg
 
 
+def message_body(text: str) -> str:
+    """The part of a plain-text mail above the signature delimiter ("-- "): the message itself.
+
+    The footer below it is fixed template text, checked once for every template by the tests.
+    """
+    return text.split("\n-- \n", 1)[0]
+
+
 class SmtpPool:
     """A few long-lived SMTP connections shared by all sends; reconnects when one drops.
 
@@ -143,7 +151,7 @@ class EmailSender:
             language=language,
             delivery_id=delivery_id,
         )
-        return Prepared(delivery_id, f"{rendered.subject}.\n\n{rendered.text}", message)
+        return Prepared(delivery_id, f"{rendered.subject}.\n\n{message_body(rendered.text)}", message)
 
     async def send(self, prepared: Prepared) -> SendResult:
         return await self.pool.send(prepared.payload)

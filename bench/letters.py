@@ -1,0 +1,139 @@
+"""Letters per second: one PDF per letter versus the daily batch (all letters in one document).
+
+    .venv/bin/python bench/letters.py            # 30 single letters, 300 in the batch
+    .venv/bin/python bench/letters.py --quick    # CI-sized: 5 single, 40 in the batch
+
+Figures are recorded, not asserted (ARCHITECTURE.md: benchmarks record figures). The last line of
+stdout is one JSON object with ``letters_per_s_batch`` and ``letters_per_s_single``.
+Both paths include everything from the template context to the PDF bytes (templates, QR codes,
+layout, PDF writing); the batch figure also reports the full ``LetterBatch`` path with disk I/O.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from notify.channels.letter import (  # noqa: E402
+    Letter,
+    render_document,
+    render_letter_pdf,
+    render_letters_html,
+    write_pdf,
+)
+from notify.channels.letter_batch import LetterBatch  # noqa: E402
+from notify.events import parse_event  # noqa: E402
+from topics.catalogue import load_catalogue  # noqa: E402
+
+TEXT = (
+    "Ab Montag, 3. März, ist die Hauptstraße zwischen Markt und Bahnhof gesperrt. "
+    "Der Grund: Wir erneuern die Wasserleitung.\n\n"
+    "Die Busse fahren eine Umleitung. Die Haltestelle Markt fällt weg. "
+    "Bitte nutzen Sie die Haltestelle Rathaus.\n\n"
+    "Die Arbeiten dauern bis Freitag, 28. März. Zu Fuß und mit dem Rad kommen Sie immer durch."
+)
+
+
+def sample_context(i: int) -> dict:
+    event = parse_event(
+        {
+            "specversion": "1.0",
+            "id": "bench-1",
+            "source": "/baustellen",
+            "type": "de.gelsenkirchen.baustelle",
+            "data": {
+                "title": "Sperrung der Hauptstraße",
+                "text": TEXT,
+                "topics": ["baustellen"],
+                "area": ["buer"],
+                "link": "https://www.gelsenkirchen.de/baustellen/hauptstrasse",
+            },
+        },
+        load_catalogue(),
+    )
+    return {
+        "event": event,
+        "title": event.data.title,
+        "text": event.data.text,
+        "link": str(event.data.link),
+        "manage_url": f"https://stadtbote.gelsenkirchen.de/s/{i:06d}.Zm9vYmFy",
+        "unsubscribe_url": f"https://stadtbote.gelsenkirchen.de/u/{i:06d}.Zm9vYmFy",
+        "recipient": {
+            "name": f"Person {i}",
+            "postal_address": [f"Person {i}", f"Musterweg {i % 200 + 1}", "45894 Gelsenkirchen"],
+        },
+        "city": "Gelsenkirchen",
+        "sender": {
+            "name": "Referat Öffentlichkeitsarbeit",
+            "address": ["Ebertstraße 11", "45879 Gelsenkirchen"],
+            "phone": "0209 169-0",
+            "email": "stadtbote@gelsenkirchen.de",
+            "web": "www.gelsenkirchen.de",
+        },
+        "today": date(2027, 3, 12),
+    }
+
+
+def bench_single(n: int) -> float:
+    start = time.perf_counter()
+    for i in range(n):
+        render_letter_pdf(sample_context(i))
+    return n / (time.perf_counter() - start)
+
+
+def bench_batch(n: int, offset: int) -> float:
+    start = time.perf_counter()
+    letters = [Letter(sample_context(offset + i)) for i in range(n)]
+    write_pdf(render_document(render_letters_html(letters)))
+    return n / (time.perf_counter() - start)
+
+
+def bench_letter_batch(n: int, offset: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = LetterBatch(tmp, date(2027, 3, 12))
+        start = time.perf_counter()
+        for i in range(n):
+            batch.add(sample_context(offset + i), ref=f"delivery-{i}")
+        batch.close(check=False)
+        return n / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="CI-sized run")
+    parser.add_argument("--single", type=int, help="letters rendered one PDF each")
+    parser.add_argument("--batch", type=int, help="letters rendered in one batch")
+    args = parser.parse_args()
+    n_single = args.single or (5 if args.quick else 30)
+    n_batch = args.batch or (40 if args.quick else 300)
+
+    render_letter_pdf(sample_context(0))  # warm-up: fonts, stylesheet, templates
+    single = bench_single(n_single)
+    print(f"single: {n_single} letters, {single:.1f} letters/s", file=sys.stderr)
+    batch = bench_batch(n_batch, offset=10_000)
+    print(f"batch:  {n_batch} letters, {batch:.1f} letters/s", file=sys.stderr)
+    full = bench_letter_batch(n_batch, offset=20_000)
+    print(f"LetterBatch add+close (no pre-flight): {full:.1f} letters/s", file=sys.stderr)
+    print(
+        json.dumps(
+            {
+                "letters_single": n_single,
+                "letters_batch": n_batch,
+                "letters_per_s_single": round(single, 2),
+                "letters_per_s_batch": round(batch, 2),
+                "letters_per_s_letter_batch": round(full, 2),
+                "speedup": round(batch / single, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

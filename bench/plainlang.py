@@ -1,0 +1,88 @@
+"""Speed of the plain-language checker, with bare spaCy tokenisation for comparison.
+
+    .venv/bin/python bench/plainlang.py [--quick]
+
+Measures (one process, one core): words per second of ``plainlang.check`` over a
+corpus of announcements; p50/p95 latency for a 1,000-word announcement; words per
+second of ``spacy.blank("de")`` tokenisation on the same texts. Figures are
+recorded, not asserted. The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PLAINLANG_BLANK", "1")
+
+import spacy  # noqa: E402
+
+import plainlang  # noqa: E402
+from plainlang.checker import analyse_text  # noqa: E402
+
+CALIBRATION = ROOT / "tests" / "plainlang" / "data" / "calibration"
+
+
+def announcement(words: int) -> str:
+    """A realistic announcement of about ``words`` words, built from the calibration texts."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CALIBRATION.glob("*.txt"))]
+    parts, n, k = [], 0, 0
+    while n < words:
+        paragraph = texts[k % len(texts)].split("\n\n")[k // len(texts) % 3]
+        parts.append(paragraph)
+        n += len(paragraph.split())
+        k += 1
+    return "\n\n".join(parts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="CI-sized run (a few seconds)")
+    args = parser.parse_args()
+    rounds = 20 if args.quick else 100
+    text = announcement(1000)
+    n_words = analyse_text(text).n_words
+    plainlang.check(text)  # warm-up: pipeline, matchers, HanTa and word caches
+
+    latencies = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        plainlang.check(text)
+        latencies.append((time.perf_counter() - start) * 1000)
+    total_s = sum(latencies) / 1000
+    words_per_s = n_words * rounds / total_s
+
+    blank = spacy.blank("de")
+    start = time.perf_counter()
+    for _ in range(rounds):
+        blank(text)
+    spacy_words_per_s = n_words * rounds / (time.perf_counter() - start)
+
+    latencies.sort()
+    p95 = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
+    result = {
+        "words_per_s": round(words_per_s),
+        "p50_ms_1000_words": round(statistics.median(latencies), 2),
+        "p95_ms_1000_words": round(p95, 2),
+        "spacy_tokenize_words_per_s": round(spacy_words_per_s),
+        "ratio_to_spacy_tokenize": round(words_per_s / spacy_words_per_s, 3),
+        "words_per_text": n_words,
+        "rounds": rounds,
+        "pipeline": "blank" if os.environ.get("PLAINLANG_BLANK") else "auto",
+    }
+    print(
+        f"plainlang.check: {result['words_per_s']:,} words/s, p95 {result['p95_ms_1000_words']} ms "
+        f"for {n_words} words; spaCy tokenizer: {result['spacy_tokenize_words_per_s']:,} words/s"
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+"""The daily letter batch: one print-ready PDF and a manifest for a print-and-mail service.
+
+Letters of one day are collected in ``<data dir>/letters/YYYY-MM-DD/``:
+
+- ``add`` renders the letter's content at once and keeps it in ``pending/<ref>.json``. The file
+  name comes from the delivery reference, so adding the same delivery twice (a replayed event)
+  still prints one letter, and a worker restart loses nothing.
+- ``close`` lays out *all* letters of the day in a single WeasyPrint document (much faster than
+  one PDF each, see ``bench/letters.py``), checks each letter with the pre-flight, leaves out the
+  letters with problems ("held"), pads each letter with a blank page where needed so the next one
+  starts on a front side (duplex printing), and writes ``letters-YYYY-MM-DD.pdf`` plus
+  ``manifest.csv`` and ``manifest.json``. Closing again rewrites the same files.
+
+Postage classes by sheet count are data (``data/postage.yaml``, with the source of the prices).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from notify.channels.letter import (
+    Letter,
+    preflight_pages,
+    render_document,
+    render_letter_content,
+    render_letters_html,
+    write_pdf,
+)
+
+POSTAGE_FILE = Path(__file__).resolve().parent / "data" / "postage.yaml"
+_SECTION_ID = re.compile(r"^letter-(\d+)$")
+CSV_FIELDS = (
+    "ref", "status", "first_page", "last_page", "pages", "blank_pages_added", "sheets",
+    "postage_class", "postage_price", "language", "large_print", "problems",
+)  # fmt: skip
+
+
+@cache
+def postage_table() -> dict[str, Any]:
+    return yaml.safe_load(POSTAGE_FILE.read_text(encoding="utf-8"))
+
+
+def postage_for(sheets: int) -> tuple[str, float]:
+    """Postage class and price for a letter of ``sheets`` A4 sheets (see ``data/postage.yaml``)."""
+    for postage_class in postage_table()["classes"]:
+        if sheets <= postage_class["max_sheets"]:
+            return postage_class["name"], float(postage_class["price"])
+    raise ValueError(f"{sheets} sheets exceed every postage class")
+
+
+@dataclass
+class ManifestEntry:
+    """One line of the manifest; pages are 1-based positions in the batch PDF."""
+
+    ref: str
+    status: str  # "ok" (in the PDF) or "held" (pre-flight problems, not printed)
+    pages: int
+    language: str
+    large_print: bool
+    first_page: int | None = None
+    last_page: int | None = None
+    blank_pages_added: int = 0
+    sheets: int = 0
+    postage_class: str = ""
+    postage_price: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BatchFiles:
+    """What ``LetterBatch.close`` wrote."""
+
+    pdf: Path | None
+    manifest_csv: Path
+    manifest_json: Path
+    entries: list[ManifestEntry]
+
+
+@dataclass
+class RenderedBatch:
+    """A laid-out batch: the WeasyPrint document and each letter's pages in it (0-based)."""
+
+    document: Any
+    page_ranges: list[range]
+
+
+def render_batch(letters: list[Letter]) -> RenderedBatch:
+    """Lay out all ``letters`` in one WeasyPrint document and find where each one starts."""
+    document = render_document(render_letters_html(letters, title="Briefe"))
+    starts: dict[int, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            match = _SECTION_ID.match(anchor)
+            if match:
+                starts.setdefault(int(match.group(1)) - 1, number)
+    if sorted(starts) != list(range(len(letters))):
+        raise RuntimeError("could not find the first page of every letter in the batch")
+    bounds = [starts[i] for i in range(len(letters))] + [len(document.pages)]
+    return RenderedBatch(document, [range(bounds[i], bounds[i + 1]) for i in range(len(letters))])
+
+
+@cache
+def _blank_page() -> Any:
+    return render_document("<style>@page { size: A4; margin: 0 }</style>").pages[0]
+
+
+def _safe_name(ref: str) -> str:
+    digest = hashlib.sha256(ref.encode()).hexdigest()[:10]
+    return f"{re.sub(r'[^A-Za-z0-9._-]', '_', ref)[:60]}-{digest}"
+
+
+class LetterBatch:
+    """Collects the letters of one day and writes the print batch on ``close``."""
+
+    def __init__(
+        self,
+        data_dir: Path | str | None = None,
+        day: date | None = None,
+        max_pages: int | None = None,
+    ) -> None:
+        base = Path(
+            data_dir if data_dir is not None else os.environ.get("NOTIFY_DATA_DIR", "./var")
+        )
+        self.day = day or datetime.now(UTC).date()
+        self.directory = base / "letters" / self.day.isoformat()
+        self.pending = self.directory / "pending"
+        self.max_pages = max_pages
+
+    def add(
+        self,
+        context: dict[str, Any],
+        *,
+        ref: str,
+        name: str = "default",
+        language: str = "de",
+        profile: str = "standard",
+        large_print: bool | None = None,
+    ) -> Path:
+        """Render and keep one letter for today's batch; ``ref`` is the delivery id (no names)."""
+        if not ref:
+            raise ValueError("a letter needs a ref (the delivery id) for the manifest")
+        letter = Letter(context, name, language, profile, large_print, ref)
+        path = self.pending / f"{_safe_name(ref)}.json"
+        # A replayed delivery replaces its letter but keeps its place in the batch.
+        added_at = (
+            json.loads(path.read_text(encoding="utf-8"))["added_at"]
+            if path.exists()
+            else datetime.now(UTC).isoformat()
+        )
+        record = {
+            "ref": ref,
+            "language": language,
+            "large_print": letter.is_large_print,
+            "added_at": added_at,
+            "html": render_letter_content(letter),
+        }
+        self.pending.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)  # atomic: a crash never leaves half a letter behind
+        return path
+
+    def letters(self) -> list[Letter]:
+        """The pending letters in the order they were added."""
+        records = [json.loads(p.read_text(encoding="utf-8")) for p in self.pending.glob("*.json")]
+        records.sort(key=lambda r: (r["added_at"], r["ref"]))
+        return [
+            Letter(
+                {},
+                language=r["language"],
+                large_print=r["large_print"],
+                ref=r["ref"],
+                html=r["html"],
+            )
+            for r in records
+        ]
+
+    def close(self, check: bool = True) -> BatchFiles:
+        """Render the day's letters in one go, pre-flight them, write the PDF and the manifest."""
+        import pdfplumber  # imported late: only needed for the pre-flight
+
+        letters = self.letters()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        entries: list[ManifestEntry] = []
+        selected: list[Any] = []
+        if letters:
+            rendered = render_batch(letters)
+            pages = rendered.document.pages
+            problems: list[list[str]] = [[] for _ in letters]
+            if check:
+                with pdfplumber.open(io.BytesIO(write_pdf(rendered.document))) as pdf:
+                    for i, page_range in enumerate(rendered.page_ranges):
+                        problems[i] = preflight_pages(
+                            [pdf.pages[n] for n in page_range], self.max_pages
+                        )
+            for letter, page_range, issues in zip(
+                letters, rendered.page_ranges, problems, strict=True
+            ):
+                entry = ManifestEntry(
+                    ref=letter.ref,
+                    status="held" if issues else "ok",
+                    pages=len(page_range),
+                    language=letter.language,
+                    large_print=letter.is_large_print,
+                    problems=issues,
+                )
+                if not issues:
+                    entry.first_page = len(selected) + 1
+                    selected.extend(pages[n] for n in page_range)
+                    entry.last_page = len(selected)
+                    # Duplex: the next letter must start on a front side (an odd page).
+                    entry.blank_pages_added = len(selected) % 2
+                    selected.extend([_blank_page()] * entry.blank_pages_added)
+                    entry.sheets = (entry.pages + entry.blank_pages_added) // 2
+                    entry.postage_class, entry.postage_price = postage_for(entry.sheets)
+                entries.append(entry)
+
+        pdf_path = None
+        if selected:
+            pdf_path = self.directory / f"letters-{self.day.isoformat()}.pdf"
+            pdf_path.write_bytes(write_pdf(rendered.document.copy(selected)))
+        csv_path, json_path = self._write_manifest(entries, pdf_path)
+        return BatchFiles(pdf_path, csv_path, json_path, entries)
+
+    def _write_manifest(self, entries: list[ManifestEntry], pdf: Path | None) -> tuple[Path, Path]:
+        printed = [e for e in entries if e.status == "ok"]
+        postage: dict[str, int] = {}
+        for e in printed:
+            postage[e.postage_class] = postage.get(e.postage_class, 0) + 1
+        manifest = {
+            "day": self.day.isoformat(),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "pdf": pdf.name if pdf else None,
+            "duplex": True,
+            "totals": {
+                "letters": len(printed),
+                "held": len(entries) - len(printed),
+                "pages": sum(e.pages + e.blank_pages_added for e in printed),
+                "sheets": sum(e.sheets for e in printed),
+                "postage": round(sum(e.postage_price for e in printed), 2),
+                "by_postage_class": postage,
+                "currency": postage_table()["currency"],
+            },
+            "letters": [asdict(e) for e in entries],
+        }
+        json_path = self.directory / "manifest.json"
+        json_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        csv_path = self.directory / "manifest.csv"
+        with csv_path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
+            writer.writeheader()
+            for e in entries:
+                row = asdict(e)
+                row["problems"] = " | ".join(e.problems)
+                writer.writerow({k: row[k] for k in CSV_FIELDS})
+        return csv_path, json_path

@@ -1,0 +1,120 @@
+"""Splits long German compounds into readable parts ("Abfall-Entsorgungs-Gebühren").
+
+Why: Leichte Sprache (and, more gently, Einfache Sprache) asks to break long
+compounds with a hyphen or a Mediopunkt, and a suggestion is only useful if it
+shows *where*. The vocabulary is the word list of the lemma lookup table shipped
+with ``spacy-lookups-data`` (about 340,000 forms), loaded on the first split only.
+Verbs add their -ung nouns ("abholen" → "Abholung") and the anglicism list adds
+"online" and friends. A split uses as few parts as possible; each part is a known
+word of 3+ letters,
+optionally followed by a linking element (Fugen-s, -es, -n, -en, -e).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from plainlang.resources import load_table
+
+LINKS = ("", "s", "es", "n", "en")
+DERIVED = ("ung", "heit", "keit", "ion", "ität", "schaft")
+MIN_PART = 3
+_lock = threading.Lock()
+_vocabulary: frozenset[str] | None = None
+
+
+def vocabulary() -> frozenset[str]:
+    """Lower-cased word forms and lemmas of the German lookup table (cached)."""
+    global _vocabulary
+    if _vocabulary is None:
+        with _lock:
+            if _vocabulary is None:
+                import spacy_lookups_data
+
+                path = Path(spacy_lookups_data.__file__).parent / "data" / "de_lemma_lookup.json.gz"
+                with gzip.open(path, "rt", encoding="utf-8") as handle:
+                    table = json.load(handle)
+                words = {w.lower() for w in table if len(w) >= MIN_PART}
+                words |= {w.lower() for w in table.values() if len(w) >= MIN_PART}
+                words |= _derived_nouns(words)
+                words |= {
+                    row[0].lower() for row in load_table("anglicisms.tsv") if " " not in row[0]
+                }
+                _vocabulary = frozenset(words)
+    return _vocabulary
+
+
+def _derived_nouns(words: set[str]) -> set[str]:
+    """-ung nouns of every verb ("abholen" → "abholung"): the table lacks many of them."""
+    derived = set()
+    for w in words:
+        if w.endswith(("ern", "eln")):
+            derived.add(w[:-1] + "ung")
+        elif w.endswith("ieren") or (w.endswith("en") and len(w) > 5):
+            derived.add(w[:-2] + "ung")
+    return derived
+
+
+@lru_cache(maxsize=20_000)
+def split(word: str) -> tuple[str, ...]:
+    """Parts of a compound as written (linking elements stay on the left part).
+
+    Returns ``(word,)`` when no split into known words exists.
+    """
+    if "-" in word:
+        return tuple(p for part in word.split("-") if part for p in split(part))
+    lower = word.lower()
+    n = len(lower)
+    vocab = vocabulary()
+    # best[i] = (parts, -shortest part, cut positions) for lower[i:]
+    best: list[tuple[int, int, tuple[int, ...]] | None] = [None] * (n + 1)
+    best[n] = (0, 0, ())
+    for i in range(n - MIN_PART, -1, -1):
+        for j in range(i + MIN_PART, n + 1):
+            rest = best[j]
+            if rest is None:
+                continue
+            piece = lower[i:j]
+            if not any(
+                piece.endswith(link) and _known(piece[: len(piece) - len(link)], vocab)
+                for link in LINKS
+            ):
+                continue
+            shortest = min(j - i, -rest[1]) if rest[0] else j - i
+            candidate = (rest[0] + 1, -shortest, (j, *rest[2]))
+            current = best[i]
+            if current is None or candidate[:2] < current[:2]:
+                best[i] = candidate
+    result = best[0]
+    if result is None or result[0] < 2:
+        return (word,)
+    cuts = list((0, *result[2]))
+    # A derived noun takes a Fugen-s: "Ordnungs|amt", not "Ordnung|samt".
+    for k in range(1, len(cuts) - 1):
+        left, right = lower[cuts[k - 1] : cuts[k]], lower[cuts[k] : cuts[k + 1]]
+        if left.endswith(DERIVED) and right.startswith("s") and right[1:] in vocab:
+            cuts[k] += 1
+    return tuple(word[a:b] for a, b in zip(cuts, cuts[1:], strict=False))
+
+
+def _known(piece: str, vocab: frozenset[str]) -> bool:
+    """A word of the vocabulary, or a productive derivation ("Abholung", "Digitalisierung")."""
+    if len(piece) < MIN_PART:
+        return False
+    return piece in vocab
+
+
+def head(word: str) -> str:
+    """The last part of a compound ("Müllabholung" → "abholung"), or the word itself."""
+    return split(word)[-1]
+
+
+def join(parts: tuple[str, ...], separator: str) -> str:
+    """Join parts: with "-" each part is capitalised, with "·" only the first one."""
+    if separator == "-":
+        return "-".join(p[:1].upper() + p[1:] for p in parts)
+    return separator.join([parts[0], *(p.lower() for p in parts[1:])])

@@ -1,0 +1,70 @@
+"""The spaCy pipeline, built once per process (module-level lazy singleton).
+
+Why a singleton: building the pipeline loads the lemma lookup table (about a
+second); the web API and the Kafka agents call :func:`plainlang.check` for every
+text, so the cost must be paid once, not per call. Nothing is downloaded at run
+time: a trained German pipeline (``de_core_news_*``) is used when it is already
+installed, otherwise ``spacy.blank("de")`` with the lookup lemmatizer from
+``spacy-lookups-data``. Set ``PLAINLANG_BLANK=1`` to force the blank pipeline
+(reproducible benchmarks).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import spacy
+from spacy.language import Language
+
+from plainlang import segment
+from plainlang.resources import load_yaml
+
+TRAINED_PIPELINES = ("de_core_news_sm", "de_core_news_md", "de_core_news_lg")
+
+_lock = threading.Lock()
+_nlp: Language | None = None
+
+
+def get_nlp() -> Language:
+    """Return the shared pipeline, building it on first use (thread-safe)."""
+    global _nlp
+    if _nlp is None:
+        with _lock:
+            if _nlp is None:
+                _nlp = _build()
+    return _nlp
+
+
+def has_tagger(nlp: Language) -> bool:
+    """True when the pipeline sets STTS tags itself (a trained pipeline)."""
+    return "tagger" in nlp.pipe_names
+
+
+def _build() -> Language:
+    nlp = _load_trained() if not os.environ.get("PLAINLANG_BLANK") else None
+    if nlp is None:
+        nlp = spacy.blank("de")
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+    _add_tokenizer_rules(nlp)
+    nlp.add_pipe(segment.COMPONENT_NAME, first=not has_tagger(nlp))
+    return nlp
+
+
+def _load_trained() -> Language | None:
+    """Try installed trained pipelines; fall back silently (no download)."""
+    for name in TRAINED_PIPELINES:
+        try:
+            return spacy.load(name, exclude=["parser", "ner", "senter"])
+        except (OSError, ImportError, ValueError):
+            continue
+    return None
+
+
+def _add_tokenizer_rules(nlp: Language) -> None:
+    """Keep written-together abbreviations ("z.B.", "ggf.", "Nr.") as one token."""
+    for entry in load_yaml("abbreviations.yaml")["abbreviations"]:
+        written = entry["written"].replace(" ", "")
+        if written.endswith(".") and written.count(".") <= 3:
+            nlp.tokenizer.add_special_case(written, [{"ORTH": written}])

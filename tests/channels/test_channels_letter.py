@@ -1,0 +1,189 @@
+"""Printed letters: DIN 5008 form B geometry, content, page numbers, QR codes and pre-flight."""
+
+import io
+
+import pdfplumber
+import pytest
+from channel_samples import TEXT, make_context
+from pypdf import PdfReader
+
+from notify.channels.letter import (
+    MM,
+    geometry,
+    preflight,
+    render_document,
+    render_letter_html,
+    render_letter_pdf,
+)
+
+LONG = "\n\n".join([TEXT] * 12)
+
+
+def words(pdf: bytes, page: int = 0):
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return doc.pages[page].extract_words()
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+@pytest.fixture(scope="module")
+def standard_pdf():
+    return render_letter_pdf(make_context())
+
+
+@pytest.mark.parametrize(
+    ("language", "profile", "greeting"),
+    [
+        ("de", "standard", "Guten Tag Erika Mustermann,"),
+        ("de", "einfach", "Guten Tag Erika Mustermann,"),
+        ("de", "leicht", "Hallo Erika Mustermann,"),
+        ("en", "standard", "Dear Erika Mustermann,"),
+        ("tr", "standard", "Sayın Erika Mustermann,"),
+    ],
+)
+def test_variants_render_a_clean_a4_letter(language, profile, greeting):
+    pdf = render_letter_pdf(make_context(), language=language, profile=profile)
+    reader = PdfReader(io.BytesIO(pdf))
+    for page in reader.pages:
+        assert float(page.mediabox.width) == pytest.approx(595.28, abs=1)
+        assert float(page.mediabox.height) == pytest.approx(841.89, abs=1)
+    text = " ".join(page_texts(pdf))
+    assert greeting in text
+    assert "Sperrung der Hauptstraße" in text
+    assert preflight(pdf) == []
+
+
+def test_page_is_a4(standard_pdf):
+    with pdfplumber.open(io.BytesIO(standard_pdf)) as doc:
+        assert (float(doc.pages[0].width), float(doc.pages[0].height)) == pytest.approx(
+            (595.28, 841.89), abs=1
+        )
+
+
+def test_recipient_address_lies_in_the_window_field(standard_pdf):
+    window = (20 * MM, 45 * MM, (20 + 85) * MM, (45 + 45) * MM)
+    address = ["Erika", "Mustermann", "Hauptstraße", "12", "45894", "Gelsenkirchen"]
+    found = [
+        w
+        for w in words(standard_pdf)
+        if w["text"] in address and 40 * MM < w["top"] < 95 * MM and w["x0"] < 110 * MM
+    ]
+    assert {w["text"] for w in found} == set(address)
+    for w in found:
+        assert w["x0"] >= window[0] and w["top"] >= window[1], w
+        assert w["x1"] <= window[2] and w["bottom"] <= window[3], w
+
+
+def test_return_address_sits_above_the_recipient_in_the_window(standard_pdf):
+    found = [w for w in words(standard_pdf) if w["text"] == "Ebertstraße"]
+    top_of_address = min(w["top"] for w in words(standard_pdf) if w["text"] == "Hauptstraße")
+    assert found and all(45 * MM <= w["top"] < top_of_address for w in found)
+
+
+def test_subject_and_info_block_positions(standard_pdf):
+    ws = words(standard_pdf)
+    subject = next(w for w in ws if w["text"] == "Sperrung")
+    assert subject["top"] == pytest.approx(98.5 * MM, abs=3 * MM)
+    date_word = next(w for w in ws if w["text"] == "März" and w["top"] < 95 * MM)
+    assert date_word["x0"] >= 125 * MM and date_word["top"] >= 50 * MM
+
+
+def test_fold_and_punch_marks(standard_pdf):
+    with pdfplumber.open(io.BytesIO(standard_pdf)) as doc:
+        page = doc.pages[0]
+        marks = [o for o in page.rects + page.lines if o["x0"] < 15 * MM]
+    tops = sorted({round(m["top"] / MM) for m in marks})
+    for y in (105, 148.5, 210):
+        assert any(abs(t - y) <= 1 for t in tops), (y, tops)
+
+
+def test_page_numbers_and_qr_codes(standard_pdf):
+    texts = page_texts(standard_pdf)
+    assert "Seite 1 von 1" in texts[0]
+    with pdfplumber.open(io.BytesIO(standard_pdf)) as doc:
+        images = doc.pages[-1].images
+    assert len(images) == 2  # online text and subscription settings
+    for image in images:
+        assert image["x1"] - image["x0"] == pytest.approx(26 * MM, abs=1)
+    assert "https://www.gelsenkirchen.de/baustellen/hauptstrasse" in texts[-1]
+    assert "https://stadtbote.gelsenkirchen.de/s/0001.c2lnbmVk" in texts[-1]
+
+
+def test_long_letter_counts_its_pages():
+    pdf = render_letter_pdf(make_context(text=LONG))
+    texts = page_texts(pdf)
+    assert len(texts) >= 2
+    for number, text in enumerate(texts, start=1):
+        assert f"Seite {number} von {len(texts)}" in text
+
+
+def test_without_link_only_the_settings_qr_code():
+    pdf = render_letter_pdf(make_context(link=None))
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        assert len(doc.pages[-1].images) == 1
+
+
+@pytest.mark.parametrize(
+    ("profile", "large_print", "min_pt", "max_pt"),
+    [("standard", None, 9.5, 11.5), ("leicht", None, 14, 99), ("standard", True, 14, 99)],
+)
+def test_large_print(profile, large_print, min_pt, max_pt):
+    pdf = render_letter_pdf(make_context(), profile=profile, large_print=large_print)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        chars = [c for c in doc.pages[0].chars if c["top"] > 110 * MM and c["text"].strip()]
+        sizes = {round(c["size"], 1) for c in chars if c["top"] < 200 * MM}
+    assert sizes and min(sizes) >= min_pt and max(sizes) <= max_pt, sizes
+
+
+def test_html_is_escaped():
+    html = render_letter_html(make_context(title="A <b>bold</b> & risky title"))
+    assert "A &lt;b&gt;bold&lt;/b&gt; &amp; risky title" in html
+
+
+# -- pre-flight -----------------------------------------------------------------------------
+
+
+def test_preflight_address_with_too_many_lines():
+    context = make_context()
+    context["recipient"] = {"name": "X", "postal_address": [f"Zeile {i}" for i in range(1, 9)]}
+    problems = preflight(render_letter_pdf(context))
+    assert any("Adressfeld" in p or "Zeilen" in p for p in problems), problems
+
+
+def test_preflight_address_too_wide():
+    context = make_context()
+    context["recipient"] = {"name": "X", "postal_address": ["Sehr " * 20, "45894 Gelsenkirchen"]}
+    problems = preflight(render_letter_pdf(context))
+    assert any("passt nicht ins Adressfeld" in p for p in problems), problems
+
+
+def test_preflight_page_limit():
+    pdf = render_letter_pdf(make_context(text=LONG))
+    assert preflight(pdf) == []
+    assert any("Seiten" in p for p in preflight(pdf, max_pages=1))
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        ("<style>@page { size: letter; margin: 0 }</style><p>x</p>", "nicht A4"),
+        ("<style>@page { size: A4; margin: 0 }</style><p style='margin:1mm'>Rand</p>", "Rand"),
+        (
+            "<style>@page { size: A4; margin: 20mm }</style><p>kein Adressfeld</p>",
+            "keine Anschrift",
+        ),
+    ],
+)
+def test_preflight_refuses_bad_pdfs(html, expected):
+    pdf = render_document(html).write_pdf()
+    assert any(expected in p for p in preflight(pdf)), preflight(pdf)
+
+
+def test_geometry_is_din_5008_form_b():
+    g = geometry()
+    assert g["address_field"] == pytest.approx(
+        {**g["address_field"], "left": 20, "top": 45, "width": 85, "height": 45}
+    )
+    assert g["fold_marks"] == [105, 210] and g["punch_mark"] == 148.5

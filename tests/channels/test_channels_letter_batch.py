@@ -1,0 +1,117 @@
+"""The daily batch: one PDF, duplex padding, pre-flight holds, manifest in CSV and JSON."""
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from channel_samples import TEXT, make_context
+from pypdf import PdfReader
+
+from notify.channels.letter_batch import LetterBatch, postage_for
+
+DAY = date(2027, 3, 12)
+
+
+@pytest.fixture(scope="module")
+def closed_batch(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("var")
+    batch = LetterBatch(data_dir, DAY)
+    batch.add(make_context(1), ref="delivery-1")  # one page
+    batch.add(make_context(2, text="\n\n".join([TEXT] * 12)), ref="delivery-2")  # two pages
+    bad = make_context(3)
+    bad["recipient"] = {"name": "X", "postal_address": ["Sehr " * 20, "45894 Gelsenkirchen"]}
+    batch.add(bad, ref="delivery-3")  # held by the pre-flight
+    batch.add(make_context(4), ref="delivery-4", profile="leicht")
+    batch.add(make_context(1), ref="delivery-1")  # replayed: still one letter
+    return data_dir, batch.close()
+
+
+def test_files_are_in_the_days_folder(closed_batch):
+    data_dir, files = closed_batch
+    folder = data_dir / "letters" / "2027-03-12"
+    assert files.pdf == folder / "letters-2027-03-12.pdf"
+    assert files.manifest_csv == folder / "manifest.csv"
+    assert files.manifest_json == folder / "manifest.json"
+
+
+def test_every_letter_starts_on_an_odd_page(closed_batch):
+    _, files = closed_batch
+    reader = PdfReader(files.pdf)
+    printed = [e for e in files.entries if e.status == "ok"]
+    assert [e.ref for e in printed] == ["delivery-1", "delivery-2", "delivery-4"]
+    total = sum(e.pages + e.blank_pages_added for e in printed)
+    assert len(reader.pages) == total and total % 2 == 0
+    for entry in printed:
+        assert entry.first_page % 2 == 1
+        first = reader.pages[entry.first_page - 1].extract_text()
+        assert f"Seite 1 von {entry.pages}" in first
+        assert entry.blank_pages_added == entry.pages % 2
+        if entry.blank_pages_added:
+            assert reader.pages[entry.last_page].extract_text().strip() == ""
+        assert entry.sheets == (entry.pages + 1) // 2
+
+
+def test_pages_are_a4(closed_batch):
+    _, files = closed_batch
+    for page in PdfReader(files.pdf).pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(
+            (595.28, 841.89), abs=1
+        )
+
+
+def test_preflight_problem_holds_the_letter(closed_batch):
+    _, files = closed_batch
+    held = [e for e in files.entries if e.status == "held"]
+    assert [e.ref for e in held] == ["delivery-3"]
+    assert held[0].first_page is None
+    assert any("passt nicht ins Adressfeld" in p for p in held[0].problems)
+
+
+def test_manifest_json(closed_batch):
+    _, files = closed_batch
+    manifest = json.loads(files.manifest_json.read_text())
+    assert manifest["day"] == "2027-03-12" and manifest["pdf"] == "letters-2027-03-12.pdf"
+    assert manifest["totals"]["letters"] == 3 and manifest["totals"]["held"] == 1
+    assert manifest["totals"]["pages"] == len(PdfReader(files.pdf).pages)
+    assert manifest["totals"]["postage"] == pytest.approx(3 * 0.95)
+    refs = [letter["ref"] for letter in manifest["letters"]]
+    assert sorted(refs) == ["delivery-1", "delivery-2", "delivery-3", "delivery-4"]
+    leicht = next(letter for letter in manifest["letters"] if letter["ref"] == "delivery-4")
+    assert leicht["large_print"] is True
+
+
+def test_manifest_csv(closed_batch):
+    _, files = closed_batch
+    rows = list(csv.DictReader(io.StringIO(files.manifest_csv.read_text())))
+    by_ref = {row["ref"]: row for row in rows}
+    assert by_ref["delivery-2"]["pages"] == "2" and by_ref["delivery-2"]["sheets"] == "1"
+    assert by_ref["delivery-1"]["blank_pages_added"] == "1"
+    assert by_ref["delivery-1"]["postage_class"] == "Standardbrief"
+    assert by_ref["delivery-3"]["status"] == "held" and by_ref["delivery-3"]["problems"]
+
+
+def test_empty_day_writes_an_empty_manifest(tmp_path):
+    files = LetterBatch(tmp_path, DAY).close()
+    assert files.pdf is None
+    assert json.loads(files.manifest_json.read_text())["letters"] == []
+
+
+@pytest.mark.parametrize(
+    ("sheets", "postage_class", "price"),
+    [
+        (1, "Standardbrief", 0.95),
+        (3, "Standardbrief", 0.95),
+        (4, "Kompaktbrief", 1.10),
+        (8, "Kompaktbrief", 1.10),
+        (9, "Großbrief", 1.80),
+    ],
+)
+def test_postage_by_sheets(sheets, postage_class, price):
+    assert postage_for(sheets) == (postage_class, price)
+
+
+def test_ref_is_required(tmp_path):
+    with pytest.raises(ValueError):
+        LetterBatch(tmp_path, DAY).add(make_context(), ref="")
