@@ -39,7 +39,9 @@ def get_engine(url: str) -> Engine:
 
 def init_db(url: str) -> Engine:
     """Create missing tables (idempotent). Import the models first so they are registered."""
-    from subscribers import models  # noqa: F401  (registers the tables)
+    from subscribers.schema import load_all
+
+    load_all()  # registers every table
 
     engine = get_engine(url)
     SQLModel.metadata.create_all(engine)

@@ -22,6 +22,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "notify.cli.services",
     "notify.cli.subscribers",
+    "notify.cli.residents",
     "notify.cli.keys",
     "notify.cli.events",
     "notify.cli.check",

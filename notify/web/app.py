@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from notify.events import InvalidEvent, from_binary_mode, parse_json_event
 from notify.kafka import CITY_EVENTS, BrokerDown, Publisher, ensure_topics, topic_plan
@@ -19,6 +21,7 @@ from subscribers.db import init_db
 
 log = logging.getLogger(__name__)
 STRUCTURED = "application/cloudevents+json"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Routers of later capabilities; each is optional so the spine runs on its own.
 OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff")
 
@@ -43,6 +46,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
     if rt is not None:
         app.dependency_overrides[get_runtime] = lambda: rt
     problems.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["Betrieb"])
     async def healthz() -> dict:

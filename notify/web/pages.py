@@ -1,0 +1,76 @@
+"""Server-rendered pages: one Jinja2 environment for ``templates/web/``, and CSRF protection.
+
+Pages work without JavaScript; scripts only enhance. Every form carries a CSRF token that is an
+HMAC of the visitor's cookie nonce, so a form posted from another site is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from functools import cache
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from notify.render import TEMPLATE_DIR, _add_filters
+from notify.web.problems import Problem
+
+CSRF_COOKIE = "sb_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+@cache
+def page_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR / "web"),
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    _add_filters(env)
+    return env
+
+
+def _secret(request: Request) -> bytes:
+    return request.app.state.rt.settings.resolved_secret_key().split()[0].encode()
+
+
+def _nonce(request: Request) -> str:
+    nonce = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "csrf_nonce", None)
+    if not nonce:
+        nonce = secrets.token_urlsafe(16)
+        request.state.csrf_nonce = nonce
+    return nonce
+
+
+def csrf_token(request: Request) -> str:
+    return hmac.new(_secret(request), _nonce(request).encode(), hashlib.sha256).hexdigest()
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    """Raise 403 unless ``token`` belongs to this visitor's cookie."""
+    nonce = request.cookies.get(CSRF_COOKIE)
+    expected = hmac.new(_secret(request), (nonce or "").encode(), hashlib.sha256).hexdigest()
+    if not nonce or not token or not hmac.compare_digest(expected, token):
+        raise Problem(403, "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal.")
+
+
+def render_page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``templates/web/<template>`` with the CSRF token and the city name available."""
+    rt = request.app.state.rt
+    html = page_environment().get_template(template).render(
+        request=request, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request), city=rt.catalogue.city, **context
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    if not request.cookies.get(CSRF_COOKIE):
+        secure = rt.settings.base_url.startswith("https://")
+        response.set_cookie(CSRF_COOKIE, _nonce(request), httponly=True, samesite="lax", secure=secure)
+    response.headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
