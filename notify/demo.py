@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
 
+from notify.channels.letter_sender import close_batch
 from notify.devstack import DevStack
 from notify.settings import get_settings
 from notify.subscriptions import publish_changes
@@ -138,8 +139,10 @@ def run_demo(stack: DevStack, console: Console) -> None:
         console.print("[yellow]Nach zwei Minuten war noch nicht alles verschickt. Der Stand bis jetzt:[/]")
     _report(console, keys)
     settings = get_settings()
-    console.print(
-        f"E-Mails liegen als Maildir in [bold]{settings.mail_dir}[/] (jede Datei ist eine E-Mail).\n"
-        f"SMS und Push: {settings.data_dir / 'outbox'}  ·  Briefe: {settings.data_dir / 'letters'}\n"
-        f"Web-API: {stack.web_url}/docs  ·  Katalog: {stack.web_url}/v1/catalogue"
-    )
+    letters = close_batch(settings.data_dir, force=True)
+    console.print("[bold]Wo Sie nachsehen können:[/]")
+    console.print(f"  E-Mails (Maildir, eine Datei je E-Mail): {settings.mail_dir / 'new'}")
+    console.print(f"  SMS und Push (JSON-Zeilen): {settings.data_dir / 'outbox'}")
+    if letters is not None:
+        console.print(f"  Briefe für den Druckdienst: {letters.pdf} und {letters.manifest_csv.name}")
+    console.print(f"  Web-API: {stack.web_url}/docs  ·  Katalog: {stack.web_url}/v1/catalogue")

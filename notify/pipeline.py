@@ -140,10 +140,6 @@ def template_context(rt: Runtime, event: CityEvent, contact: Contact, language: 
         "manage_url": rt.signer.url("manage", contact.public_id),
         "unsubscribe_url": rt.signer.url("unsubscribe", contact.public_id),
         "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
-        "sender": {
-            "name": f"Stadt {rt.catalogue.city}",
-            "address": ["Stadtbote", "Rathaus", f"{rt.catalogue.city}"],
-            "web": rt.settings.base_url,
-        },
+        "sender": rt.catalogue.sender,
         "today": datetime.now(CITY_TZ).date(),
     }

@@ -39,8 +39,13 @@ class Settings(BaseSettings):
         "Stadt Gelsenkirchen <stadtbote@gelsenkirchen.de>",
         validation_alias=AliasChoices("NOTIFY_MAIL_FROM", "mail_from"),
     )
-    sms_url: str = Field("outbox://sms", validation_alias=AliasChoices("NOTIFY_SMS_URL", "sms_url"))
-    push_url: str = Field("outbox://push", validation_alias=AliasChoices("NOTIFY_PUSH_URL", "push_url"))
+    # Apprise provider URLs with {to} for the recipient, e.g. twilio://SID:TOKEN@+49170…/{to}
+    sms_url: str = Field("outbox://sms/{to}", validation_alias=AliasChoices("NOTIFY_SMS_URL", "sms_url"))
+    push_url: str = Field("outbox://push/{to}", validation_alias=AliasChoices("NOTIFY_PUSH_URL", "push_url"))
+    provider_rate_per_s: float = Field(10.0, validation_alias=AliasChoices("NOTIFY_PROVIDER_RATE", "provider_rate_per_s"))
+    provider_concurrency: int = Field(8, validation_alias=AliasChoices("NOTIFY_PROVIDER_CONCURRENCY", "provider_concurrency"))
+    sms_segment_budget: int = Field(2, validation_alias=AliasChoices("NOTIFY_SMS_SEGMENTS", "sms_segment_budget"))
+    letter_close_every_s: float = Field(300.0, validation_alias=AliasChoices("NOTIFY_LETTER_CLOSE_EVERY", "letter_close_every_s"))
     partitions: int = Field(4, validation_alias=AliasChoices("NOTIFY_PARTITIONS", "partitions"))
     smtp_connections: int = Field(4, validation_alias=AliasChoices("NOTIFY_SMTP_CONNECTIONS", "smtp_connections"))
     max_attempts: int = Field(5, validation_alias=AliasChoices("NOTIFY_MAX_ATTEMPTS", "max_attempts"))

@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 
 from notify import kafka as topics_
 from notify.changes import ChangeFollower
-from notify.channels.email import EmailSender, SmtpPool
+from notify.channels.letter_sender import close_batch
+from notify.channels.registry import build_senders
 from notify.dispatch import Dispatcher, Outcome, backoff_seconds
 from notify.events import CityEvent, InvalidEvent
 from notify.pipeline import Runtime, ingest, plan
@@ -64,17 +65,6 @@ def _snapshot():
         yield from iter_snapshot(session)
 
 
-def _senders() -> dict:
-    host, port = settings.smtp_host_port
-    senders: dict = {"email": EmailSender(SmtpPool(host, port, size=settings.smtp_connections), settings.mail_from)}
-    try:  # SMS, push and letters plug in here once their channel modules are present
-        from notify.channels.registry import extra_senders
-    except ImportError:
-        return senders
-    senders.update(extra_senders(rt))
-    return senders
-
-
 async def to_dead_letter(stage: str, reason: str, record: object, key: bytes | None = None) -> None:
     value = {"stage": stage, "reason": reason, "record": record, "at": utcnow().isoformat()}
     await dead_letter.send(key=key, value=value)
@@ -84,7 +74,7 @@ async def to_dead_letter(stage: str, reason: str, record: object, key: bytes | N
 async def start_following() -> None:
     global dispatcher
     await asyncio.to_thread(init_db, rt.db_url)
-    dispatcher = Dispatcher(rt, _senders())
+    dispatcher = Dispatcher(rt, build_senders(settings))
     await topics_.ensure_topics(settings.kafka_bootstrap, topics_.topic_plan(settings.partitions))
     await follower.start()
     if ready_file := os.environ.get("NOTIFY_READY_FILE"):
@@ -201,6 +191,14 @@ async def sweep() -> None:
         await _republish(did, channel, sid)
     for pk, payload, key in await asyncio.to_thread(unmatched):
         await accepted.send(key=key.encode(), value={"event_pk": pk, "event": payload})
+
+
+@app.timer(interval=settings.letter_close_every_s)
+async def close_letter_batch() -> None:
+    """Keep today's print batch (one PDF + manifest) current for the print-and-mail service."""
+    files = await asyncio.to_thread(close_batch, settings.data_dir)
+    if files is not None:
+        log.info("letter batch written: %s", files.pdf)
 
 
 def run(loglevel: str = "info") -> None:

@@ -34,6 +34,7 @@ class Catalogue:
     city: str
     topics: dict[str, Node]
     districts: dict[str, Node]
+    sender: dict[str, Any] = field(default_factory=dict)
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     # -- hierarchy ---------------------------------------------------------------------------
@@ -141,8 +142,11 @@ def load_catalogue_from(pack_dir: Path) -> Catalogue:
             children.setdefault(node.parent, []).append(node.id)
     if overlap := set(topics) & set(districts):
         raise CityPackError(f"ids used for both a topic and a district: {sorted(overlap)}")
-    city = districts_doc.get("city") or topics_doc.get("city") or pack_dir.name
-    return Catalogue(city=city, topics=topics, districts=districts, _children=children)
+    city_path = pack_dir / "city.yaml"
+    city_doc = yaml.safe_load(city_path.read_text(encoding="utf-8")) if city_path.exists() else {}
+    city = city_doc.get("city") or districts_doc.get("city") or topics_doc.get("city") or pack_dir.name
+    sender = {"name": f"Stadt {city}", "address": [], "phone": "", "email": "", "web": "", **city_doc.get("sender", {})}
+    return Catalogue(city=city, topics=topics, districts=districts, sender=sender, _children=children)
 
 
 @cache

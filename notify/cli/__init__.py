@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "notify.cli.check",
     "notify.cli.channels",
     "notify.cli.preview",
+    "notify.cli.letters",
     "notify.cli.staff",
 )
 

@@ -156,7 +156,7 @@ def test_preflight_address_too_wide():
     context = make_context()
     context["recipient"] = {"name": "X", "postal_address": ["Sehr " * 20, "45894 Gelsenkirchen"]}
     problems = preflight(render_letter_pdf(context))
-    assert any("passt nicht ins Adressfeld" in p for p in problems), problems
+    assert any("Adressfeld" in p for p in problems), problems
 
 
 def test_preflight_page_limit():
