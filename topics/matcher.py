@@ -38,6 +38,7 @@ class MatchIndex:
         self._primary = np.full(capacity, NO_CHANNEL, dtype=np.int8)
         self._mask = np.zeros(capacity, dtype=np.uint8)
         self._expand = lru_cache(maxsize=4096)(self._expand_uncached)
+        self._seen = np.zeros(capacity, dtype=bool)  # reused scratch bitmap for unions
 
     # -- updates ------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -105,7 +106,7 @@ class MatchIndex:
 
     def _array(self, key: Key) -> np.ndarray:
         if key in self._dirty or key not in self._arrays:
-            self._arrays[key] = np.fromiter(self._sets[key], dtype=np.int64, count=len(self._sets[key]))
+            self._arrays[key] = np.fromiter(self._sets[key], dtype=np.int32, count=len(self._sets[key]))
             self._dirty.discard(key)
         return self._arrays[key]
 
@@ -114,17 +115,21 @@ class MatchIndex:
         area_key = CITYWIDE if area == CITYWIDE else tuple(sorted(area))  # type: ignore[arg-type]
         keys = [k for k in self._expand(tuple(sorted(topics)), area_key) if k in self._sets]
         if not keys:
-            return np.empty(0, dtype=np.int64)
+            return np.empty(0, dtype=np.int32)
         arrays = [self._array(k) for k in keys]
         if len(arrays) == 1:
             return arrays[0]
         total = sum(len(a) for a in arrays)
-        if total * 8 < len(self._primary):  # few hits: sorting beats a bitmap over everyone
+        if total * 64 < len(self._primary):  # few hits: sorting beats a bitmap over everyone
             return np.unique(np.concatenate(arrays))
-        seen = np.zeros(len(self._primary), dtype=bool)
+        if len(self._seen) < len(self._primary):
+            self._seen = np.zeros(len(self._primary), dtype=bool)
+        seen = self._seen
         for array in arrays:
             seen[array] = True
-        return np.flatnonzero(seen)
+        ids = np.flatnonzero(seen).astype(np.int32, copy=False)
+        seen[ids] = False  # clear only what was set: cheaper than wiping the whole bitmap
+        return ids
 
     def deliveries(
         self, topics: Iterable[str], area: str | Iterable[str], urgent: bool = False
@@ -143,11 +148,18 @@ class MatchIndex:
                 if len(chosen):
                     out[name] = chosen
             return out
+        # Split by first-choice channel: one stable radix sort of the small channel codes, then
+        # contiguous slices — a single pass however many channels there are.
         primary = self._primary[ids]
+        order = np.argsort(primary, kind="stable")
+        by_channel = ids[order]
+        counts = np.bincount(primary.astype(np.intp) + 1, minlength=len(CHANNEL_NAMES) + 1)
+        start = int(counts[0])  # NO_CHANNEL (-1) sorts first: residents without a confirmed channel
         for code, name in CHANNEL_NAMES.items():
-            chosen = ids[primary == code]
-            if len(chosen):
-                out[name] = chosen
+            end = start + int(counts[code + 1])
+            if end > start:
+                out[name] = by_channel[start:end]
+            start = end
         return out
 
     def channels_of(self, subscriber_id: int) -> list[str]:
