@@ -27,8 +27,8 @@ from notify.channels.base import ChannelSender, SendResult
 from notify.events import CityEvent
 from notify.pipeline import Runtime, readable_text, template_context
 from subscribers.db import session_scope
-from subscribers.ledger import claim, delivery_id, finish, write_deliveries
-from subscribers.models import Delivery, EventRecord
+from subscribers.ledger import claim, delivery_id, finish_many, write_deliveries
+from subscribers.models import Delivery, EventRecord, utcnow
 from subscribers.store import Contact, contacts
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class Outcome:
     status: str
     event_pk: int = 0
     error: str | None = None
+    message_id: str | None = None
     attempts: int = 0
     next_delivery: tuple[str, int, str] | None = None  # (id, subscriber, channel) for a fallback
 
@@ -78,11 +79,23 @@ class Dispatcher:
         return jobs, payloads, people
 
     def _record(self, outcomes: list[Outcome], reports: dict[str, tuple[float | None, str | None]]) -> None:
+        now = utcnow()
+        results = []
+        for o in outcomes:
+            amstad, report = reports.get(o.delivery_id, (None, None))
+            row = {"id": o.delivery_id, "status": {"fallback": "failed"}.get(o.status, o.status), "last_error": o.error}
+            if o.status == "sent":
+                row["sent_at"] = now
+            if o.message_id:
+                row["message_id"] = o.message_id
+            if amstad is not None:
+                row["amstad"] = amstad
+            if report is not None:
+                row["readability"] = report
+            results.append(row)
         with session_scope(self.rt.db_url) as session:
+            finish_many(session, results)
             for o in outcomes:
-                amstad, report = reports.get(o.delivery_id, (None, None))
-                status = {"fallback": "failed"}.get(o.status, o.status)
-                finish(session, o.delivery_id, status, error=o.error, amstad=amstad, readability=report)
                 if o.next_delivery is not None:
                     record = session.get(EventRecord, o.event_pk)
                     _, sid, channel = o.next_delivery
@@ -164,7 +177,7 @@ class Dispatcher:
 
     def _classify(self, outcome: Outcome, result: SendResult, people: dict[int, Contact], payloads) -> None:
         if result.ok:
-            outcome.status = "sent"
+            outcome.status, outcome.message_id = "sent", result.message_id
             return
         outcome.error = result.error
         if result.permanent:

@@ -46,8 +46,13 @@ class Settings(BaseSettings):
     provider_concurrency: int = Field(8, validation_alias=AliasChoices("NOTIFY_PROVIDER_CONCURRENCY", "provider_concurrency"))
     sms_segment_budget: int = Field(2, validation_alias=AliasChoices("NOTIFY_SMS_SEGMENTS", "sms_segment_budget"))
     letter_close_every_s: float = Field(300.0, validation_alias=AliasChoices("NOTIFY_LETTER_CLOSE_EVERY", "letter_close_every_s"))
+    dkim_selector: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_SELECTOR", "dkim_selector"))
+    dkim_domain: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_DOMAIN", "dkim_domain"))
+    dkim_key_file: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_KEY_FILE", "dkim_key_file"))
     partitions: int = Field(4, validation_alias=AliasChoices("NOTIFY_PARTITIONS", "partitions"))
     smtp_connections: int = Field(4, validation_alias=AliasChoices("NOTIFY_SMTP_CONNECTIONS", "smtp_connections"))
+    # Batches in flight per channel agent: SMTP round trips overlap with database work.
+    delivery_concurrency: int = Field(3, validation_alias=AliasChoices("NOTIFY_DELIVERY_CONCURRENCY", "delivery_concurrency"))
     max_attempts: int = Field(5, validation_alias=AliasChoices("NOTIFY_MAX_ATTEMPTS", "max_attempts"))
 
     # -- derived -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pathlib import Path
 import faust
 from sqlalchemy import select, update
 
+import plainlang
 from notify import kafka as topics_
 from notify.changes import ChangeFollower
 from notify.channels.letter_sender import close_batch
@@ -74,6 +75,7 @@ async def to_dead_letter(stage: str, reason: str, record: object, key: bytes | N
 async def start_following() -> None:
     global dispatcher
     await asyncio.to_thread(init_db, rt.db_url)
+    await asyncio.to_thread(plainlang.check, "Der Stadtbote startet.", "standard")  # load the language model now
     dispatcher = Dispatcher(rt, build_senders(settings))
     await topics_.ensure_topics(settings.kafka_bootstrap, topics_.topic_plan(settings.partitions))
     await follower.start()
@@ -153,8 +155,8 @@ async def _deliver(stream) -> None:
 
 
 for _channel, _topic in channel_topics.items():
-    app.agent(_topic, name=f"deliver_{_channel}")(_deliver)
-app.agent(urgent_topic, name="deliver_urgent")(_deliver)
+    app.agent(_topic, name=f"deliver_{_channel}", concurrency=settings.delivery_concurrency)(_deliver)
+app.agent(urgent_topic, name="deliver_urgent", concurrency=settings.delivery_concurrency)(_deliver)
 
 
 @app.timer(interval=30.0)

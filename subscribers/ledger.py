@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -67,9 +67,9 @@ def register_event(
 def _insert_ignore(session: Session):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(Delivery)
+        return postgresql.insert(Delivery.__table__)
     if dialect == "sqlite":
-        return sqlite.insert(Delivery)
+        return sqlite.insert(Delivery.__table__)
     raise NotImplementedError(f"ledger needs INSERT … ON CONFLICT, not available on {dialect}")
 
 
@@ -102,9 +102,9 @@ def write_deliveries(
         }
         for sub_id, channel in targets
     ]
-    for start in range(0, len(rows), chunk):
-        stmt = _insert_ignore(session).values(rows[start : start + chunk])
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
+    stmt = _insert_ignore(session).on_conflict_do_nothing(index_elements=["id"])
+    for start in range(0, len(rows), chunk):  # executemany: compiled once, not once per row
+        session.connection().execute(stmt, rows[start : start + chunk])
     pending = session.execute(
         select(Delivery.id, Delivery.subscriber_id, Delivery.channel).where(
             Delivery.event_pk == event.id, Delivery.status.in_(CLAIMABLE)
@@ -147,6 +147,28 @@ def finish(
     if readability is not None:
         values["readability"] = readability
     session.execute(update(Delivery).where(Delivery.id == delivery).values(**values))
+
+
+def finish_many(session: Session, results: list[dict]) -> None:
+    """Record many outcomes in one executemany (keys: id, status, last_error, and optionally
+    message_id, amstad, readability, sent_at)."""
+    if not results:
+        return
+    now = utcnow()
+    table = Delivery.__table__
+    columns = ("status", "last_error", "message_id", "amstad", "readability", "sent_at")
+    for present in {tuple(c for c in columns if c in r) for r in results}:
+        batch = [
+            {"b_id": r["id"], "updated_at": now, **{f"b_{c}": r[c] for c in present}}
+            for r in results
+            if tuple(c for c in columns if c in r) == present
+        ]
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(updated_at=bindparam("updated_at"), **{c: bindparam(f"b_{c}") for c in present})
+        )
+        session.connection().execute(stmt, batch)
 
 
 def status_counts(session: Session, event_pk: int | None = None) -> dict[str, int]:

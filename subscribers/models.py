@@ -34,6 +34,11 @@ class Subscriber(SQLModel, table=True):
     frequency: str = Field(default="immediate", max_length=16)
     status: str = Field(default="active", max_length=16)  # active | pending | unsubscribed
     origin: str = Field(default="import", max_length=16)  # import | web | staff
+    # Quiet hours for SMS and push, local time "HH:MM"; both None = no quiet hours.
+    quiet_start: str | None = Field(default=None, max_length=5)
+    quiet_end: str | None = Field(default=None, max_length=5)
+    # Short code on the confirmation letter of a paper registration (changes by phone or letter).
+    service_code: str | None = Field(default=None, unique=True, index=True, max_length=12)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

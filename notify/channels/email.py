@@ -7,8 +7,7 @@ line break, so text from an event can never inject a header. One-click unsubscri
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -16,9 +15,10 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
-import aiosmtplib
-
-from notify.channels.base import Prepared, SendResult
+from notify.channels.base import Prepared
+from notify.channels.dkim_signing import DkimSigner
+from notify.channels.mime import encode_from, encode_subject, fast_path_ok, message_bytes
+from notify.channels.smtp_pool import SmtpPool
 from notify.render import render_part
 
 # Long header lines are folded, never RFC 2047-encoded: List-Unsubscribe must stay a plain <URL>.
@@ -60,7 +60,6 @@ def build_message(
     msg["Subject"] = rendered.subject
     msg["Date"] = format_datetime(date or datetime.now(UTC))
     msg["Message-ID"] = make_msgid(idstring=delivery_id[:16] if delivery_id else None, domain=domain)
-    msg["Content-Language"] = language
     msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"
@@ -68,6 +67,7 @@ def build_message(
         msg["X-Stadtbote-Delivery"] = delivery_id
     msg.set_content(rendered.text, subtype="plain", charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    msg["Content-Language"] = language  # after set_content, which clears Content-* headers
     return msg
 
 
@@ -79,82 +79,57 @@ def message_body(text: str) -> str:
     return text.split("\n-- \n", 1)[0]
 
 
-class SmtpPool:
-    """A few long-lived SMTP connections shared by all sends; reconnects when one drops.
+class EmailSender:
+    """The e-mail channel: templates → message bytes → SMTP pool.
 
-    Permanent failures (5xx) are reported as such so the caller can fall back to another channel;
-    connection problems and 4xx are transient and worth a retry.
+    The templates are rendered once per event × language × profile with placeholder links; each
+    resident's own manage and unsubscribe links are put in afterwards. The plain-language gate
+    reads the same text a resident reads.
     """
 
-    def __init__(self, host: str, port: int, size: int = 4, timeout: float = 30.0, **tls: Any):
-        self.host, self.port, self.timeout, self.tls = host, port, timeout, tls
-        self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
-        self._size = size
-        self._created = 0
-        self._lock = asyncio.Lock()
-
-    async def _acquire(self) -> aiosmtplib.SMTP:
-        async with self._lock:
-            if self._idle.empty() and self._created < self._size:
-                self._created += 1
-                return aiosmtplib.SMTP(hostname=self.host, port=self.port, timeout=self.timeout, **self.tls)
-        return await self._idle.get()
-
-    async def send(self, message: EmailMessage) -> SendResult:
-        client = await self._acquire()
-        try:
-            if not client.is_connected:
-                await client.connect()
-            await client.send_message(message)
-            return SendResult(ok=True, message_id=message["Message-ID"])
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [r.code for r in exc.recipients]
-            return SendResult(ok=False, permanent=all(500 <= c < 600 for c in codes), error=str(exc))
-        except aiosmtplib.SMTPResponseException as exc:
-            if exc.code >= 500:
-                await self._reset(client)
-                return SendResult(ok=False, permanent=True, error=f"{exc.code} {exc.message}")
-            await self._reset(client)
-            return SendResult(ok=False, error=f"{exc.code} {exc.message}")
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            await self._reset(client)
-            return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
-        finally:
-            self._idle.put_nowait(client)
-
-    async def _reset(self, client: aiosmtplib.SMTP) -> None:
-        with contextlib.suppress(Exception):
-            await client.quit()
-        with contextlib.suppress(Exception):
-            client.close()
-
-    async def close(self) -> None:
-        while not self._idle.empty():
-            await self._reset(self._idle.get_nowait())
-
-
-class EmailSender:
-    """The e-mail channel: templates → RFC 5322 message → SMTP pool."""
-
     channel = "email"
+    LINKS = ("manage_url", "unsubscribe_url")
 
-    def __init__(self, pool: SmtpPool, mail_from: str):
-        self.pool, self.mail_from = pool, mail_from
+    def __init__(self, pool: SmtpPool, mail_from: str, dkim: DkimSigner | None = None):
+        self.pool, self.mail_from, self.dkim = pool, mail_from, dkim
+        self.from_header = encode_from(mail_from)
+        self.envelope_from = parseaddr(mail_from)[1]
+        self.domain = self.envelope_from.rsplit("@", 1)[-1] if "@" in self.envelope_from else "localhost"
+        self._variants: OrderedDict[tuple, tuple[RenderedEmail, str]] = OrderedDict()
+
+    def _variant(self, context: dict[str, Any], language: str, profile: str) -> tuple[RenderedEmail, str]:
+        event = context["event"]
+        key = (event.source, event.id, language, profile)
+        if key not in self._variants:
+            placeholders = {name: f"https://link.invalid/{name}" for name in self.LINKS}
+            rendered = render_email(event.template_name, {**context, **placeholders}, language, profile)
+            self._variants[key] = (rendered, encode_subject(rendered.subject))
+            if len(self._variants) > 512:
+                self._variants.popitem(last=False)
+        return self._variants[key]
 
     def prepare(self, delivery_id: str, context: dict[str, Any], address: str, language: str, profile: str) -> Prepared:
-        rendered = render_email(context["event"].template_name, context, language, profile)
-        message = build_message(
-            rendered,
-            mail_from=self.mail_from,
-            to=address,
-            unsubscribe_url=context["unsubscribe_url"],
-            language=language,
-            delivery_id=delivery_id,
-        )
-        return Prepared(delivery_id, f"{rendered.subject}.\n\n{message_body(rendered.text)}", message)
+        rendered, subject_header = self._variant(context, language, profile)
+        text, html = rendered.text, rendered.html
+        for name in self.LINKS:
+            text = text.replace(f"https://link.invalid/{name}", context[name])
+            html = html.replace(f"https://link.invalid/{name}", context[name])
+        readable = f"{rendered.subject}.\n\n{message_body(text)}"
+        if fast_path_ok(address):
+            raw = message_bytes(from_header=self.from_header, to=address, subject_header=subject_header,
+                                text=text, html=html, language=language, unsubscribe_url=context["unsubscribe_url"],
+                                delivery_id=delivery_id, domain=self.domain, dkim=self.dkim)  # fmt: skip
+            return Prepared(delivery_id, readable, (address, raw))
+        message = build_message(RenderedEmail(rendered.subject, text, html), mail_from=self.mail_from, to=address,
+                                unsubscribe_url=context["unsubscribe_url"], language=language,
+                                delivery_id=delivery_id)  # fmt: skip
+        return Prepared(delivery_id, readable, (address, message))
 
     async def send(self, prepared: Prepared) -> SendResult:
-        return await self.pool.send(prepared.payload)
+        address, payload = prepared.payload
+        if isinstance(payload, bytes):
+            return await self.pool.send_raw(self.envelope_from, address, payload)
+        return await self.pool.send(payload)
 
     async def close(self) -> None:
         await self.pool.close()

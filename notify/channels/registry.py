@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from notify.channels.apprise_out import AppriseChannel, AppriseSender
 from notify.channels.base import ChannelSender
-from notify.channels.email import EmailSender, SmtpPool
+from notify.channels.dkim_signing import DkimSigner
+from notify.channels.email import EmailSender
 from notify.channels.letter_sender import LetterSender
+from notify.channels.smtp_pool import SmtpPool
 from notify.settings import Settings
 
 
@@ -18,7 +20,11 @@ def build_senders(settings: Settings) -> dict[str, ChannelSender]:
         concurrency=settings.provider_concurrency,
     )
     return {
-        "email": EmailSender(SmtpPool(host, port, size=settings.smtp_connections), settings.mail_from),
+        "email": EmailSender(
+            SmtpPool(host, port, size=settings.smtp_connections),
+            settings.mail_from,
+            DkimSigner.from_files(settings.dkim_selector, settings.dkim_domain, settings.dkim_key_file),
+        ),
         "sms": AppriseChannel("sms", apprise_sender, settings.sms_segment_budget),
         "push": AppriseChannel("push", apprise_sender),
         "letter": LetterSender(settings.data_dir),

@@ -1,0 +1,73 @@
+"""A few long-lived SMTP connections shared by all sends of a worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from email.message import EmailMessage
+from typing import Any
+
+import aiosmtplib
+
+from notify.channels.base import SendResult
+from notify.channels.mime import message_id_of
+
+
+class SmtpPool:
+    """A few long-lived SMTP connections shared by all sends; reconnects when one drops.
+
+    Permanent failures (5xx) are reported as such so the caller can fall back to another channel;
+    connection problems and 4xx are transient and worth a retry.
+    """
+
+    def __init__(self, host: str, port: int, size: int = 4, timeout: float = 30.0, **tls: Any):
+        self.host, self.port, self.timeout, self.tls = host, port, timeout, tls
+        self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+        self._size = size
+        self._created = 0
+        self._lock = asyncio.Lock()
+
+    async def _acquire(self) -> aiosmtplib.SMTP:
+        async with self._lock:
+            if self._idle.empty() and self._created < self._size:
+                self._created += 1
+                return aiosmtplib.SMTP(hostname=self.host, port=self.port, timeout=self.timeout, **self.tls)
+        return await self._idle.get()
+
+    async def send(self, message: EmailMessage) -> SendResult:
+        return await self._deliver(lambda client: client.send_message(message), message["Message-ID"])
+
+    async def _deliver(self, action, message_id: str | None) -> SendResult:
+        client = await self._acquire()
+        try:
+            if not client.is_connected:
+                await client.connect()
+            await action(client)
+            return SendResult(ok=True, message_id=message_id)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            return SendResult(ok=False, permanent=all(500 <= c < 600 for c in codes), error=str(exc))
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code >= 500:
+                await self._reset(client)
+                return SendResult(ok=False, permanent=True, error=f"{exc.code} {exc.message}")
+            await self._reset(client)
+            return SendResult(ok=False, error=f"{exc.code} {exc.message}")
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            await self._reset(client)
+            return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
+        finally:
+            self._idle.put_nowait(client)
+
+    async def send_raw(self, sender: str, recipient: str, message: bytes) -> SendResult:
+        return await self._deliver(lambda client: client.sendmail(sender, [recipient], message), message_id_of(message))
+
+    async def _reset(self, client: aiosmtplib.SMTP) -> None:
+        with contextlib.suppress(Exception):
+            await client.quit()
+        with contextlib.suppress(Exception):
+            client.close()
+
+    async def close(self) -> None:
+        while not self._idle.empty():
+            await self._reset(self._idle.get_nowait())

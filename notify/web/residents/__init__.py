@@ -1,0 +1,16 @@
+"""Residents' self-service: subscribe, confirm (double opt-in), manage, unsubscribe, export, delete.
+
+No accounts: every personal page is reached by a signed, expiring link (``notify.links``).
+``router`` joins the JSON API (``api``), the pages (``pages``) and the paper way in (``paper``).
+"""
+
+from fastapi import APIRouter
+
+from notify.web.residents import api, pages, paper
+
+router = APIRouter()
+router.include_router(paper.router)  # before the API: /v1/subscriptions/paper is not a token
+router.include_router(api.router)
+router.include_router(pages.router)
+
+__all__ = ["router"]

@@ -1,0 +1,101 @@
+"""Transactional messages to residents: confirmation e-mail, manage link, SMS/push code, letter.
+
+These are sent from the web process directly (not through the worker): a resident waits for them.
+A failed send never loses the subscription; it stays pending and the caller tells the resident.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from notify.channels.apprise_out import AppriseSender
+from notify.channels.email import SmtpPool, build_message, render_email
+from notify.formatting import CITY_TZ
+from notify.pipeline import Runtime
+
+log = logging.getLogger(__name__)
+SEND_TIMEOUT_S = 15.0
+
+
+def base_context(rt: Runtime, language: str) -> dict[str, Any]:
+    return {"city": rt.catalogue.city, "language": language, "sender": rt.catalogue.sender}
+
+
+async def send_email(rt: Runtime, to: str, template: str, context: dict[str, Any], *, language: str, profile: str,
+                     unsubscribe_url: str) -> bool:  # fmt: skip
+    """Render ``templates/email/<template>…`` and send it now; False if it could not be sent."""
+    rendered = render_email(template, {**base_context(rt, language), **context}, language, profile)
+    message = build_message(rendered, mail_from=rt.settings.mail_from, to=to, unsubscribe_url=unsubscribe_url,
+                            language=language)  # fmt: skip
+    host, port = rt.settings.smtp_host_port
+    pool = SmtpPool(host, port, size=1, timeout=SEND_TIMEOUT_S)
+    try:
+        result = await asyncio.wait_for(pool.send(message), SEND_TIMEOUT_S + 1)
+    except TimeoutError:
+        log.warning("confirmation mail (%s) timed out", template)
+        return False
+    finally:
+        await pool.close()
+    if not result.ok:
+        log.warning("confirmation mail (%s) not sent: %s", template, result.error)
+    return result.ok
+
+
+def apprise_sender(rt: Runtime) -> AppriseSender:
+    return AppriseSender({"sms": rt.settings.sms_url, "push": rt.settings.push_url}, concurrency=2)
+
+
+async def send_code(rt: Runtime, channel: str, to: str, code: str) -> bool:
+    """A confirmation code by SMS or push. Short, plain and without a link (SMS phishing)."""
+    text = f"Ihr Code für den Stadtboten der Stadt {rt.catalogue.city}: {code}. Der Code gilt 3 Tage."
+    title = "" if channel == "sms" else "Stadtbote: Ihr Code"
+    result = await apprise_sender(rt).send(channel, to, title, text)
+    if not result.ok:
+        log.warning("%s code not sent: %s", channel, result.error)
+    return result.ok
+
+
+async def send_text(rt: Runtime, channel: str, to: str, text: str) -> bool:
+    result = await apprise_sender(rt).send(channel, to, "" if channel == "sms" else "Stadtbote", text)
+    return result.ok
+
+
+def letters_dir(rt: Runtime) -> Path:
+    return rt.settings.data_dir / "letters" / "confirmations"
+
+
+def write_confirmation_letter(rt: Runtime, *, ref: str, name: str | None, postal_address: str, code: str,
+                              manage_url: str, unsubscribe_url: str, language: str, profile: str,
+                              paper: bool) -> Path:  # fmt: skip
+    """The letter with the resident's code, as PDF in ``<data dir>/letters/confirmations/``.
+
+    ``paper``: the subscription is already active (staff took the paper form); otherwise the
+    code confirms a subscription made online for the letter channel only.
+    """
+    from notify.channels.letter import render_letter_pdf
+
+    lines = postal_address.splitlines()
+    context = {
+        **base_context(rt, language),
+        "event": None,
+        "title": "Ihre Anmeldung beim Stadtboten" if paper else "Bitte bestätigen Sie Ihre Anmeldung",
+        "text": "",
+        "link": None,
+        "code": code,
+        "paper": paper,
+        "confirm_page_url": f"{rt.signer.base_url}/bestaetigen",
+        "manage_url": manage_url,
+        "unsubscribe_url": unsubscribe_url,
+        "recipient": {"name": name or "", "postal_address": lines},
+        "today": datetime.now(CITY_TZ).date(),
+    }
+    pdf = render_letter_pdf(context, name="confirm", language=language, profile=profile)
+    folder = letters_dir(rt)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{datetime.now(CITY_TZ):%Y-%m-%d}-{ref}.pdf"
+    path.write_bytes(pdf)
+    return path

@@ -1,0 +1,404 @@
+"""The residents' pages: start, subscribe, confirm, manage, unsubscribe, export, delete, privacy.
+
+Plain HTML forms that work without JavaScript. Every form carries the CSRF token, except the
+RFC 8058 one-click unsubscribe, whose signed link is its own proof.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.datastructures import FormData
+
+from notify.web.pages import CSRF_FIELD, check_csrf, render_page
+from notify.web.problems import Problem
+from notify.web.residents import service
+from notify.web.residents.ratelimit import client_ip, limiter_for
+from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription
+from subscribers.consent import unconfirmed_hours
+from topics.catalogue import CITYWIDE
+
+router = APIRouter(include_in_schema=False)
+
+LIST_FIELDS = ("topics", "districts", "channels")
+SCALAR_FIELDS = ("email", "phone", "push", "postal_address", "name", "place", "language", "profile", "frequency",
+                 "quiet_start", "quiet_end")  # fmt: skip
+FIELD_ORDER = ("topics", "place", "districts", "channels", "email", "phone", "push", "postal_address", "name",
+               "language", "profile", "frequency", "quiet_start", "quiet_end", "consent")  # fmt: skip
+LINK_PAGES = {
+    404: (
+        "Dieser Link funktioniert nicht",
+        "Vielleicht fehlt ein Teil vom Link. Bitte kopieren Sie den ganzen Link aus der Nachricht.",
+    ),
+    410: (
+        "Dieser Link ist zu alt",
+        "Aus Sicherheitsgründen gilt ein Link nur eine Zeit lang. Fordern Sie einfach einen neuen Link an.",
+    ),
+}
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """``render_page`` plus what every resident page may show: the city's contact details."""
+    return render_page(request, template, status_code, sender=request.app.state.rt.catalogue.sender, **context)
+
+
+def catalogue_choices(rt) -> dict[str, Any]:
+    cat = rt.catalogue
+    topic_groups = [(node, [cat.topics[c] for c in cat._children.get(node.id, [])])
+                    for node in cat.topics.values() if node.parent is None]  # fmt: skip
+    district_groups = [(node, [cat.districts[c] for c in cat._children.get(node.id, [])])
+                       for node in cat.districts.values() if node.parent is None]  # fmt: skip
+    return {"topic_groups": topic_groups, "district_groups": district_groups, "languages": LANGUAGES,
+            "citywide": CITYWIDE}  # fmt: skip
+
+
+def form_values(form: FormData) -> dict[str, Any]:
+    values: dict[str, Any] = {name: [v for v in form.getlist(name) if isinstance(v, str)] for name in LIST_FIELDS}
+    for name in SCALAR_FIELDS:
+        value = form.get(name)
+        values[name] = value.strip() if isinstance(value, str) else ""
+    choice = form.get("district_choice")
+    if isinstance(choice, str) and choice:
+        values["districts"].append(choice)
+        values["place"] = ""
+    return values
+
+
+def empty_values() -> dict[str, Any]:
+    return {**{n: [] for n in LIST_FIELDS}, **{n: "" for n in SCALAR_FIELDS}, "language": "de", "profile": "standard",
+            "frequency": "immediate"}  # fmt: skip
+
+
+def ordered_errors(errors: dict[str, str]) -> list[tuple[str, str]]:
+    return sorted(errors.items(), key=lambda kv: FIELD_ORDER.index(kv[0]) if kv[0] in FIELD_ORDER else 99)
+
+
+def message_page(request: Request, title: str, text: str, status: int = 200, headers: dict | None = None,
+                 **extra: Any) -> HTMLResponse:  # fmt: skip
+    response = page(request, "residents/message.html.j2", status_code=status, title=title, text=text, **extra)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def link_error(request: Request, exc: service.LinkProblem) -> HTMLResponse:
+    title, text = LINK_PAGES[exc.status]
+    return message_page(request, title, text, status=exc.status, show_link_request=True)
+
+
+def too_many(request: Request, wait: int) -> HTMLResponse:
+    minutes = max(1, round(wait / 60))
+    text = f"Bitte warten Sie {minutes} Minuten. Dann versuchen Sie es noch einmal."
+    return message_page(request, "Zu viele Versuche", text,
+                        status=429, headers={"Retry-After": str(wait)})  # fmt: skip
+
+
+def csrf_failed(request: Request, form: FormData) -> HTMLResponse | None:
+    token = form.get(CSRF_FIELD)
+    try:
+        check_csrf(request, token if isinstance(token, str) else None)
+    except Problem as exc:
+        return message_page(request, "Das Formular ist abgelaufen", exc.detail, status=403)
+    return None
+
+
+def form_page(request: Request, template: str, values: dict, errors: dict | None = None, status: int = 200,
+              **extra: Any) -> HTMLResponse:  # fmt: skip
+    rt = request.app.state.rt
+    errors = errors or {}
+    return page(request, template, status_code=status, values=values, errors=errors,
+                       error_list=ordered_errors(errors), **catalogue_choices(rt), **extra)  # fmt: skip
+
+
+# -- start and privacy -------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def start(request: Request):
+    return page(request, "residents/start.html.j2")
+
+
+@router.get("/datenschutz", response_class=HTMLResponse)
+async def privacy(request: Request):
+    return page(request, "residents/privacy.html.j2", hours=int(unconfirmed_hours()))
+
+
+# -- subscribe ---------------------------------------------------------------------------------------
+
+
+@router.get("/abonnieren", response_class=HTMLResponse)
+async def subscribe_form(request: Request):
+    return form_page(request, "residents/subscribe.html.j2", empty_values())
+
+
+@router.post("/abonnieren", response_class=HTMLResponse)
+async def subscribe_post(request: Request):
+    rt = request.app.state.rt
+    form = await request.form()
+    if failed := csrf_failed(request, form):
+        return failed
+    values = form_values(form)
+    errors: dict[str, str] = {}
+    choices: list[str] = []
+    try:
+        inp = parse_subscription(values, rt.catalogue)
+    except InvalidInput as exc:
+        errors, choices, inp = dict(exc.errors), exc.choices, None
+    if form.get("consent") != "yes":
+        errors["consent"] = "Bitte bestätigen Sie, dass Sie einverstanden sind."
+    if errors or inp is None:
+        return form_page(request, "residents/subscribe.html.j2", values, errors, status=400,
+                         district_choices=[rt.catalogue.districts[d] for d in choices])  # fmt: skip
+    wait = limiter_for(request.app).check(
+        [("subscribe_ip", client_ip(request))] + [("subscribe_address", a) for _, a in inp.addresses]
+    )
+    if wait:
+        return too_many(request, wait)
+    report = await service.subscribe(rt, inp, via="web")
+    return page(request, "residents/check.html.j2", inp=inp, report=report, phone=inp.address("sms") or "",
+                       hours=int(unconfirmed_hours()), errors={}, error_list=[])  # fmt: skip
+
+
+# -- confirm -----------------------------------------------------------------------------------------
+
+
+@router.get("/bestaetigen", response_class=HTMLResponse)
+async def code_form(request: Request):
+    return page(request, "residents/code.html.j2", phone="", errors={}, error_list=[])
+
+
+@router.post("/bestaetigen", response_class=HTMLResponse)
+async def code_post(request: Request):
+    rt = request.app.state.rt
+    form = await request.form()
+    if failed := csrf_failed(request, form):
+        return failed
+    code = str(form.get("code") or "").strip()
+    phone_raw = str(form.get("phone") or "").strip()
+    errors: dict[str, str] = {}
+    phone = None
+    if phone_raw:
+        try:
+            phone = normalise_mobile(phone_raw)
+        except ValueError as exc:
+            errors["phone"] = str(exc)
+    if not code:
+        errors["code"] = "Bitte geben Sie den Code ein."
+    wait = limiter_for(request.app).check([("confirm_ip", client_ip(request))]
+                                          + ([("confirm_address", phone)] if phone else []))  # fmt: skip
+    if wait:
+        return too_many(request, wait)
+    result = None
+    if not errors:
+        result = await asyncio.to_thread(service.confirm_code, rt, code, phone)
+        if result is None:
+            errors["code"] = "Der Code stimmt nicht oder ist abgelaufen. Bitte prüfen Sie den Code."
+    if errors or result is None:
+        return page(
+            request,
+            "residents/code.html.j2",
+            status_code=400,
+            phone=phone_raw,
+            errors=errors,
+            error_list=ordered_errors(errors),
+        )
+    await service.announce(request.app, [result.subscriber_id])
+    return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"])
+
+
+@router.get("/bestaetigen/{token}", response_class=HTMLResponse)
+async def confirm_link(token: str, request: Request):
+    try:
+        service.read_link(request.app.state.rt, token, ("confirm",))
+    except service.LinkProblem as exc:
+        return link_error(request, exc)
+    return page(request, "residents/confirm.html.j2", action=f"/bestaetigen/{token}")
+
+
+@router.post("/bestaetigen/{token}", response_class=HTMLResponse)
+async def confirm_link_post(token: str, request: Request):
+    rt = request.app.state.rt
+    form = await request.form()
+    if failed := csrf_failed(request, form):
+        return failed
+    wait = limiter_for(request.app).check([("confirm_ip", client_ip(request))])
+    if wait:
+        return too_many(request, wait)
+    try:
+        result = await asyncio.to_thread(service.confirm_email, rt, token)
+    except service.LinkProblem as exc:
+        return link_error(request, exc)
+    await service.announce(request.app, [result.subscriber_id])
+    return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"])
+
+
+# -- manage ------------------------------------------------------------------------------------------
+
+
+@router.get("/verwalten", response_class=HTMLResponse)
+async def link_request_form(request: Request):
+    return page(request, "residents/link_request.html.j2", sent=False, email="", errors={}, error_list=[])
+
+
+@router.post("/verwalten", response_class=HTMLResponse)
+async def link_request_post(request: Request):
+    rt = request.app.state.rt
+    form = await request.form()
+    if failed := csrf_failed(request, form):
+        return failed
+    email = str(form.get("email") or "").strip().lower()
+    if not email or "@" not in email:
+        errors = {"email": "Bitte geben Sie Ihre E-Mail-Adresse ein. Ein Beispiel: name@beispiel.de"}
+        return page(request, "residents/link_request.html.j2", status_code=400, sent=False, email=email,
+                           errors=errors, error_list=ordered_errors(errors))  # fmt: skip
+    wait = limiter_for(request.app).check([("link_ip", client_ip(request)), ("subscribe_address", email)])
+    if wait:
+        return too_many(request, wait)
+    out = await asyncio.to_thread(service.request_manage_link_db, rt, email)
+    if out is not None:
+        await service.deliver(rt, out)
+    return page(request, "residents/link_request.html.j2", sent=True, email="", errors={}, error_list=[])
+
+
+def _manage_page(request: Request, token: str, public_id: str, values: dict, errors: dict | None = None,
+                 status: int = 200, saved: bool = False,
+                 confirm_by: list[str] | None = None) -> HTMLResponse:  # fmt: skip
+    rt = request.app.state.rt
+    return form_page(request, "residents/manage.html.j2", values, errors, status=status, token=token, saved=saved,
+                     confirm_by=confirm_by or [], links=service.links(rt, public_id),
+                     area_names=service.area_names(rt, values.get("districts", [])))  # fmt: skip
+
+
+@router.get("/verwalten/{token}", response_class=HTMLResponse)
+async def manage(token: str, request: Request):
+    rt = request.app.state.rt
+    try:
+        payload = service.read_link(rt, token, ("manage",))
+        state = await asyncio.to_thread(service.load_state, rt, payload["s"])
+    except service.LinkProblem as exc:
+        return link_error(request, exc)
+    return _manage_page(request, token, payload["s"], _as_form(state))
+
+
+def _as_form(state: dict) -> dict:
+    values = {**empty_values(), **{k: v for k, v in state.items() if v is not None}}
+    values["place"] = ""
+    return values
+
+
+@router.post("/verwalten/{token}", response_class=HTMLResponse)
+async def manage_post(token: str, request: Request):
+    rt = request.app.state.rt
+    form = await request.form()
+    if failed := csrf_failed(request, form):
+        return failed
+    values = form_values(form)
+    try:
+        payload = service.read_link(rt, token, ("manage",))
+        current = await asyncio.to_thread(service.load_state, rt, payload["s"])
+    except service.LinkProblem as exc:
+        return link_error(request, exc)
+    changes = {k: v for k, v in values.items() if k != "place"}
+    changes["place"] = values["place"]
+    for name in ("email", "phone", "push", "postal_address"):
+        if not changes.get(name):
+            changes.pop(name)
+    try:
+        state, out = await asyncio.to_thread(service.update_db, rt, payload["s"], changes)
+    except InvalidInput as exc:
+        merged = {**_as_form(current), **values}
+        return _manage_page(request, token, payload["s"], merged, dict(exc.errors), status=400)
+    except service.LinkProblem as exc:
+        return link_error(request, exc)
+    report = await service.deliver(rt, out)
+    await service.announce(request.app, out.changed_ids)
+    return _manage_page(
+        request, token, payload["s"], _as_form(state), saved=True, confirm_by=sorted(set(report.channels))
+    )
+
+
+# -- unsubscribe -------------------------------------------------------------------------------------
+
+
+@router.get("/abmelden/{token}", response_class=HTMLResponse)
+async def unsubscribe_page(token: str, request: Request):
+    """Shows a button only: mail scanners open links, and opening a link must not unsubscribe."""
+    rt = request.app.state.rt
+    try:
+        payload = service.read_link(rt, token, ("unsubscribe",))
+        await asyncio.to_thread(service.load_state, rt, payload["s"])
+    except service.LinkProblem as exc:
+        return link_error(request, exc)
+    topic = payload.get("topic")
+    topic_name = rt.catalogue.topics[topic].name if topic in rt.catalogue.topics else None
+    return page(request, "residents/unsubscribe.html.j2", action=f"/abmelden/{token}", topic_name=topic_name,
+                       manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
+
+
+@router.post("/abmelden/{token}")
+async def unsubscribe_post(token: str, request: Request) -> Response:
+    """RFC 8058 one-click (body ``List-Unsubscribe=One-Click``), or the button on the page."""
+    rt = request.app.state.rt
+    form = await request.form()
+    one_click = form.get("List-Unsubscribe") == "One-Click"
+    if not one_click and (failed := csrf_failed(request, form)):
+        return failed
+    try:
+        sid, topic = await asyncio.to_thread(service.unsubscribe_db, rt, token)
+    except service.LinkProblem as exc:
+        if one_click:
+            return PlainTextResponse("Dieser Link ist ungültig oder abgelaufen.", status_code=exc.status)
+        return link_error(request, exc)
+    await service.announce(request.app, [sid])
+    if one_click:
+        return PlainTextResponse("Sie sind abgemeldet.")
+    payload = rt.signer.verify("unsubscribe", token)
+    topic_name = rt.catalogue.topics[topic].name if topic else None
+    return page(request, "residents/unsubscribed.html.j2", topic_name=topic_name,
+                       manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
+
+
+# -- export and delete -------------------------------------------------------------------------------
+
+
+@router.get("/export/{token}")
+async def export(token: str, request: Request):
+    try:
+        data = await asyncio.to_thread(service.export_db, request.app.state.rt, token)
+    except service.LinkProblem as exc:
+        return link_error(request, exc)
+    return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="stadtbote-daten.json"',
+                                       "Cache-Control": "no-store"})  # fmt: skip
+
+
+@router.get("/loeschen/{token}", response_class=HTMLResponse)
+async def delete_page(token: str, request: Request):
+    rt = request.app.state.rt
+    try:
+        payload = service.read_link(rt, token, ("delete", "manage"))
+        await asyncio.to_thread(service.load_state, rt, payload["s"])
+    except service.LinkProblem as exc:
+        return link_error(request, exc)
+    return page(request, "residents/delete.html.j2", action=f"/loeschen/{token}",
+                       export_url=service.links(rt, payload["s"])["export"])  # fmt: skip
+
+
+@router.post("/loeschen/{token}", response_class=HTMLResponse)
+async def delete_post(token: str, request: Request):
+    form = await request.form()
+    if failed := csrf_failed(request, form):
+        return failed
+    try:
+        sid = await asyncio.to_thread(service.erase_db, request.app.state.rt, token)
+    except service.LinkProblem as exc:
+        return link_error(request, exc)
+    await service.announce(request.app, [sid])
+    return message_page(request, "Ihre Daten sind gelöscht",
+                        "Wir haben alle Ihre Angaben gelöscht. Sie bekommen keine Nachrichten mehr vom Stadtboten.",
+                        show_subscribe=True)  # fmt: skip

@@ -1,0 +1,190 @@
+"""The analogue way in: staff register a resident from a signed paper form.
+
+The paper form is the consent, so the subscription is active at once. The resident gets a
+confirmation letter (PDF in ``<data dir>/letters/confirmations/``) with a short code they can use
+by phone or letter to change or cancel. Used by ``notify subscribers add``, by
+``POST /v1/subscriptions/paper`` and by the staff page ``/mitarbeit/papierformular``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import select
+
+from notify.pipeline import Runtime
+from notify.web.deps import require_scope
+from notify.web.problems import Problem
+from notify.web.residents import messages, service
+from notify.web.residents.api import invalid, read_json
+from notify.web.residents.pages import catalogue_choices, csrf_failed, empty_values, form_values, ordered_errors, page
+from notify.web.residents.validation import InvalidInput, SubscriptionInput, parse_subscription
+from subscribers import consent
+from subscribers.db import session_scope
+from subscribers.keys import has_scope, verify_key
+from subscribers.models import Subscriber
+
+router = APIRouter()
+SCOPE = "subscribers:write"
+
+
+@dataclass
+class PaperResult:
+    subscriber_id: int
+    public_id: str
+    code: str
+    letter: Path | None
+    created: bool
+
+
+def parse_paper(data: dict[str, Any], rt: Runtime) -> tuple[SubscriptionInput, str]:
+    """A paper form: a postal address is required, the letter comes first; a consent note too."""
+    errors: dict[str, str] = {}
+    channels = ["letter"] + [c for c, f in (("email", "email"), ("sms", "phone")) if str(data.get(f) or "").strip()]
+    try:
+        inp = parse_subscription({**data, "channels": channels}, rt.catalogue)
+    except InvalidInput as exc:
+        errors.update(exc.errors)
+        inp = None
+    note = str(data.get("consent_note") or "").strip()
+    if not note:
+        errors["consent_note"] = "Bitte notieren Sie, wo die Einwilligung steht, zum Beispiel: Formular vom 3.3."
+    elif len(note) > 300:
+        errors["consent_note"] = "Die Notiz ist zu lang. Höchstens 300 Zeichen."
+    if errors or inp is None:
+        raise InvalidInput(errors)
+    return inp, note
+
+
+def _new_service_code(session) -> str:
+    while True:
+        code = "".join(secrets.choice(consent.CODE_ALPHABET) for _ in range(8))
+        if session.execute(select(Subscriber.id).where(Subscriber.service_code == code)).first() is None:
+            return code
+
+
+def register_paper_db(rt: Runtime, inp: SubscriptionInput, note: str, actor: str = "staff") -> PaperResult:
+    from subscribers.store import save_subscriber
+
+    with session_scope(rt.db_url) as session:
+        sub, _ = service._find_existing(session, inp)
+        created = sub is None
+        if sub is None:
+            sub = Subscriber(origin="staff")
+        sub.status = "active"
+        service._set_preferences(sub, inp)
+        session.add(sub)
+        session.flush()
+        service._apply_addresses(session, sub, inp.addresses)
+        save_subscriber(session, sub, inp.addresses, service._pairs(inp))
+        for row_channel, _ in inp.addresses:
+            consent.confirm_channel(session, sub, row_channel, actor=actor)
+        if not sub.service_code:
+            sub.service_code = _new_service_code(session)
+        consent.record_consent(session, sub.id, topics=inp.topics, districts=inp.districts, channels=inp.channels,
+                               via="paper", note=note, confirmed_channel="paper")  # fmt: skip
+        consent.audit(session, sub.id, "registered-on-paper", actor, service._summary(inp))
+        session.flush()
+        return PaperResult(sub.id, sub.public_id, sub.service_code, None, created)
+
+
+def register_paper(rt: Runtime, inp: SubscriptionInput, note: str, actor: str = "staff") -> PaperResult:
+    """Register and write the confirmation letter (blocking; WeasyPrint takes a moment)."""
+    result = register_paper_db(rt, inp, note, actor)
+    urls = service.links(rt, result.public_id)
+    result.letter = messages.write_confirmation_letter(
+        rt, ref=result.code, name=inp.name, postal_address=inp.address("letter") or "", code=result.code,
+        manage_url=urls["manage"], unsubscribe_url=urls["unsubscribe"], language=inp.language,
+        profile=inp.profile, paper=True)  # fmt: skip
+    return result
+
+
+def find_by_code(session, code: str) -> Subscriber | None:
+    code = consent.normalise_code(code)
+    return session.execute(select(Subscriber).where(Subscriber.service_code == code)).scalars().first()
+
+
+# -- HTTP --------------------------------------------------------------------------------------------
+
+
+PAPER_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "type": "object",
+            "required": ["name", "postal_address", "topics", "consent_note"],
+            "properties": {
+                "name": {"type": "string"},
+                "postal_address": {"type": "string", "example": "Erika Muster | Musterweg 1 | 45894 Gelsenkirchen"},
+                "email": {"type": "string"}, "phone": {"type": "string"},
+                "topics": {"type": "array", "items": {"type": "string"}},
+                "districts": {"type": "array", "items": {"type": "string"}}, "place": {"type": "string"},
+                "language": {"type": "string"}, "profile": {"type": "string"}, "frequency": {"type": "string"},
+                "consent_note": {"type": "string", "example": "Formular vom 3.3."},
+            },
+        }}},
+    }
+}  # fmt: skip
+
+
+@router.post("/v1/subscriptions/paper", status_code=201, tags=["Abonnements"], openapi_extra=PAPER_SCHEMA,
+             dependencies=[Depends(require_scope(SCOPE))])  # fmt: skip
+async def paper_api(request: Request) -> JSONResponse:
+    """Staff: register a resident from a paper form (active at once; a letter with the code is written)."""
+    rt = request.app.state.rt
+    data = await read_json(request)
+    try:
+        inp, note = parse_paper(data, rt)
+    except InvalidInput as exc:
+        raise invalid(exc, rt) from None
+    result = await asyncio.to_thread(register_paper, rt, inp, note)
+    await service.announce(request.app, [result.subscriber_id])
+    letter = result.letter.name if result.letter else None
+    return JSONResponse({"code": result.code, "created": result.created, "letter": letter},
+                        status_code=201)  # fmt: skip
+
+
+@router.get("/mitarbeit/papierformular", response_class=HTMLResponse, include_in_schema=False)
+async def paper_form(request: Request):
+    return _paper_page(request, {**empty_values(), "consent_note": "", "api_key": ""})
+
+
+def _paper_page(
+    request: Request, values: dict, errors: dict | None = None, status: int = 200, done: PaperResult | None = None
+):
+    errors = errors or {}
+    return page(request, "residents/paper.html.j2", status_code=status, values=values, errors=errors,
+                       error_list=ordered_errors(errors), done=done,
+                       **catalogue_choices(request.app.state.rt))  # fmt: skip
+
+
+@router.post("/mitarbeit/papierformular", response_class=HTMLResponse, include_in_schema=False)
+async def paper_post(request: Request):
+    rt = request.app.state.rt
+    form = await request.form()
+    if failed := csrf_failed(request, form):
+        return failed
+    values = {**form_values(form), "consent_note": str(form.get("consent_note") or "").strip()}
+    key = str(form.get("api_key") or "").strip()
+    with session_scope(rt.db_url) as session:
+        api_key = verify_key(session, key) if key else None
+        allowed = api_key is not None and has_scope(api_key, SCOPE)
+    if not allowed:
+        errors = {"api_key": "Dieser Schlüssel ist falsch oder hat nicht das Recht subscribers:write."}
+        return _paper_page(request, {**values, "api_key": ""}, errors, status=403)
+    try:
+        inp, note = parse_paper(values, rt)
+    except InvalidInput as exc:
+        return _paper_page(request, {**values, "api_key": ""}, dict(exc.errors), status=400)
+    result = await asyncio.to_thread(register_paper, rt, inp, note)
+    await service.announce(request.app, [result.subscriber_id])
+    return _paper_page(request, {**empty_values(), "consent_note": "", "api_key": ""}, done=result)
+
+
+__all__ = ["Problem", "register_paper", "find_by_code", "parse_paper"]

@@ -1,0 +1,384 @@
+"""Consent, double opt-in and the audit trail: who agreed to what, when, and how it was confirmed.
+
+Tables:
+
+* ``consent`` — one row per consent given (web form, API, paper form): which text version, which
+  topics/districts/channels, when it was confirmed and over which channel, when withdrawn.
+* ``confirmation_code`` — short codes sent by SMS, push or letter, stored only as an HMAC.
+* ``audit_entry`` — every change to a subscription: time, subscriber number, action, actor
+  (``resident`` | ``staff`` | ``system``). The detail never holds personal data (no names, no
+  addresses, no free text from residents), so the trail may outlive an erasure under a pseudonym.
+
+The functions here are plain and synchronous; ``notify`` wires them to HTTP, the CLI and the worker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import Column, Text, delete, select, update
+from sqlmodel import Field, Session, SQLModel
+
+from subscribers.models import ChannelAddress, Subscriber, Subscription, utcnow
+
+ACTORS = ("resident", "staff", "system")
+# Version of the consent text on /abonnieren and on the paper form; bump it when the text changes.
+DEFAULT_TEXT_VERSION = "2025-03"
+# Letters that cannot be mixed up when read aloud or written by hand: no 0/O, 1/I/L, 5/S, 8/B.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXYZ234679"
+SMS_CODE_DIGITS = 6
+CODE_MAX_ATTEMPTS = 5
+# A letter takes days there and back: its code (and the pending sign-up) lives longer.
+LETTER_CODE_DAYS = 14
+
+
+def text_version() -> str:
+    return os.environ.get("NOTIFY_CONSENT_VERSION", DEFAULT_TEXT_VERSION)
+
+
+def unconfirmed_hours() -> float:
+    """How long unconfirmed data is kept (``NOTIFY_UNCONFIRMED_HOURS``, default 72)."""
+    return float(os.environ.get("NOTIFY_UNCONFIRMED_HOURS", "72"))
+
+
+def unsubscribed_days() -> float:
+    """How long the record of an unsubscribed person is kept (``NOTIFY_UNSUBSCRIBED_DAYS``, default 30)."""
+    return float(os.environ.get("NOTIFY_UNSUBSCRIBED_DAYS", "30"))
+
+
+class ConsentRecord(SQLModel, table=True):
+    __tablename__ = "consent"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(default="notifications", max_length=32)
+    text_version: str = Field(max_length=32)
+    scope: str = Field(sa_column=Column(Text, nullable=False))  # JSON: topics, districts, channels
+    given_via: str = Field(max_length=16)  # web | api | paper
+    given_at: datetime = Field(default_factory=utcnow)
+    confirmed_at: datetime | None = None
+    confirmed_channel: str | None = Field(default=None, max_length=16)  # email | sms | push | letter | paper
+    note: str | None = Field(default=None, sa_column=Column(Text))  # staff note for paper consent
+    withdrawn_at: datetime | None = None
+
+
+class ConfirmationCode(SQLModel, table=True):
+    __tablename__ = "confirmation_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True, ondelete="CASCADE")
+    channel: str = Field(max_length=8)
+    code_hash: str = Field(index=True, max_length=64)
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    subscriber_ref: int = Field(index=True)  # subscriber id; a negative pseudonym after erasure
+    action: str = Field(max_length=32)
+    actor: str = Field(max_length=16)
+    detail: str = Field(default="", max_length=300)
+
+
+# -- audit -----------------------------------------------------------------------------------------
+
+_PERSONAL = re.compile(r"\S+@\S+|\+?\d[\d /-]{5,}\d")
+
+
+def audit(session: Session, subscriber_id: int, action: str, actor: str, detail: str = "") -> None:
+    """Append to the trail. Anything that looks like an address or a phone number is masked."""
+    if actor not in ACTORS:
+        raise ValueError(f"unknown actor {actor!r}")
+    session.add(AuditEntry(subscriber_ref=subscriber_id, action=action, actor=actor,
+                           detail=_PERSONAL.sub("[…]", detail)[:300]))  # fmt: skip
+
+
+# -- consent ---------------------------------------------------------------------------------------
+
+
+def record_consent(
+    session: Session,
+    subscriber_id: int,
+    *,
+    topics: list[str],
+    districts: list[str],
+    channels: list[str],
+    via: str,
+    note: str | None = None,
+    confirmed_channel: str | None = None,
+) -> ConsentRecord:
+    """Note a consent as given; ``confirmed_channel`` confirms it at once (the paper form)."""
+    record = ConsentRecord(
+        subscriber_id=subscriber_id,
+        text_version=text_version(),
+        scope=json.dumps({"topics": sorted(topics), "districts": sorted(districts), "channels": channels}),
+        given_via=via,
+        note=note,
+        confirmed_at=utcnow() if confirmed_channel else None,
+        confirmed_channel=confirmed_channel,
+    )
+    session.add(record)
+    return record
+
+
+def _confirm_open_consents(session: Session, subscriber_id: int, channel: str) -> None:
+    session.execute(
+        update(ConsentRecord)
+        .where(ConsentRecord.subscriber_id == subscriber_id, ConsentRecord.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow(), confirmed_channel=channel)
+    )
+
+
+def withdraw_consents(session: Session, subscriber_id: int) -> None:
+    session.execute(
+        update(ConsentRecord)
+        .where(ConsentRecord.subscriber_id == subscriber_id, ConsentRecord.withdrawn_at.is_(None))
+        .values(withdrawn_at=utcnow())
+    )
+
+
+# -- double opt-in ---------------------------------------------------------------------------------
+
+
+def address_fingerprint(address: str) -> str:
+    """A short hash bound into e-mail confirmation links: a link for an old address stops working."""
+    return hashlib.sha256(address.strip().lower().encode()).hexdigest()[:12]
+
+
+def _code_hash(pepper: str, code: str) -> str:
+    return hmac.new(pepper.encode(), code.strip().upper().encode(), hashlib.sha256).hexdigest()
+
+
+def new_code(channel: str) -> str:
+    """Six digits for SMS (typed next to the phone number); eight letters otherwise (typed alone)."""
+    if channel == "sms":
+        return "".join(secrets.choice("0123456789") for _ in range(SMS_CODE_DIGITS))
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+def normalise_code(code: str) -> str:
+    return re.sub(r"[\s-]", "", code or "").upper()
+
+
+def code_hours(channel: str) -> float:
+    return LETTER_CODE_DAYS * 24 if channel == "letter" else unconfirmed_hours()
+
+
+def issue_code(session: Session, subscriber_id: int, channel: str, pepper: str, hours: float | None = None) -> str:
+    """A fresh code for ``channel``; earlier codes of this subscriber and channel stop working."""
+    session.execute(
+        delete(ConfirmationCode).where(
+            ConfirmationCode.subscriber_id == subscriber_id, ConfirmationCode.channel == channel
+        )
+    )
+    code = new_code(channel)
+    session.add(ConfirmationCode(
+        subscriber_id=subscriber_id, channel=channel, code_hash=_code_hash(pepper, code),
+        expires_at=utcnow() + timedelta(hours=hours if hours is not None else code_hours(channel)),
+    ))  # fmt: skip
+    session.flush()
+    return code
+
+
+def verify_code(session: Session, code: str, pepper: str, *, phone: str | None = None) -> tuple[int, str] | None:
+    """``(subscriber_id, channel)`` if the code is right, else None.
+
+    SMS codes are short, so they only count together with the phone number, and every wrong try
+    counts against the codes of that number; after five wrong tries they are void. Letter and
+    push codes are long enough to stand alone.
+    """
+    code = normalise_code(code)
+    if not code:
+        return None
+    now = utcnow()
+    if phone is not None:
+        rows = (
+            session.execute(
+                select(ConfirmationCode)
+                .join(ChannelAddress, ChannelAddress.subscriber_id == ConfirmationCode.subscriber_id)
+                .where(
+                    ConfirmationCode.channel == "sms", ChannelAddress.channel == "sms", ChannelAddress.address == phone
+                )
+            )
+            .scalars()
+            .all()
+        )
+    else:
+        rows = (
+            session.execute(
+                select(ConfirmationCode).where(
+                    ConfirmationCode.code_hash == _code_hash(pepper, code), ConfirmationCode.channel != "sms"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    wanted = _code_hash(pepper, code)
+    for row in rows:
+        if row.attempts >= CODE_MAX_ATTEMPTS or _aware(row.expires_at) < now:
+            continue
+        if hmac.compare_digest(row.code_hash, wanted):
+            session.delete(row)
+            return row.subscriber_id, row.channel
+        row.attempts += 1
+    return None
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything here is UTC."""
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def confirm_channel(session: Session, subscriber: Subscriber, channel: str, actor: str = "resident") -> bool:
+    """Mark ``channel`` confirmed and the subscriber active; True if this changed anything.
+
+    Letter and push addresses given in the same request are confirmed with the first confirmed
+    channel: the person who proved they own the e-mail address or phone gave them to us.
+    """
+    addresses = (
+        session.execute(select(ChannelAddress).where(ChannelAddress.subscriber_id == subscriber.id)).scalars().all()
+    )
+    now, changed = utcnow(), False
+    for address in addresses:
+        if address.confirmed_at is None and (address.channel == channel or address.channel in ("letter", "push")):
+            if address.channel != channel and address.channel == "push" and channel == "letter":
+                continue  # a letter code proves a postal address, not a device
+            address.confirmed_at = now
+            changed = True
+    if subscriber.status != "active":
+        subscriber.status = "active"
+        changed = True
+    if changed:
+        subscriber.updated_at = now
+        _confirm_open_consents(session, subscriber.id, channel)
+        session.execute(
+            delete(ConfirmationCode).where(
+                ConfirmationCode.subscriber_id == subscriber.id, ConfirmationCode.channel.in_(("letter", "push"))
+            )
+        )
+        audit(session, subscriber.id, "confirmed", actor, f"channel={channel}")
+    session.flush()
+    return changed
+
+
+# -- leaving ---------------------------------------------------------------------------------------
+
+
+def unsubscribe_all(session: Session, subscriber: Subscriber, actor: str = "resident", reason: str = "") -> bool:
+    """Stop everything: no subscriptions, consent withdrawn. The record goes after the retention time."""
+    if subscriber.status == "unsubscribed":
+        return False
+    session.execute(delete(Subscription).where(Subscription.subscriber_id == subscriber.id))
+    session.execute(delete(ConfirmationCode).where(ConfirmationCode.subscriber_id == subscriber.id))
+    subscriber.status = "unsubscribed"
+    subscriber.updated_at = utcnow()
+    withdraw_consents(session, subscriber.id)
+    audit(session, subscriber.id, "unsubscribed", actor, reason)
+    session.flush()
+    return True
+
+
+def mark_bounced(session: Session, channel: str, address: str, reason: str) -> list[int]:
+    """A hard bounce or a complaint: that address gets nothing more. Returns the subscriber ids
+    whose matching state changed (publish them with ``notify.subscriptions.publish_changes``).
+
+    The address is removed from every subscriber who has it; a subscriber left without any
+    confirmed address is unsubscribed. ``reason`` is classified, never stored verbatim (bounce
+    texts often quote the address).
+    """
+    kind = "complaint" if "complain" in reason.lower() or "abuse" in reason.lower() else "hard-bounce"
+    rows = (
+        session.execute(
+            select(ChannelAddress).where(ChannelAddress.channel == channel, ChannelAddress.address == address)
+        )
+        .scalars()
+        .all()
+    )
+    changed: list[int] = []
+    for row in rows:
+        sid = row.subscriber_id
+        session.delete(row)
+        session.flush()
+        audit(session, sid, "address-removed", "system", f"channel={channel}; reason={kind}")
+        remaining = session.execute(
+            select(ChannelAddress.id).where(
+                ChannelAddress.subscriber_id == sid, ChannelAddress.confirmed_at.is_not(None)
+            )
+        ).first()
+        subscriber = session.get(Subscriber, sid)
+        if remaining is None and subscriber is not None:
+            unsubscribe_all(session, subscriber, "system", f"no address left after {kind}")
+        changed.append(sid)
+    session.flush()
+    return changed
+
+
+def purge_unconfirmed(session: Session, now: datetime | None = None) -> int:
+    """Delete what was never confirmed within ``NOTIFY_UNCONFIRMED_HOURS`` (default 72 hours).
+
+    * pending subscribers with no confirmed address → erased completely (a sign-up for letters
+      only waits for its letter code, ``LETTER_CODE_DAYS``);
+    * unconfirmed new addresses of active subscribers (a changed e-mail never confirmed) → removed;
+    * expired codes → removed;
+    * unsubscribed subscribers whose last change is older than ``NOTIFY_UNSUBSCRIBED_DAYS`` → erased.
+
+    Returns the number of subscribers and addresses removed.
+    """
+    from subscribers.gdpr import erase_subscriber
+
+    now = now or utcnow()
+    cutoff = now - timedelta(hours=unconfirmed_hours())
+    confirmed = select(ChannelAddress.subscriber_id).where(ChannelAddress.confirmed_at.is_not(None))
+    waiting_letter = select(ConfirmationCode.subscriber_id).where(
+        ConfirmationCode.channel == "letter", ConfirmationCode.expires_at > now
+    )
+    pending_ids = (
+        session.execute(
+            select(Subscriber.id).where(
+                Subscriber.status == "pending",
+                Subscriber.updated_at < cutoff,
+                Subscriber.id.not_in(confirmed),
+                Subscriber.id.not_in(waiting_letter),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    old_cutoff = now - timedelta(days=unsubscribed_days())
+    gone_ids = (
+        session.execute(
+            select(Subscriber.id).where(Subscriber.status == "unsubscribed", Subscriber.updated_at < old_cutoff)
+        )
+        .scalars()
+        .all()
+    )
+    for sid in [*pending_ids, *gone_ids]:
+        erase_subscriber(session, sid, actor="system", reason="retention")
+    stale = (
+        session.execute(
+            select(ChannelAddress)
+            .join(Subscriber, Subscriber.id == ChannelAddress.subscriber_id)
+            .where(ChannelAddress.confirmed_at.is_(None), Subscriber.status == "active", Subscriber.updated_at < cutoff)
+        )
+        .scalars()
+        .all()
+    )
+    for row in stale:
+        audit(session, row.subscriber_id, "address-expired", "system", f"channel={row.channel}")
+        session.delete(row)
+    session.execute(delete(ConfirmationCode).where(ConfirmationCode.expires_at < now))
+    session.flush()
+    return len(pending_ids) + len(gone_ids) + len(stale)

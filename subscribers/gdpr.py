@@ -1,0 +1,110 @@
+"""The rights of the data subject (GDPR Art. 15, 17, 20): everything we hold as JSON, and erasure.
+
+Erasure deletes the subscriber, their addresses, subscriptions, consents and codes. What must stay
+for the service to work — the delivery ledger (nothing is sent twice) and the audit trail — keeps
+no personal data: their subscriber number is replaced by a random negative pseudonym that no
+other row knows, and ledger error texts (which may quote an address) are cleared.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlmodel import Session
+
+from subscribers.consent import AuditEntry, ConfirmationCode, ConsentRecord, audit
+from subscribers.models import ChannelAddress, Delivery, EventRecord, Subscriber, Subscription, utcnow
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _row(obj: Any, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {k: _iso(v) for k, v in obj.model_dump().items() if k not in drop}
+
+
+def export_subscriber(session: Session, subscriber_id: int) -> dict[str, Any]:
+    """Everything held about one person, as JSON-ready data."""
+    sub = session.get(Subscriber, subscriber_id)
+    if sub is None:
+        raise LookupError(subscriber_id)
+    addresses = (
+        session.execute(
+            select(ChannelAddress).where(ChannelAddress.subscriber_id == sub.id).order_by(ChannelAddress.priority)
+        )
+        .scalars()
+        .all()
+    )
+    subscriptions = (
+        session.execute(
+            select(Subscription)
+            .where(Subscription.subscriber_id == sub.id)
+            .order_by(Subscription.topic_id, Subscription.district_id)
+        )
+        .scalars()
+        .all()
+    )
+    consents = (
+        session.execute(select(ConsentRecord).where(ConsentRecord.subscriber_id == sub.id).order_by(ConsentRecord.id))
+        .scalars()
+        .all()
+    )
+    trail = (
+        session.execute(select(AuditEntry).where(AuditEntry.subscriber_ref == sub.id).order_by(AuditEntry.id))
+        .scalars()
+        .all()
+    )
+    deliveries = session.execute(
+        select(Delivery, EventRecord.title, EventRecord.type)
+        .join(EventRecord, EventRecord.id == Delivery.event_pk)
+        .where(Delivery.subscriber_id == sub.id)
+        .order_by(Delivery.created_at)
+    ).all()
+    return {
+        "exported_at": utcnow().isoformat(),
+        "subscriber": _row(sub, drop=("id",)),
+        "addresses": [_row(a, drop=("id", "subscriber_id")) for a in addresses],
+        "subscriptions": [_row(s, drop=("id", "subscriber_id")) for s in subscriptions],
+        "consents": [
+            {**_row(c, drop=("id", "subscriber_id", "scope")), "scope": json.loads(c.scope)} for c in consents
+        ],
+        "audit": [_row(e, drop=("id", "subscriber_ref")) for e in trail],
+        "deliveries": [
+            {**_row(d, drop=("subscriber_id", "readability", "event_pk")), "event_title": title, "event_type": type_}
+            for d, title, type_ in deliveries
+        ],
+    }
+
+
+def new_pseudonym() -> int:
+    """A random negative number: never a real subscriber id, and not derived from one."""
+    return -(secrets.randbelow(2**31 - 2) + 1)
+
+
+def erase_subscriber(session: Session, subscriber_id: int, *, actor: str = "resident", reason: str = "") -> int | None:
+    """Erase one person; returns the pseudonym their ledger and audit rows now carry (None if unknown)."""
+    if session.get(Subscriber, subscriber_id) is None:
+        return None
+    pseudonym = new_pseudonym()
+    session.execute(
+        update(Delivery).where(Delivery.subscriber_id == subscriber_id).values(subscriber_id=pseudonym, last_error=None)
+    )
+    session.execute(
+        update(AuditEntry).where(AuditEntry.subscriber_ref == subscriber_id).values(subscriber_ref=pseudonym)
+    )
+    for table, column in (
+        (ConfirmationCode, ConfirmationCode.subscriber_id),
+        (ConsentRecord, ConsentRecord.subscriber_id),
+        (Subscription, Subscription.subscriber_id),
+        (ChannelAddress, ChannelAddress.subscriber_id),
+    ):
+        session.execute(delete(table).where(column == subscriber_id))
+    session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
+    audit(session, pseudonym, "erased", actor, reason)
+    session.flush()
+    return pseudonym

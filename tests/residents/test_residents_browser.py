@@ -1,0 +1,178 @@
+# ruff: noqa: F811 - fixtures are imported from residents_testkit by name
+"""A real browser, keyboard only: subscribe → confirm → manage → unsubscribe, with axe-core on every
+page (no serious or critical violations) and screenshots in tests/artifacts/.
+
+The web app runs with uvicorn in a thread on a free port, on a temporary SQLite database, and sends
+its confirmation mail over real SMTP to the embedded sink. No Kafka broker: publishing subscription
+changes fails in the background and must not disturb the resident.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from residents_testkit import free_port, link_in, mails_to, make_runtime, sink  # noqa: F401 - fixtures
+from sqlalchemy import select
+
+from subscribers.db import init_db, session_scope
+from subscribers.models import Subscriber
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+def server(tmp_path, sink, monkeypatch):
+    import uvicorn
+
+    from notify.web.app import create_app
+
+    monkeypatch.setenv("NOTIFY_DATA_DIR", str(tmp_path / "var"))
+    port = free_port()
+    db_url = f"sqlite:///{tmp_path / 'browser.db'}"
+    rt = make_runtime(tmp_path / "var", db_url, sink.smtp_port, base_url=f"http://127.0.0.1:{port}")
+    init_db(db_url)
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    srv.base = f"http://127.0.0.1:{port}"
+    srv.rt = rt
+    yield srv
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        context = browser.new_context(bypass_csp=True, locale="de-DE", viewport={"width": 1000, "height": 900})
+        yield context.new_page()
+        browser.close()
+
+
+class Checker:
+    def __init__(self, page):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.page, self.axe, self.seen = page, Axe(), []
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def check(self, name: str) -> None:
+        """axe-core on the current page; screenshot; no serious or critical violation allowed."""
+        self.page.wait_for_load_state("load")
+        self.page.screenshot(path=str(ARTIFACTS / f"residents-{len(self.seen):02d}-{name}.png"), full_page=True)
+        response = self.axe.run(self.page).response
+        assert response["testEngine"]["name"] == "axe-core"
+        violations = response["violations"]
+        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
+               if v["impact"] in ("serious", "critical")]  # fmt: skip
+        assert not bad, f"{name}: {bad}"
+        assert self.page.locator("html").get_attribute("lang") == "de"
+        self.seen.append(name)
+
+    def tab_to(self, selector: str, limit: int = 300) -> None:
+        """Press Tab until ``selector`` has the focus (the way a keyboard user gets there)."""
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            if self.page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+                return
+        raise AssertionError(f"Tab never reached {selector}")
+
+    def activate(self, selector: str, key: str = "Enter") -> None:
+        self.tab_to(selector)
+        with self.page.expect_navigation() if key == "Enter" else _nothing():
+            self.page.keyboard.press(key)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_keyboard_only_subscribe_confirm_manage_unsubscribe(server, page, sink):
+    ui = Checker(page)
+    page.goto(server.base + "/")
+    ui.check("start")
+    # the skip link is the first stop
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == "Zum Inhalt springen"
+    ui.activate("main a.button")
+    assert page.url.endswith("/abonnieren")
+    ui.check("subscribe")
+
+    ui.activate("form button[type=submit]")  # nothing chosen: errors
+    assert page.locator(".error-summary").is_visible()
+    ui.check("subscribe-errors")
+
+    ui.activate("#topic-baustellen", "Space")
+    ui.activate("#topic-abfuhr", "Space")
+    ui.activate("#district-buer", "Space")
+    ui.activate("#channel-email", "Space")
+    ui.tab_to("#email")
+    page.keyboard.type("browser@beispiel.de")
+    ui.tab_to("#consent")
+    page.keyboard.press("Space")
+    assert page.is_checked("#topic-baustellen") and page.is_checked("#consent")
+    ui.activate("form button[type=submit]")
+    assert "Fast geschafft" in page.content()
+    ui.check("check-your-mail")
+
+    link = link_in(mails_to(sink, "browser@beispiel.de")[-1], "/bestaetigen")
+    page.goto(link)
+    ui.check("confirm")
+    ui.activate("main form button")
+    assert "bestätigt" in page.content()
+    ui.check("confirmed")
+
+    ui.activate("main a.button")
+    assert "/verwalten/" in page.url
+    ui.check("manage")
+    ui.tab_to("#frequency-immediate")
+    page.keyboard.press("ArrowDown")  # radio group: arrows choose
+    assert page.is_checked("#frequency-daily")
+    ui.activate("main form button[type=submit]")
+    assert "Gespeichert" in page.content()
+    ui.check("manage-saved")
+    with session_scope(server.rt.db_url) as s:
+        sub = s.execute(select(Subscriber)).scalars().one()
+        assert sub.status == "active" and sub.frequency == "daily"
+
+    ui.activate("a[href*='/abmelden/']")
+    assert "Ja, abmelden" in page.content()
+    ui.check("unsubscribe")
+    ui.activate("main form button")
+    assert "Sie sind abgemeldet" in page.content()
+    ui.check("unsubscribed")
+    with session_scope(server.rt.db_url) as s:
+        assert s.execute(select(Subscriber.status)).scalar_one() == "unsubscribed"
+        public_id = s.execute(select(Subscriber.public_id)).scalar_one()
+
+    for name, path in [("privacy", "/datenschutz"), ("link-request", "/verwalten"), ("code", "/bestaetigen"),
+                       ("delete", f"/loeschen/{server.rt.signer.token('delete', public_id)}"),
+                       ("broken-link", "/verwalten/kaputt"), ("paper-form", "/mitarbeit/papierformular")]:  # fmt: skip
+        page.goto(server.base + path)
+        ui.check(name)
+    assert len(ui.seen) == 16

@@ -1,0 +1,125 @@
+# ruff: noqa: F811 - fixtures are imported from residents_testkit by name
+"""The analogue way in: paper registrations by staff (API, staff page, CLI), the letter, the code."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from residents_testkit import assert_problem, client, csrf, rt, sink  # noqa: F401 - fixtures
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from notify.cli import app as cli
+from notify.settings import get_settings
+from subscribers.consent import CODE_ALPHABET, AuditEntry, ConsentRecord
+from subscribers.db import session_scope
+from subscribers.keys import create_key
+from subscribers.models import ChannelAddress, Subscriber
+from subscribers.store import change_record
+
+PAPER = {"name": "Erika Muster", "postal_address": "Erika Muster | Musterweg 1 | 45894 Gelsenkirchen",
+         "topics": ["abfuhr", "baustellen"], "districts": ["buer"], "consent_note": "Formular vom 3.3."}  # fmt: skip
+
+
+@pytest.fixture
+def keys(client):
+    with session_scope(client.rt.db_url) as s:
+        return {
+            "write": create_key(s, "Bürgerbüro", ["subscribers:write"]),
+            "read": create_key(s, "Lesen", ["subscribers:read"]),
+        }
+
+
+def test_paper_api_registers_active_at_once_and_writes_the_letter(client, keys):
+    r = client.post("/v1/subscriptions/paper", json=PAPER, headers={"authorization": f"Bearer {keys['write']}"})
+    assert r.status_code == 201, r.text
+    code = r.json()["code"]
+    assert len(code) == 8 and set(code) <= set(CODE_ALPHABET)
+    with session_scope(client.rt.db_url) as s:
+        sub = s.execute(select(Subscriber)).scalars().one()
+        assert sub.status == "active" and sub.origin == "staff" and sub.service_code == code
+        assert change_record(s, sub.id)["channels"] == ["letter"]
+        consent = s.execute(select(ConsentRecord)).scalars().one()
+        assert consent.given_via == "paper" and consent.note == "Formular vom 3.3." and consent.confirmed_at
+        assert "registered-on-paper" in {e.action for e in s.execute(select(AuditEntry)).scalars()}
+        assert {e.actor for e in s.execute(select(AuditEntry)).scalars()} == {"staff"}
+    letter = client.rt.settings.data_dir / "letters" / "confirmations" / r.json()["letter"]
+    from pypdf import PdfReader
+
+    text = PdfReader(letter).pages[0].extract_text()
+    assert code in text and "Musterweg 1" in text
+    assert sub.id in client.published
+
+
+def test_paper_api_needs_the_right_key_and_a_consent_note(client, keys):
+    assert_problem(client.post("/v1/subscriptions/paper", json=PAPER), 401)
+    assert_problem(
+        client.post("/v1/subscriptions/paper", json=PAPER, headers={"authorization": f"Bearer {keys['read']}"}), 403
+    )
+    body = {**PAPER, "consent_note": ""}
+    problem = assert_problem(
+        client.post("/v1/subscriptions/paper", json=body, headers={"authorization": f"Bearer {keys['write']}"}), 400
+    )
+    assert "consent_note" in {e["field"] for e in problem["errors"]}
+    body = {**PAPER, "postal_address": ""}
+    problem = assert_problem(
+        client.post("/v1/subscriptions/paper", json=body, headers={"authorization": f"Bearer {keys['write']}"}), 400
+    )
+    assert "postal_address" in {e["field"] for e in problem["errors"]}
+
+
+def test_staff_page_takes_the_key_in_the_form(client, keys):
+    url = "/mitarbeit/papierformular"
+    data = {**PAPER, "csrf_token": csrf(client, url), "api_key": "falsch", "language": "de", "profile": "leicht",
+            "frequency": "weekly"}  # fmt: skip
+    r = client.post(url, data=data)
+    assert r.status_code == 403 and "Schlüssel" in r.text
+    r = client.post(url, data={**data, "api_key": keys["write"], "email": "papier@beispiel.de"})
+    assert r.status_code == 200, r.text
+    code = re.search(r'class="code">([A-Z0-9]{8})<', r.text).group(1)
+    with session_scope(client.rt.db_url) as s:
+        sub = s.execute(select(Subscriber)).scalars().one()
+        assert sub.service_code == code and sub.profile == "leicht"
+        confirmed = dict(s.execute(select(ChannelAddress.channel, ChannelAddress.confirmed_at)).all())
+        assert set(confirmed) == {"letter", "email"} and all(confirmed.values())
+
+
+@pytest.fixture
+def cli_env(rt, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", rt.db_url)
+    monkeypatch.setenv("NOTIFY_DATA_DIR", str(rt.settings.data_dir))
+    monkeypatch.setenv("NOTIFY_SECRET_KEY", "resident-secret")
+    monkeypatch.setenv("KAFKA_URL", "kafka://127.0.0.1:1")
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_cli_add_then_code_then_cancel(cli_env, rt):
+    r = cli_env.invoke(cli, ["subscribers", "add", "--name", "Otto Normal", "--postal-address",
+                             "Otto Normal | Hauptstr. 2 | 45894 Gelsenkirchen", "--topics", "abfuhr,sperrmuell",
+                             "--districts", "buer", "--consent-note", "Formular vom 3.3."])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    code = re.search(r"Code: ([A-Z0-9]{8})", r.output).group(1)
+    assert list((rt.settings.data_dir / "letters" / "confirmations").glob("*.pdf"))
+    shown = cli_env.invoke(cli, ["subscribers", "code", code.lower()])
+    assert shown.exit_code == 0 and "Otto Normal" in shown.output and "abfuhr" in shown.output
+    cancelled = cli_env.invoke(cli, ["subscribers", "code", code, "--cancel"])
+    assert cancelled.exit_code == 0 and "Abgemeldet" in cancelled.output
+    with session_scope(rt.db_url) as s:
+        assert s.execute(select(Subscriber.status)).scalar_one() == "unsubscribed"
+    assert cli_env.invoke(cli, ["subscribers", "code", "ZZZZZZZZ"]).exit_code == 2
+
+
+def test_cli_add_refuses_bad_input(cli_env):
+    r = cli_env.invoke(cli, ["subscribers", "add", "--name", "X", "--postal-address", "nur eine Zeile", "--topics", "mond",
+                             "--districts", "buer", "--consent-note", "Formular"])  # fmt: skip
+    assert r.exit_code == 2
+    assert "topics" in r.output and "postal_address" in r.output
+
+
+def test_cli_purge(cli_env, client):
+    client.post("/v1/subscriptions", json={"email": "purge@beispiel.de", "topics": ["abfuhr"], "districts": ["buer"]})
+    r = cli_env.invoke(cli, ["subscribers", "purge"])
+    assert r.exit_code == 0 and "0 Einträge" in r.output
