@@ -9,6 +9,11 @@ Each delivery ends in exactly one of these outcomes, and the worker routes it:
 - ``fallback``  — a permanent failure on this channel; the next channel in the resident's
                   preference list gets a new ledger row (the letter comes last).
 - ``skipped``   — not ours any more (already sent, claimed elsewhere, subscriber gone).
+- ``digest``    — the resident wants a daily or weekly digest; ``notify.digests`` bundles it later.
+- ``deferred``  — SMS or push inside the resident's quiet hours; released when they end.
+
+Urgent events skip digests and quiet hours. A permanent failure of an e-mail address or phone
+number also unsubscribes that address (``mark_bounced``), so it is never tried again.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import logging
 import random
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -26,6 +32,9 @@ import plainlang
 from notify.channels.base import ChannelSender, SendResult
 from notify.events import CityEvent
 from notify.pipeline import Runtime, readable_text, template_context
+from notify.timing import QUIET_CHANNELS, quiet_until
+from subscribers.announcements import ReleasedDelivery
+from subscribers.consent import mark_bounced
 from subscribers.db import session_scope
 from subscribers.ledger import claim, delivery_id, finish_many, write_deliveries
 from subscribers.models import Delivery, EventRecord, utcnow
@@ -43,6 +52,8 @@ class Outcome:
     event_pk: int = 0
     error: str | None = None
     message_id: str | None = None
+    not_before: datetime | None = None
+    bounced: str | None = None  # the address that failed permanently
     attempts: int = 0
     next_delivery: tuple[str, int, str] | None = None  # (id, subscriber, channel) for a fallback
 
@@ -65,7 +76,7 @@ class Dispatcher:
         with session_scope(self.rt.db_url) as session:
             owned = claim(session, ids)
             if not owned:
-                return [], {}, {}
+                return [], {}, {}, set()
             rows = session.execute(select(Delivery).where(Delivery.id.in_(list(owned)))).scalars().all()
             needed = {r.event_pk for r in rows} - set(self._events)
             payloads = {
@@ -76,9 +87,16 @@ class Dispatcher:
             }
             people = contacts(session, [r.subscriber_id for r in rows])
             jobs = [(r.id, r.event_pk, r.subscriber_id, r.channel, r.attempts, r.urgent) for r in rows]
-        return jobs, payloads, people
+            # Held texts that staff released after reading the report go out despite the gate.
+            released = set(
+                session.execute(
+                    select(ReleasedDelivery.delivery_id).where(ReleasedDelivery.delivery_id.in_(list(owned)))
+                ).scalars()
+            )
+        return jobs, payloads, people, released
 
     def _record(self, outcomes: list[Outcome], reports: dict[str, tuple[float | None, str | None]]) -> None:
+        """Write every outcome in one transaction; a bounced address is unsubscribed there too."""
         now = utcnow()
         results = []
         for o in outcomes:
@@ -92,9 +110,14 @@ class Dispatcher:
                 row["amstad"] = amstad
             if report is not None:
                 row["readability"] = report
+            if o.not_before is not None:
+                row["not_before"] = o.not_before
             results.append(row)
         with session_scope(self.rt.db_url) as session:
             finish_many(session, results)
+            for o in outcomes:
+                if o.bounced:
+                    mark_bounced(session, o.channel, o.bounced, o.error or "permanent failure")
             for o in outcomes:
                 if o.next_delivery is not None:
                     record = session.get(EventRecord, o.event_pk)
@@ -130,7 +153,7 @@ class Dispatcher:
         return None
 
     async def run_batch(self, ids: list[str]) -> list[Outcome]:
-        jobs, payloads, people = await asyncio.to_thread(self._claim_and_load, ids)
+        jobs, payloads, people, released = await asyncio.to_thread(self._claim_and_load, ids)
         outcomes: list[Outcome] = []
         reports: dict[str, tuple[float | None, str | None]] = {}
         sends: list[tuple[Outcome, ChannelSender, object]] = []
@@ -147,6 +170,8 @@ class Dispatcher:
                 continue
             try:
                 event = self._event(event_pk, payloads)
+                if not (urgent or event.urgent) and self._waits(outcome, event, contact, channel):
+                    continue
                 language, profile = contact.language, contact.profile
                 context = template_context(self.rt, event, contact, language)
                 prepared = sender.prepare(did, context, contact.addresses[channel], language, profile)
@@ -158,7 +183,7 @@ class Dispatcher:
             report = decision.report
             stored = json.dumps(report.to_dict(), ensure_ascii=False) if decision.action != "pass" else None
             reports[did] = (report.metrics.get("amstad"), stored)
-            if decision.action == "hold":
+            if decision.action == "hold" and did not in released:
                 outcome.status, outcome.error = "held", "; ".join(decision.reasons) or "plain-language hold"
                 continue
             sends.append((outcome, sender, prepared))
@@ -170,6 +195,20 @@ class Dispatcher:
             self._classify(outcome, result, people, payloads)
         await asyncio.to_thread(self._record, outcomes, reports)
         return outcomes
+
+    def _waits(self, outcome: Outcome, event: CityEvent, contact: Contact, channel: str) -> bool:
+        """Digest and quiet-hour rules for a normal (not urgent) delivery; True if it must wait."""
+        from notify.digests import DIGEST_SOURCE
+
+        if event.source == DIGEST_SOURCE:
+            return False
+        if contact.frequency in ("daily", "weekly"):
+            outcome.status = "digest"
+            return True
+        if channel in QUIET_CHANNELS and (until := quiet_until(contact.quiet_start, contact.quiet_end, datetime.now(UTC))):
+            outcome.status, outcome.not_before = "deferred", until.astimezone(UTC)
+            return True
+        return False
 
     def _fallback_id(self, event_pk: int, payloads: dict[int, str], sid: int, channel: str) -> str:
         event = self._event(event_pk, payloads)
@@ -183,6 +222,8 @@ class Dispatcher:
         if result.permanent:
             outcome.status = "fallback"
             contact = people[outcome.subscriber_id]
+            if outcome.channel in ("email", "sms"):
+                outcome.bounced = contact.addresses.get(outcome.channel)
             if nxt := self._next_channel(contact, outcome.channel):
                 outcome.next_delivery = (self._fallback_id(outcome.event_pk, payloads, outcome.subscriber_id, nxt), outcome.subscriber_id, nxt)
             return

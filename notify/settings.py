@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     smtp_connections: int = Field(4, validation_alias=AliasChoices("NOTIFY_SMTP_CONNECTIONS", "smtp_connections"))
     # Batches in flight per channel agent: SMTP round trips overlap with database work.
     delivery_concurrency: int = Field(3, validation_alias=AliasChoices("NOTIFY_DELIVERY_CONCURRENCY", "delivery_concurrency"))
+    approval_threshold: int = Field(500, validation_alias=AliasChoices("NOTIFY_APPROVAL_THRESHOLD", "approval_threshold"))
+    digest_hour: int = Field(7, validation_alias=AliasChoices("NOTIFY_DIGEST_HOUR", "digest_hour"))
     max_attempts: int = Field(5, validation_alias=AliasChoices("NOTIFY_MAX_ATTEMPTS", "max_attempts"))
 
     # -- derived -----------------------------------------------------------------------------

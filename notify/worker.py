@@ -19,13 +19,18 @@ from sqlalchemy import select, update
 
 import plainlang
 from notify import kafka as topics_
+from notify.kafka import Publisher
 from notify.changes import ChangeFollower
 from notify.channels.letter_sender import close_batch
 from notify.channels.registry import build_senders
+from notify.announcements import publish_due
+from notify.digests import build_due_digests
 from notify.dispatch import Dispatcher, Outcome, backoff_seconds
 from notify.events import CityEvent, InvalidEvent
 from notify.pipeline import Runtime, ingest, plan
 from notify.settings import get_settings
+from notify.subscriptions import publish_changes
+from subscribers.consent import purge_unconfirmed
 from subscribers.db import init_db, session_scope
 from subscribers.models import Delivery, EventRecord, utcnow
 from subscribers.store import iter_snapshot
@@ -57,6 +62,7 @@ channel_topics = {
 }
 urgent_topic = app.topic(topics_.DELIVERIES_URGENT, value_serializer="json", key_serializer="raw")
 
+publisher = Publisher(settings.kafka_bootstrap)  # for announcements and index updates
 follower = ChangeFollower(settings.kafka_bootstrap, index, lambda: _snapshot())
 dispatcher: Dispatcher | None = None
 
@@ -125,6 +131,9 @@ async def match_agent(stream):
 
 
 async def _route(outcomes: list[Outcome]) -> None:
+    bounced = {o.subscriber_id for o in outcomes if o.bounced}
+    if bounced:  # their matching state changed: tell every worker's index
+        await publish_changes(settings, bounced, publisher)
     for o in outcomes:
         if o.status == "retry":
             asyncio.get_running_loop().call_later(
@@ -193,6 +202,51 @@ async def sweep() -> None:
         await _republish(did, channel, sid)
     for pk, payload, key in await asyncio.to_thread(unmatched):
         await accepted.send(key=key.encode(), value={"event_pk": pk, "event": payload})
+
+
+@app.timer(interval=5.0)
+async def announcements_due() -> None:
+    """Scheduled announcements whose time has come go onto city-events (exactly once)."""
+    if dispatcher is not None:
+        await publish_due(rt, publisher)
+
+
+@app.timer(interval=30.0)
+async def release_deferred() -> None:
+    """Quiet hours are over: deferred SMS and push go out now."""
+
+    def due() -> list[tuple[str, int, str]]:
+        with session_scope(rt.db_url) as session:
+            rows = session.execute(
+                update(Delivery)
+                .where(Delivery.status == "deferred", Delivery.not_before <= utcnow())
+                .values(status="pending", updated_at=utcnow())
+                .returning(Delivery.id, Delivery.subscriber_id, Delivery.channel)
+            ).all()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    for did, sid, channel in await asyncio.to_thread(due):
+        await _republish(did, channel, sid)
+
+
+@app.timer(interval=60.0)
+async def send_digests() -> None:
+    """Daily and weekly digests whose cut-off has passed become one message each."""
+    for did, sid, channel in await asyncio.to_thread(build_due_digests, rt, None, settings.digest_hour):
+        await _republish(did, channel, sid)
+
+
+@app.timer(interval=3600.0)
+async def purge() -> None:
+    """Unconfirmed sign-ups and expired codes are deleted after their retention time."""
+
+    def run() -> int:
+        with session_scope(rt.db_url) as session:
+            return purge_unconfirmed(session)
+
+    removed = await asyncio.to_thread(run)
+    if removed:
+        log.info("purged %d unconfirmed or expired records", removed)
 
 
 @app.timer(interval=settings.letter_close_every_s)

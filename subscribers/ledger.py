@@ -23,7 +23,8 @@ from sqlmodel import Session
 from subscribers.models import Delivery, EventRecord, utcnow
 
 CLAIMABLE = ("pending", "retry")
-FINAL = ("sent", "failed", "dead", "held", "skipped")
+FINAL = ("sent", "failed", "dead", "held", "skipped", "bundled")
+WAITING = ("digest", "deferred")
 
 
 def delivery_id(source: str, event_id: str, subscriber_id: int, channel: str) -> str:
@@ -156,7 +157,7 @@ def finish_many(session: Session, results: list[dict]) -> None:
         return
     now = utcnow()
     table = Delivery.__table__
-    columns = ("status", "last_error", "message_id", "amstad", "readability", "sent_at")
+    columns = ("status", "last_error", "message_id", "amstad", "readability", "sent_at", "not_before")
     for present in {tuple(c for c in columns if c in r) for r in results}:
         batch = [
             {"b_id": r["id"], "updated_at": now, **{f"b_{c}": r[c] for c in present}}

@@ -115,6 +115,8 @@ class Delivery(SQLModel, table=True):
     subscriber_id: int = Field(index=True)
     channel: str = Field(max_length=8)
     urgent: bool = False
+    # pending | sending | sent | retry | failed | dead | held | skipped |
+    # digest (waits for the resident's digest) | bundled (went out in a digest) | deferred (quiet hours)
     status: str = Field(default="pending", max_length=12, index=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
@@ -124,3 +126,4 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    not_before: datetime | None = None  # a deferred delivery (quiet hours) waits until then

@@ -26,6 +26,9 @@ class Contact:
     language: str
     profile: str
     addresses: dict[str, str] = field(default_factory=dict)
+    frequency: str = "immediate"
+    quiet_start: str | None = None
+    quiet_end: str | None = None
 
 
 def find_by_address(session: Session, channel: str, address: str) -> Subscriber | None:
@@ -151,7 +154,8 @@ def contacts(session: Session, subscriber_ids: Iterable[int]) -> dict[int, Conta
     for start in range(0, len(ids), 900):
         part = ids[start : start + 900]
         for sub in session.execute(select(Subscriber).where(Subscriber.id.in_(part))).scalars():
-            out[sub.id] = Contact(sub.id, sub.public_id, sub.name, sub.language, sub.profile)
+            out[sub.id] = Contact(sub.id, sub.public_id, sub.name, sub.language, sub.profile,
+                                  frequency=sub.frequency, quiet_start=sub.quiet_start, quiet_end=sub.quiet_end)
         for sid, channel, address in session.execute(
             select(ChannelAddress.subscriber_id, ChannelAddress.channel, ChannelAddress.address).where(
                 ChannelAddress.subscriber_id.in_(part), ChannelAddress.confirmed_at.is_not(None)

@@ -15,7 +15,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
-from notify.channels.base import Prepared
+from notify.channels.base import Prepared, SendResult
 from notify.channels.dkim_signing import DkimSigner
 from notify.channels.mime import encode_from, encode_subject, fast_path_ok, message_bytes
 from notify.channels.smtp_pool import SmtpPool

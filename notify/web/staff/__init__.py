@@ -1,0 +1,13 @@
+"""Staff workflow: announcements written, checked, previewed, approved (four eyes), sent, watched.
+
+``router`` carries the JSON API (``/v1/announcements…``, ``/v1/audience``) and the pages
+(``/staff…``). The domain lives in ``notify.announcements``; accounts in ``subscribers.staff``.
+"""
+
+from fastapi import APIRouter
+
+from notify.web.staff import api, pages
+
+router = APIRouter()
+router.include_router(api.router)
+router.include_router(pages.router)

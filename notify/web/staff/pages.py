@@ -1,0 +1,427 @@
+"""The staff pages (``/staff…``): server-rendered, complete without JavaScript; ``staff.js`` only
+adds the live check, one-click suggestions and the live audience count."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
+from pydantic import ValidationError
+from sqlmodel import Session
+
+import plainlang
+from notify import announcements as domain
+from notify.formatting import CITY_TZ, german_datetime
+from notify.kafka import BrokerDown
+from notify.pipeline import Runtime
+from notify.web.deps import get_runtime, get_session
+from notify.web.pages import check_csrf, render_page
+from notify.web.staff import charts, stats
+from notify.web.staff.api import BROKER_DOWN, load, ready_publisher, replacement_for, with_replacements
+from notify.web.staff.auth import SESSION_COOKIE, cookie_settings, page_staff, throttle
+from subscribers.announcements import EDITABLE, STATE_NAMES, Announcement, aware, history
+from subscribers.db import session_scope
+from subscribers.models import CHANNELS
+from subscribers.staff import ROLE_NAMES, SESSION_HOURS, Staff, authenticate, issue_token, revoke_token
+from topics.catalogue import CITYWIDE
+
+router = APIRouter(include_in_schema=False)
+CHANNEL_NAMES = stats.CHANNEL_NAMES
+PROFILE_NAMES = {"leicht": "Leichte Sprache", "einfach": "Einfache Sprache", "standard": "Standardsprache"}
+FIELD_NAMES = {"title": "Überschrift", "text": "Text", "topics": "Themen", "area": "Gebiet", "urgency": "Dringlichkeit",
+               "channels": "Kanäle", "link": "Link", "schedule_at": "Zeitpunkt", "profile": "Sprachstufe"}  # fmt: skip
+ACTION_NAMES = {"create": "Angelegt", "edit": "Bearbeitet", "submit": "Zur Freigabe gegeben", "approve": "Freigegeben",
+                "schedule": "Geplant", "claim": "Senden begonnen", "sent": "Gesendet", "cancel": "Zurückgezogen",
+                "unclaim": "Senden fehlgeschlagen", "release": "Angehaltene freigegeben", "correction": "Korrektur angelegt"}  # fmt: skip
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def local(value: datetime | None) -> str:
+    """For <input type=datetime-local>: city time without zone."""
+    return aware(value).astimezone(CITY_TZ).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def highlight(text: str, findings: list[dict[str, Any]]) -> Markup:
+    """The text with every finding marked; overlapping findings split the text into pieces and
+    each piece is marked with the shortest finding that covers it."""
+    cuts = sorted({0, len(text), *(f["start"] for f in findings), *(f["end"] for f in findings)})
+    out = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        piece = escape(text[a:b])
+        covering = [(f["end"] - f["start"], n) for n, f in enumerate(findings) if f["start"] <= a and b <= f["end"]]
+        if covering:
+            _, n = min(covering)
+            out.append(f'<mark data-finding="{n}" title="{escape(findings[n]["message"])}">{piece}</mark>')
+        else:
+            out.append(str(piece))
+    return Markup("".join(out))
+
+
+def form_values(ann: Announcement | None = None) -> dict[str, Any]:
+    if ann is None:
+        return {"title": "", "text": "", "topics": [], "area_mode": "citywide", "districts": [], "urgency": "normal",
+                "channels": list(CHANNELS), "profile": "einfach", "link": "", "schedule_at": "", "kind": "announcement"}  # fmt: skip
+    area = ann.area_value
+    return {"title": ann.title, "text": ann.text, "topics": ann.topic_list,
+            "area_mode": "citywide" if area == CITYWIDE else "districts",
+            "districts": [] if area == CITYWIDE else area, "urgency": ann.urgency, "channels": ann.channel_list,
+            "profile": ann.profile, "link": ann.link or "", "schedule_at": local(ann.schedule_at), "kind": ann.kind}  # fmt: skip
+
+
+def values_from_form(form) -> dict[str, Any]:
+    return {
+        "title": form.get("title", "").strip(), "text": form.get("text", "").replace("\r\n", "\n"),
+        "topics": form.getlist("topics"), "area_mode": form.get("area_mode", "citywide"),
+        "districts": form.getlist("districts"), "urgency": form.get("urgency", "normal"),
+        "channels": form.getlist("channels"), "profile": form.get("profile", "einfach"),
+        "link": form.get("link", "").strip(), "schedule_at": form.get("schedule_at", "").strip(),
+        "kind": form.get("kind", "announcement").strip() or "announcement",
+    }  # fmt: skip
+
+
+def to_fields(values: dict[str, Any], new: bool) -> domain.DraftFields:
+    data = {
+        "title": values["title"] or None, "text": values["text"] or None, "topics": values["topics"] or None,
+        "area": CITYWIDE if values["area_mode"] == "citywide" else values["districts"],
+        "urgency": values["urgency"], "channels": values["channels"] or None, "profile": values["profile"],
+        "link": values["link"] or None, "schedule_at": values["schedule_at"] or None, "kind": values["kind"],
+    }  # fmt: skip
+    model = domain.NewDraft if new else domain.DraftFields
+    return model.model_validate(data)
+
+
+def form_errors(exc: ValidationError) -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors(include_url=False):
+        name = str(err["loc"][0]) if err["loc"] else ""
+        message = {"missing": "Bitte ausfüllen.", "too_short": "Bitte ausfüllen.",
+                   "string_too_short": "Bitte ausfüllen."}.get(err["type"], err["msg"].removeprefix("Value error, "))  # fmt: skip
+        out.append({"field": name, "label": FIELD_NAMES.get(name, name), "message": message})
+    return out
+
+
+def check_report(text: str, profile: str) -> dict[str, Any] | None:
+    if not text.strip():
+        return None
+    return with_replacements(plainlang.check(text, profile=profile).to_dict())
+
+
+def topic_groups(rt: Runtime) -> list[dict[str, Any]]:
+    cat = rt.catalogue
+    return [{"id": p.id, "name": p.name, "children": [cat.topics[c] for c in cat.topics if cat.topics[c].parent == p.id]}
+            for p in cat.topics.values() if p.parent is None]  # fmt: skip
+
+
+def district_groups(rt: Runtime) -> list[dict[str, Any]]:
+    cat = rt.catalogue
+    return [{"node": p, "children": [cat.districts[c] for c in cat.districts if cat.districts[c].parent == p.id]}
+            for p in cat.districts.values() if p.parent is None]  # fmt: skip
+
+
+def when(value: datetime | None) -> str:
+    """German date and time in city time (SQLite hands back times without zone; they are UTC)."""
+    return german_datetime(aware(value)) if value else ""
+
+
+def page(request: Request, template: str, staff: Staff | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    response = render_page(request, template, status_code=status_code, staff=staff, role_names=ROLE_NAMES,
+                           state_names=STATE_NAMES, channel_names=CHANNEL_NAMES, when=when, **ctx)  # fmt: skip
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(url: str | None) -> str:
+    """Only paths on this site: a sign-in link must not send anyone elsewhere."""
+    if not url or not url.startswith("/staff") or urlsplit(url).netloc or url.startswith("//"):
+        return "/staff"
+    return url
+
+
+# -- sign in -------------------------------------------------------------------------------------
+@router.get("/staff/anmelden")
+def sign_in_form(request: Request, weiter: str | None = None) -> HTMLResponse:
+    return page(request, "staff/login.html.j2", None, next_url=safe_next(weiter), error=None, email="")
+
+
+@router.post("/staff/anmelden")
+async def sign_in(request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    email, password = str(form.get("email", "")).strip().lower(), str(form.get("password", ""))
+    next_url = safe_next(form.get("weiter"))
+    if throttle.blocked(email):
+        return page(request, "staff/login.html.j2", None, 429, next_url=next_url, email=email,
+                    error="Zu viele falsche Versuche. Bitte warten Sie 15 Minuten.")  # fmt: skip
+
+    def work():
+        with session_scope(rt.db_url) as session:
+            user = authenticate(session, email, password)
+            return issue_token(session, user, "session") if user else None
+
+    token = await run_in_threadpool(work)
+    if token is None:
+        throttle.fail(email)
+        return page(request, "staff/login.html.j2", None, 400, next_url=next_url, email=email,
+                    error="Die E-Mail-Adresse oder das Passwort stimmt nicht.")  # fmt: skip
+    throttle.clear(email)
+    response = see_other(next_url)
+    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600, **cookie_settings(request))
+    return response
+
+
+@router.post("/staff/abmelden")
+async def sign_out(request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    if token := request.cookies.get(SESSION_COOKIE):
+        with session_scope(rt.db_url) as session:
+            revoke_token(session, token)
+    response = see_other("/staff/anmelden")
+    response.delete_cookie(SESSION_COOKIE, **{k: v for k, v in cookie_settings(request).items() if k != "max_age"})
+    return response
+
+
+# -- list ----------------------------------------------------------------------------------------
+@router.get("/staff")
+def overview(request: Request, status: str | None = None, staff: Staff = Depends(page_staff),
+             session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
+    items = stats.announcements(session, status if status in STATE_NAMES else None)
+    waiting = [a for a in items if a.status == "review"]
+    return page(request, "staff/list.html.j2", staff, items=items, waiting=waiting, status=status)
+
+
+@router.get("/staff/auswertung")
+def insights(request: Request, staff: Staff = Depends(page_staff), session: Session = Depends(get_session)) -> HTMLResponse:
+    points = stats.readability_series(session)
+    return page(request, "staff/insights.html.j2", staff, points=points, chart=charts.index_chart(points))
+
+
+# -- write ---------------------------------------------------------------------------------------
+def editor(request: Request, rt: Runtime, session: Session, staff: Staff, ann: Announcement | None,
+           values: dict[str, Any], report: dict[str, Any] | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:  # fmt: skip
+    ctx.setdefault("errors", [])
+    ctx.setdefault("notice", None)
+    extra: dict[str, Any] = {"audience": None, "needs_approval": False, "approved": False, "history": [],
+                             "previews": {}, "original": None, "own": False, "editable": True}  # fmt: skip
+    if ann is not None:
+        counted = domain.audience_of(session, rt.catalogue, ann)
+        extra = {
+            "audience": counted, "needs_approval": domain.needs_approval(ann, counted["total"]),
+            "approved": domain.is_approved(ann), "history": history(session, ann.id),
+            "previews": previews(rt, ann), "original": session.get(Announcement, ann.corrects) if ann.corrects else None,
+            "own": staff.email in (ann.created_by, ann.updated_by), "editable": ann.status in EDITABLE,
+        }  # fmt: skip
+    return page(request, "staff/edit.html.j2", staff, status_code, ann=ann, v=values, report=report,
+                marked=highlight(values["text"], report["findings"]) if report else None,
+                topic_groups=topic_groups(rt), district_groups=district_groups(rt), profiles=PROFILE_NAMES,
+                threshold=domain.approval_threshold(), action_names=ACTION_NAMES, **extra, **ctx)  # fmt: skip
+
+
+def previews(rt: Runtime, ann: Announcement) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for channel in ("sms", "push"):
+        try:
+            out[channel] = domain.preview(rt, ann, channel)
+        except Exception as exc:  # a template problem must not hide the rest of the page
+            out[channel] = {"error": f"Keine Vorschau möglich: {exc}"}
+    return out
+
+
+def apply_suggestion(values: dict[str, Any], choice: str) -> tuple[dict[str, Any], str | None]:
+    """The text with finding number ``choice`` replaced by its suggestion (no JavaScript needed)."""
+    report = check_report(values["text"], values["profile"])
+    try:
+        finding = report["findings"][int(choice)]
+    except (TypeError, ValueError, IndexError):
+        return values, "Diesen Vorschlag gibt es nicht mehr. Bitte prüfen Sie den Text neu."
+    replacement = replacement_for(finding)
+    if replacement is None:
+        return values, "Für diesen Hinweis gibt es keinen Vorschlag zum Übernehmen."
+    text = values["text"]
+    values = {**values, "text": text[: finding["start"]] + replacement + text[finding["end"] :]}
+    return values, f"Übernommen: „{replacement}“. Noch nicht gespeichert."
+
+
+async def _editor_post(request: Request, rt: Runtime, staff: Staff, ann_id: int | None) -> Response:
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    values = values_from_form(form)
+    action = str(form.get("aktion", "speichern"))
+    notice = None
+    if action.startswith("anwenden:"):
+        values, notice = apply_suggestion(values, action.split(":", 1)[1])
+        action = "pruefen"
+
+    def work():
+        with session_scope(rt.db_url) as session:
+            ann = load(session, ann_id) if ann_id else None
+            if action == "pruefen":
+                report = check_report(values["text"], values["profile"])
+                return editor(request, rt, session, staff, ann, values, report,
+                              notice=notice or "Geprüft. Noch nicht gespeichert.")  # fmt: skip
+            try:
+                fields = to_fields(values, new=ann is None)
+                if ann is None:
+                    ann = domain.create(session, fields, staff, rt.catalogue)
+                    return see_other(f"/staff/mitteilungen/{ann.id}?gespeichert=1")
+                domain.edit(session, ann, fields, staff, rt.catalogue)
+                return see_other(f"/staff/mitteilungen/{ann.id}?gespeichert=1")
+            except ValidationError as exc:
+                errors = form_errors(exc)
+            except domain.Refused as exc:
+                errors = [{"field": "", "label": "", "message": exc.detail}]
+            report = check_report(values["text"], values["profile"])
+            return editor(request, rt, session, staff, ann, values, report, 400, errors=errors)
+
+    return await run_in_threadpool(work)
+
+
+@router.get("/staff/mitteilungen/neu")
+def new_form(request: Request, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime),
+             session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
+    return editor(request, rt, session, staff, None, form_values(), None)
+
+
+@router.post("/staff/mitteilungen/neu")
+async def new_post(request: Request, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> Response:
+    return await _editor_post(request, rt, staff, None)
+
+
+@router.get("/staff/mitteilungen/{ann_id}")
+def detail(request: Request, ann_id: int, gespeichert: int = 0, staff: Staff = Depends(page_staff),
+           rt: Runtime = Depends(get_runtime), session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
+    ann = load(session, ann_id)
+    report = with_replacements(ann.report)
+    notice = {1: "Gespeichert.", 2: "Erledigt."}.get(gespeichert)
+    return editor(request, rt, session, staff, ann, form_values(ann), report, notice=notice)
+
+
+@router.post("/staff/mitteilungen/{ann_id}")
+async def detail_post(request: Request, ann_id: int, staff: Staff = Depends(page_staff),
+                      rt: Runtime = Depends(get_runtime)) -> Response:  # fmt: skip
+    return await _editor_post(request, rt, staff, ann_id)
+
+
+@router.post("/staff/mitteilungen/{ann_id}/aktion")
+async def act(request: Request, ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> Response:
+    """One form per button: submit, approve, send, cancel, correction."""
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    action, note = str(form.get("aktion", "")), (str(form.get("notiz", "")).strip() or None)
+    try:
+        if action == "senden":
+            try:
+                await domain.send(rt, await ready_publisher(request, rt), ann_id, staff)
+            except BrokerDown:
+                raise domain.Refused(503, BROKER_DOWN) from None
+            return see_other(f"/staff/mitteilungen/{ann_id}/zustellung")
+
+        def work():
+            with session_scope(rt.db_url) as session:
+                ann = load(session, ann_id)
+                if action == "freigeben":
+                    domain.approve(session, ann, staff, form.get("hinweise_gesehen") == "ja", note)
+                elif action == "zur-freigabe":
+                    domain.submit(session, ann, staff, note)
+                elif action == "zurueckziehen":
+                    domain.cancel(session, ann, staff, note)
+                elif action == "korrektur":
+                    return domain.correction(session, ann, staff, rt.catalogue).id
+                else:
+                    raise domain.Refused(400, "Unbekannte Aktion.")
+                return ann.id
+
+        target = await run_in_threadpool(work)
+        return see_other(f"/staff/mitteilungen/{target}?gespeichert=2")
+    except domain.Refused as exc:
+        return await run_in_threadpool(_editor_with_error, request, rt, staff, ann_id, exc)
+
+
+def _editor_with_error(request: Request, rt: Runtime, staff: Staff, ann_id: int, exc: domain.Refused) -> HTMLResponse:
+    with session_scope(rt.db_url) as session:
+        ann = load(session, ann_id)
+        return editor(request, rt, session, staff, ann, form_values(ann), with_replacements(ann.report),
+                      exc.status, errors=[{"field": "", "label": "", "message": exc.detail}])  # fmt: skip
+
+
+# -- previews ------------------------------------------------------------------------------------
+FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+
+
+@router.get("/staff/mitteilungen/{ann_id}/vorschau/email")
+async def email_preview(ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> HTMLResponse:
+    """The e-mail as residents see it; shown in a sandboxed frame, so it can run nothing."""
+    with session_scope(rt.db_url) as session:
+        ann = load(session, ann_id)
+    mail = await run_in_threadpool(domain.preview, rt, ann, "email")
+    headers = {"Content-Security-Policy": FRAME_CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+    return HTMLResponse(mail["html"], headers=headers)
+
+
+@router.get("/staff/mitteilungen/{ann_id}/vorschau/brief.pdf")
+async def letter_preview_pdf(ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> Response:
+    with session_scope(rt.db_url) as session:
+        ann = load(session, ann_id)
+    pdf = await run_in_threadpool(domain.letter_pdf, rt, ann)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="mitteilung-{ann_id}-brief.pdf"', "Cache-Control": "no-store"})  # fmt: skip
+
+
+@router.get("/staff/mitteilungen/{ann_id}/vorschau/brief.png")
+async def letter_preview_png(ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> Response:
+    with session_scope(rt.db_url) as session:
+        ann = load(session, ann_id)
+    png = await run_in_threadpool(domain.letter_png, rt, ann)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+# -- delivery ------------------------------------------------------------------------------------
+@router.get("/staff/mitteilungen/{ann_id}/zustellung")
+def delivery_page(request: Request, ann_id: int, kanal: str | None = None, staff: Staff = Depends(page_staff),
+                  session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
+    ann = load(session, ann_id)
+    channel = kanal if kanal in CHANNELS else None
+    data = stats.delivery_stats(session, ann, channel)
+    names = stats.SERIES_NAMES
+    return page(request, "staff/deliveries.html.j2", staff, ann=ann, data=data, channel=channel, names=names,
+                series=stats.SERIES, chart=charts.delivery_chart(data.timeline, names), local_time=local_time,
+                released=request.query_params.get("freigegeben"))  # fmt: skip
+
+
+def local_time(value: datetime | str) -> str:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return aware(value).astimezone(CITY_TZ).strftime("%d.%m.%Y %H:%M:%S")
+
+
+@router.post("/staff/mitteilungen/{ann_id}/zustellung/freigeben")
+async def release_held(request: Request, ann_id: int, staff: Staff = Depends(page_staff),
+                       rt: Runtime = Depends(get_runtime)) -> Response:  # fmt: skip
+    form = await request.form()
+    check_csrf(request, form.get("csrf_token"))
+    ids = form.getlist("delivery_id") if form.get("auswahl") == "einzeln" else None
+    try:
+        publisher = await ready_publisher(request, rt)
+    except BrokerDown:
+        from notify.web.staff.api import _NoPublisher
+
+        publisher = _NoPublisher()
+    try:
+        n = await domain.release_held(rt, publisher, ann_id, staff, ids)
+    except domain.Refused as exc:
+        return HTMLResponse(f"<p>{escape(exc.detail)}</p>", status_code=exc.status)
+    return see_other(f"/staff/mitteilungen/{ann_id}/zustellung?freigegeben={n}")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)

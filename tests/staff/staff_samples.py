@@ -1,0 +1,138 @@
+"""Shared helpers for the staff tests: people, residents, a fake publisher, an API client.
+
+Fixtures here are imported by the test modules (``from staff_samples import ...``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from notify.web.app import create_app
+from subscribers.db import session_scope
+from subscribers.keys import create_key
+from subscribers.models import Subscriber
+from subscribers.staff import add_staff
+from subscribers.store import save_subscriber
+
+PASSWORD = "richtig-langes-passwort"
+PLAIN_TEXT = "Die Straße ist ab Montag gesperrt. Bitte fahren Sie über die Umleitung."
+HARD_TEXT = ("Gemäß der Satzung wird die Inanspruchnahme der Abfallentsorgungseinrichtungen unter "
+             "Berücksichtigung der Vorschriften seitens der Verwaltung geregelt.")  # fmt: skip
+
+
+@dataclass
+class FakePublisher:
+    """Records what would go to Kafka; ``fail`` makes it behave like a broker that is down."""
+
+    sent: list[tuple[str, bytes, bytes | None]] = field(default_factory=list)
+    fail: bool = False
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None) -> None:
+        from notify.kafka import BrokerDown
+
+        if self.fail:
+            raise BrokerDown("test: broker down")
+        self.sent.append((topic, value, key))
+
+    def events(self) -> list[dict]:
+        return [json.loads(v) for t, v, _ in self.sent if t == "city-events"]
+
+    async def close(self) -> None:
+        pass
+
+
+@cache
+def password_hash() -> str:
+    return PasswordHasher().hash(PASSWORD)  # argon2 is slow on purpose: hash once per test run
+
+
+def add_people(db_url: str) -> dict[str, str]:
+    """Four colleagues and a city system; returns their bearer tokens by name."""
+    tokens = {}
+    with session_scope(db_url) as session:
+        for name, role in (("anna", "author"), ("bernd", "approver"), ("clara", "approver"), ("admin", "admin")):
+            user, tokens[name] = add_staff(session, f"{name}@stadt.example", role)
+            user.password_hash = password_hash()
+        tokens["system"] = create_key(session, "Tiefbau", ["events:write"])
+        tokens["reader"] = create_key(session, "Statistik", ["subscribers:read"])
+    return tokens
+
+
+def add_residents(db_url: str, rows: list[tuple[list[tuple[str, str]], list[tuple[str, str]]]],
+                  confirmed: bool = True, status: str = "active") -> list[int]:  # fmt: skip
+    """Residents as (addresses in preference order, subscriptions)."""
+    ids = []
+    with session_scope(db_url) as session:
+        for addresses, subscriptions in rows:
+            sub = Subscriber(status=status)
+            save_subscriber(session, sub, addresses, subscriptions, confirmed=confirmed)
+            ids.append(sub.id)
+    return ids
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token}"}
+
+
+def draft(**overrides) -> dict:
+    body = {"title": "Sperrung in Buer", "text": PLAIN_TEXT, "topics": ["baustellen"], "area": ["buer"]}
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def api(runtime):
+    """A client on the real app (SQLite, and PostgreSQL when configured) with a fake publisher."""
+    app = create_app(runtime)
+    with TestClient(app, base_url="https://stadtbote.test") as client:
+        app.state.publisher = FakePublisher()
+        app.state.topics_ready = True
+        client.publisher = app.state.publisher
+        client.tokens = add_people(runtime.db_url)
+        client.rt = runtime
+        yield client
+
+
+def csrf_of(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf_token" value="([0-9a-f]+)"', html).group(1)
+
+
+def sign_in(client, who: str) -> str:
+    """Sign in through the form; returns a CSRF token for later forms."""
+    page = client.get("/staff/anmelden")
+    r = client.post("/staff/anmelden", data={"email": f"{who}@stadt.example", "password": PASSWORD,
+                                             "csrf_token": csrf_of(page.text), "weiter": "/staff"},
+                    follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303, r.text
+    return csrf_of(client.get("/staff").text)
+
+
+def add_deliveries(db_url: str, event_id: str, rows: list[tuple[int, str, str]]) -> list[str]:
+    """Ledger rows for an announcement's event, as the worker would write them: (subscriber, channel, status)."""
+    from notify.announcements import SOURCE
+    from subscribers.ledger import delivery_id, register_event
+    from subscribers.models import Delivery
+
+    report = {"profile": "einfach", "level": "schwer", "index": 4.0, "passed": False, "metrics": {},
+              "findings": [{"rule": "amtsdeutsch", "start": 0, "end": 5, "excerpt": "Gemäß",
+                            "message": "Amtsdeutsch", "suggestion": "Schreiben Sie einfacher: „nach“."}]}  # fmt: skip
+    ids = []
+    with session_scope(db_url) as session:
+        record = register_event(session, source=SOURCE, event_id=event_id, type="de.gelsenkirchen.announcement",
+                                title="t", urgency="normal", payload="{}").record  # fmt: skip
+        record.status = "matched"
+        for sid, channel, status in rows:
+            did = delivery_id(SOURCE, event_id, sid, channel)
+            session.add(Delivery(id=did, event_pk=record.id, subscriber_id=sid, channel=channel, status=status,
+                                 readability=json.dumps(report) if status == "held" else None,
+                                 last_error="Der Text ist nicht in Einfache Sprache." if status == "held" else None))  # fmt: skip
+            ids.append(did)
+    return ids
