@@ -11,6 +11,13 @@ Ends with one JSON line.
 
 from __future__ import annotations
 
+import sys as _sys
+from pathlib import Path as _Path
+
+# bench/email.py (a contract name) would shadow the standard library's `email` package for every
+# script in this folder; keep the folder itself off the import path.
+_sys.path[:] = [p for p in _sys.path if p not in ("", str(_Path(__file__).resolve().parent))]
+
 import argparse
 import gc
 import json

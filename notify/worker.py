@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -249,10 +251,18 @@ async def purge() -> None:
         log.info("purged %d unconfirmed or expired records", removed)
 
 
+_letter_pool: ProcessPoolExecutor | None = None
+
+
 @app.timer(interval=settings.letter_close_every_s)
 async def close_letter_batch() -> None:
     """Keep today's print batch (one PDF + manifest) current for the print-and-mail service."""
-    files = await asyncio.to_thread(close_batch, settings.data_dir)
+    # WeasyPrint is CPU-bound for seconds: a separate process keeps this worker's loop (and its
+    # Kafka heartbeats) responsive while a large batch is laid out.
+    global _letter_pool
+    if _letter_pool is None:
+        _letter_pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    files = await asyncio.get_running_loop().run_in_executor(_letter_pool, close_batch, settings.data_dir)
     if files is not None:
         log.info("letter batch written: %s", files.pdf)
 
