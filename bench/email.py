@@ -5,8 +5,8 @@ plain-language gate, SMTP over pooled connections, ledger status) → the embedd
 (a separate process writing a Maildir). Measured from the event being produced until every
 ledger row says "sent".
 
-Raw: aiosmtplib sends the same number of ready-made messages over the same number of connections
-to the same server. The ratio says what the pipeline costs on top of SMTP itself.
+Raw: aiosmtplib sends the same messages (same templates and size, built before timing) over the
+same number of connections to the same server. The ratio says what the pipeline costs on top of SMTP itself.
 Ends with one JSON line (``pipeline_emails_per_s``, ``raw_smtp_emails_per_s``, ``ratio``).
 """
 
@@ -23,6 +23,7 @@ sys.path[:] = [p for p in sys.path if p not in ("", _HERE)]
 import argparse
 import asyncio
 import json
+import os
 import platform
 import shutil
 import tempfile
@@ -34,7 +35,11 @@ import aiosmtplib  # noqa: E402
 from aiokafka import AIOKafkaProducer  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from notify.channels.email import RenderedEmail, build_message  # noqa: E402
+from notify.channels.email import EmailSender  # noqa: E402
+from notify.events import parse_event  # noqa: E402
+from notify.pipeline import Runtime, template_context  # noqa: E402
+from notify.settings import Settings  # noqa: E402
+from subscribers.store import Contact  # noqa: E402
 from notify.devstack import DevStack  # noqa: E402
 from notify.kafka import CITY_EVENTS, ensure_topics, topic_plan  # noqa: E402
 from subscribers.db import init_db, session_scope  # noqa: E402
@@ -66,6 +71,12 @@ async def produce_event(bootstrap: str, event: dict) -> None:
         await producer.stop()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def sent_count(db_url: str, event_id: str) -> int:
     with session_scope(db_url) as s:
         pk = s.execute(select(EventRecord.id).where(EventRecord.event_id == event_id)).scalar()
@@ -74,10 +85,21 @@ def sent_count(db_url: str, event_id: str) -> int:
         return s.execute(select(func.count()).where(Delivery.event_pk == pk, Delivery.status == "sent")).scalar()
 
 
-async def raw_smtp(port: int, n: int) -> float:
-    rendered = RenderedEmail("Abfuhr verschoben", "Die Müllabfuhr kommt einen Tag später.\n", "<p>Die Müllabfuhr kommt einen Tag später.</p>\n")
-    messages = [build_message(rendered, mail_from="Stadt <stadtbote@gelsenkirchen.de>", to=f"raw{i}@example.org",
-                              unsubscribe_url="https://x.test/abmelden/t", language="de") for i in range(n)]  # fmt: skip
+def same_messages(event_doc: dict, n: int) -> list[bytes]:
+    """The very messages the pipeline sends (same templates, same size), built before timing."""
+    rt = Runtime(Settings(secret_key="bench"))
+    event = parse_event(event_doc, rt.catalogue)
+    sender = EmailSender(pool=None, mail_from=rt.settings.mail_from)
+    out = []
+    for i in range(n):
+        contact = Contact(i, f"raw{i}", None, "de", "standard", {"email": f"raw{i}@example.org"})
+        out.append(sender.prepare(f"raw{i}", template_context(rt, event, contact, "de"), f"raw{i}@example.org",
+                                  "de", "standard").payload[1])  # fmt: skip
+    return out
+
+
+async def raw_smtp(port: int, messages: list[bytes]) -> float:
+    n = len(messages)
     queue: asyncio.Queue = asyncio.Queue()
     for m in messages:
         queue.put_nowait(m)
@@ -86,7 +108,7 @@ async def raw_smtp(port: int, n: int) -> float:
         client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port)
         await client.connect()
         while not queue.empty():
-            await client.send_message(queue.get_nowait())
+            await client.sendmail("stadtbote@gelsenkirchen.de", [f"raw{queue.qsize()}@example.org"], queue.get_nowait())
         await client.quit()
 
     t0 = time.perf_counter()
@@ -113,6 +135,8 @@ def main() -> None:
                           "text": "Wegen des Feiertags kommt die Müllabfuhr einen Tag später. Bitte stellen Sie die Tonne am neuen Tag an die Straße.",
                           "topics": ["abfuhr"], "area": "citywide"}}  # fmt: skip
         bootstrap = f"127.0.0.1:{stack.kafka_port}"
+        sink_pid, worker_pid = stack.procs["smtp"].pid, stack.procs["worker"].pid
+        sink0, worker0 = cpu_seconds(sink_pid), cpu_seconds(worker_pid)
         t0 = time.perf_counter()
         asyncio.run(produce_event(bootstrap, event))
         deadline = t0 + 600
@@ -123,7 +147,10 @@ def main() -> None:
         pipeline_s = time.perf_counter() - t0
         pipeline_rate = done / pipeline_s
         print(f"pipeline: {done} of {n} e-mails sent in {pipeline_s:.1f} s", file=sys.stderr)
-        raw_rate = asyncio.run(raw_smtp(stack.smtp_port, n))
+        sink1, worker1 = cpu_seconds(sink_pid), cpu_seconds(worker_pid)
+        messages = same_messages(event, n)
+        raw_rate = asyncio.run(raw_smtp(stack.smtp_port, messages))
+        sink2 = cpu_seconds(sink_pid)
         stored = len(list((data_dir / "mail" / "new").glob("*")))
     finally:
         stack.stop()
@@ -138,6 +165,9 @@ def main() -> None:
         "raw_smtp_emails_per_s": round(raw_rate, 1),
         "ratio": round(pipeline_rate / raw_rate, 2),
         "stored_in_maildir": stored,
+        "smtp_server_cpu_ms_per_email_pipeline": round((sink1 - sink0) / n * 1000, 2),
+        "smtp_server_cpu_ms_per_email_raw": round((sink2 - sink1) / n * 1000, 2),
+        "worker_cpu_ms_per_email": round((worker1 - worker0) / n * 1000, 2),
         "smtp_connections": CONNECTIONS,
         "quick": args.quick,
         "machine": f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}",

@@ -31,7 +31,7 @@ from sqlalchemy import select
 import plainlang
 from notify.channels.base import ChannelSender, SendResult
 from notify.events import CityEvent
-from notify.pipeline import Runtime, readable_text, template_context
+from notify.pipeline import Runtime, event_context, readable_text, template_context
 from notify.timing import QUIET_CHANNELS, quiet_until
 from subscribers.announcements import ReleasedDelivery
 from subscribers.consent import mark_bounced
@@ -70,6 +70,7 @@ class Dispatcher:
         self.max_attempts = max_attempts or rt.settings.max_attempts
         self._events: OrderedDict[int, CityEvent] = OrderedDict()
         self._gate: dict[tuple, plainlang.GateDecision] = {}
+        self._bases: dict[tuple, dict] = {}
 
     # -- database steps (run in a thread) ----------------------------------------------------
     def _claim_and_load(self, ids: list[str]):
@@ -77,16 +78,20 @@ class Dispatcher:
             owned = claim(session, ids)
             if not owned:
                 return [], {}, {}, set()
-            rows = session.execute(select(Delivery).where(Delivery.id.in_(list(owned)))).scalars().all()
-            needed = {r.event_pk for r in rows} - set(self._events)
+            # Plain column tuples, not ORM objects: this runs for every message sent.
+            jobs = session.execute(
+                select(Delivery.id, Delivery.event_pk, Delivery.subscriber_id, Delivery.channel,
+                       Delivery.attempts, Delivery.urgent).where(Delivery.id.in_(list(owned)))
+            ).all()  # fmt: skip
+            needed = {j[1] for j in jobs} - set(self._events)
             payloads = {
                 pk: payload
                 for pk, payload in session.execute(
                     select(EventRecord.id, EventRecord.payload).where(EventRecord.id.in_(list(needed)))
                 ).all()
             }
-            people = contacts(session, [r.subscriber_id for r in rows])
-            jobs = [(r.id, r.event_pk, r.subscriber_id, r.channel, r.attempts, r.urgent) for r in rows]
+            people = contacts(session, [j[2] for j in jobs])
+            jobs = [tuple(j) for j in jobs]
             # Held texts that staff released after reading the report go out despite the gate.
             released = set(
                 session.execute(
@@ -173,7 +178,12 @@ class Dispatcher:
                 if not (urgent or event.urgent) and self._waits(outcome, event, contact, channel):
                     continue
                 language, profile = contact.language, contact.profile
-                context = template_context(self.rt, event, contact, language)
+                base_key = (event_pk, language)
+                if base_key not in self._bases:
+                    if len(self._bases) > 1024:
+                        self._bases.clear()
+                    self._bases[base_key] = event_context(self.rt, event, language)
+                context = template_context(self.rt, event, contact, language, self._bases[base_key])
                 prepared = sender.prepare(did, context, contact.addresses[channel], language, profile)
                 decision = self._gate_for((event_pk, channel, language, profile), prepared.readable, profile, event, channel)
             except Exception as exc:  # a template or data error must not stop the stream

@@ -124,9 +124,9 @@ def names(catalogue: Catalogue, event: CityEvent) -> tuple[str, str]:
     return topics, area
 
 
-def template_context(rt: Runtime, event: CityEvent, contact: Contact, language: str) -> dict[str, Any]:
+def event_context(rt: Runtime, event: CityEvent, language: str) -> dict[str, Any]:
+    """The part of a template's context that is the same for every resident of an event."""
     topics, area = names(rt.catalogue, event)
-    postal = contact.addresses.get("letter", "")
     return {
         "event": event,
         "title": event.data.title,
@@ -137,9 +137,19 @@ def template_context(rt: Runtime, event: CityEvent, contact: Contact, language: 
         "area": area,
         "city": rt.catalogue.city,
         "language": language,
+        "sender": rt.catalogue.sender,
+        "today": datetime.now(CITY_TZ).date(),
+    }
+
+
+def template_context(
+    rt: Runtime, event: CityEvent, contact: Contact, language: str, base: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything a channel template gets: the event's part (``base``, reusable) and the resident's."""
+    postal = contact.addresses.get("letter", "")
+    return {
+        **(base or event_context(rt, event, language)),
         "manage_url": rt.signer.url("manage", contact.public_id),
         "unsubscribe_url": rt.signer.url("unsubscribe", contact.public_id),
         "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
-        "sender": rt.catalogue.sender,
-        "today": datetime.now(CITY_TZ).date(),
     }

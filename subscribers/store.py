@@ -153,9 +153,13 @@ def contacts(session: Session, subscriber_ids: Iterable[int]) -> dict[int, Conta
     out: dict[int, Contact] = {}
     for start in range(0, len(ids), 900):
         part = ids[start : start + 900]
-        for sub in session.execute(select(Subscriber).where(Subscriber.id.in_(part))).scalars():
-            out[sub.id] = Contact(sub.id, sub.public_id, sub.name, sub.language, sub.profile,
-                                  frequency=sub.frequency, quiet_start=sub.quiet_start, quiet_end=sub.quiet_end)
+        columns = (Subscriber.id, Subscriber.public_id, Subscriber.name, Subscriber.language, Subscriber.profile,
+                   Subscriber.frequency, Subscriber.quiet_start, Subscriber.quiet_end)  # fmt: skip
+        for sid, public_id, name, language, profile, frequency, quiet_start, quiet_end in session.execute(
+            select(*columns).where(Subscriber.id.in_(part))
+        ).all():
+            out[sid] = Contact(sid, public_id, name, language, profile,
+                               frequency=frequency, quiet_start=quiet_start, quiet_end=quiet_end)  # fmt: skip
         for sid, channel, address in session.execute(
             select(ChannelAddress.subscriber_id, ChannelAddress.channel, ChannelAddress.address).where(
                 ChannelAddress.subscriber_id.in_(part), ChannelAddress.confirmed_at.is_not(None)
