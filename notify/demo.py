@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from subscribers.db import init_db, session_scope
 from subscribers.importer import import_csv
 from subscribers.keys import create_key
 from subscribers.models import ChannelAddress, Delivery, EventRecord, Subscriber
+from subscribers.staff import add_staff
 from topics.catalogue import load_catalogue
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
@@ -60,6 +62,19 @@ def _seed(console: Console) -> str:
         all_ids = list(session.execute(select(Subscriber.id)).scalars())
     asyncio.run(publish_changes(settings, all_ids))
     return key
+
+
+def _staff_logins() -> list[tuple[str, str, str]]:
+    """Two colleagues for the staff pages (four eyes), with fresh passwords for this run."""
+    settings = get_settings()
+    logins = []
+    with session_scope(settings.db_url) as session:
+        for email, role, label in (("redaktion@demo.stadtbote.example", "author", "Redaktion"),
+                                   ("freigabe@demo.stadtbote.example", "approver", "Freigabe")):  # fmt: skip
+            password = secrets.token_urlsafe(9)
+            add_staff(session, email, role, password=password, name=label)
+            logins.append((label, email, password))
+    return logins
 
 
 def _post(client: httpx.Client, event: dict) -> httpx.Response:
@@ -145,4 +160,7 @@ def run_demo(stack: DevStack, console: Console) -> None:
     console.print(f"  SMS und Push (JSON-Zeilen): {settings.data_dir / 'outbox'}")
     if letters is not None:
         console.print(f"  Briefe für den Druckdienst: {letters.pdf} und {letters.manifest_csv.name}")
+    console.print(f"  Seiten für Bürgerinnen und Bürger: {stack.web_url}/abonnieren")
+    for label, email, password in _staff_logins():
+        console.print(f"  Seiten für die Redaktion: {stack.web_url}/staff  ·  {label}: {email} / {password}", highlight=False)
     console.print(f"  Web-API: {stack.web_url}/docs  ·  Katalog: {stack.web_url}/v1/catalogue")
