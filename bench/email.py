@@ -36,14 +36,14 @@ from aiokafka import AIOKafkaProducer  # noqa: E402
 from sqlalchemy import func, insert, select  # noqa: E402
 
 from notify.channels.email import EmailSender  # noqa: E402
+from notify.devstack import DevStack  # noqa: E402
 from notify.events import parse_event  # noqa: E402
+from notify.kafka import CITY_EVENTS, ensure_topics, topic_plan  # noqa: E402
 from notify.pipeline import Runtime, template_context  # noqa: E402
 from notify.settings import Settings  # noqa: E402
-from subscribers.store import Contact  # noqa: E402
-from notify.devstack import DevStack  # noqa: E402
-from notify.kafka import CITY_EVENTS, ensure_topics, topic_plan  # noqa: E402
 from subscribers.db import init_db, session_scope  # noqa: E402
 from subscribers.models import ChannelAddress, Delivery, EventRecord, Subscriber, Subscription, utcnow  # noqa: E402
+from subscribers.store import Contact  # noqa: E402
 
 CONNECTIONS = 4
 

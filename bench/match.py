@@ -138,7 +138,10 @@ def main() -> None:
     build_s = time.perf_counter() - t0
     index_bytes = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    print(f"index: {index.subscriptions:,} subscriptions, {index_bytes / 1e6:.0f} MB, built in {build_s:.1f} s", file=sys.stderr)
+    print(
+        f"index: {index.subscriptions:,} subscriptions, {index_bytes / 1e6:.0f} MB, built in {build_s:.1f} s",
+        file=sys.stderr,
+    )
 
     rounds = 3 if args.quick else 5
     matched, t0 = 0, time.perf_counter()

@@ -58,11 +58,7 @@ def main() -> None:
         if args.errors:
             for error in s.errors:
                 print("   ", error)
-    print(
-        json.dumps(
-            {"items": len(items), "profile": args.profile, "rules": figures}, ensure_ascii=False
-        )
-    )
+    print(json.dumps({"items": len(items), "profile": args.profile, "rules": figures}, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -228,8 +228,11 @@ def audience(session: Session, catalogue: Catalogue, topics: list[str], area: st
     matched = (
         select(Subscription.subscriber_id)
         .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
-        .where(Subscriber.status == "active", Subscription.topic_id.in_(topic_keys),
-               Subscription.district_id.in_(district_keys))  # fmt: skip
+        .where(
+            Subscriber.status == "active",
+            Subscription.topic_id.in_(topic_keys),
+            Subscription.district_id.in_(district_keys),
+        )  # fmt: skip
     )
     confirmed = and_(
         ChannelAddress.confirmed_at.is_not(None),
@@ -250,7 +253,9 @@ def audience(session: Session, catalogue: Catalogue, topics: list[str], area: st
         )
         rows = session.execute(
             select(ChannelAddress.channel, func.count())
-            .join(first, and_(first.c.subscriber_id == ChannelAddress.subscriber_id, first.c.p == ChannelAddress.priority))
+            .join(
+                first, and_(first.c.subscriber_id == ChannelAddress.subscriber_id, first.c.p == ChannelAddress.priority)
+            )
             .where(ChannelAddress.confirmed_at.is_not(None))
             .group_by(ChannelAddress.channel)
         ).all()

@@ -78,7 +78,9 @@ def _staff_logins() -> list[tuple[str, str, str]]:
 
 
 def _post(client: httpx.Client, event: dict) -> httpx.Response:
-    return client.post("/v1/events", content=json.dumps(event), headers={"content-type": "application/cloudevents+json"})
+    return client.post(
+        "/v1/events", content=json.dumps(event), headers={"content-type": "application/cloudevents+json"}
+    )
 
 
 def _wait_until_settled(keys: list[tuple[str, str]], timeout: float = 120.0) -> bool:
@@ -89,7 +91,9 @@ def _wait_until_settled(keys: list[tuple[str, str]], timeout: float = 120.0) -> 
             records = [
                 session.execute(
                     select(EventRecord).where(EventRecord.source == source, EventRecord.event_id == event_id)
-                ).scalars().first()
+                )
+                .scalars()
+                .first()
                 for source, event_id in keys
             ]
             done = all(r is not None and r.status in ("matched", "held", "expired") for r in records)
@@ -110,14 +114,21 @@ def _report(console: Console, keys: list[tuple[str, str]]) -> None:
         table.add_column(column)
     with session_scope(settings.db_url) as session:
         for source, event_id in keys:
-            record = session.execute(
-                select(EventRecord).where(EventRecord.source == source, EventRecord.event_id == event_id)
-            ).scalars().one()
+            record = (
+                session.execute(
+                    select(EventRecord).where(EventRecord.source == source, EventRecord.event_id == event_id)
+                )
+                .scalars()
+                .one()
+            )
             rows = session.execute(
                 select(Delivery, Subscriber.name, ChannelAddress.address)
                 .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
-                .outerjoin(ChannelAddress, (ChannelAddress.subscriber_id == Delivery.subscriber_id)
-                           & (ChannelAddress.channel == Delivery.channel))  # fmt: skip
+                .outerjoin(
+                    ChannelAddress,
+                    (ChannelAddress.subscriber_id == Delivery.subscriber_id)
+                    & (ChannelAddress.channel == Delivery.channel),
+                )  # fmt: skip
                 .where(Delivery.event_pk == record.id)
                 .order_by(Subscriber.name)
             ).all()
@@ -162,5 +173,7 @@ def run_demo(stack: DevStack, console: Console) -> None:
         console.print(f"  Briefe für den Druckdienst: {letters.pdf} und {letters.manifest_csv.name}")
     console.print(f"  Seiten für Bürgerinnen und Bürger: {stack.web_url}/abonnieren")
     for label, email, password in _staff_logins():
-        console.print(f"  Seiten für die Redaktion: {stack.web_url}/staff  ·  {label}: {email} / {password}", highlight=False)
+        console.print(
+            f"  Seiten für die Redaktion: {stack.web_url}/staff  ·  {label}: {email} / {password}", highlight=False
+        )
     console.print(f"  Web-API: {stack.web_url}/docs  ·  Katalog: {stack.web_url}/v1/catalogue")

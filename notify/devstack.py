@@ -115,7 +115,9 @@ class DevStack:
             if web_ok and worker_ok:
                 return
             time.sleep(0.2)
-        raise TimeoutError(f"stack not ready after {timeout:.0f} s (web={web_ok}, worker={worker_ok}); logs in {self.log_dir}")
+        raise TimeoutError(
+            f"stack not ready after {timeout:.0f} s (web={web_ok}, worker={worker_ok}); logs in {self.log_dir}"
+        )
 
     def start(self, timeout: float = 120.0) -> DevStack:
         try:

@@ -92,7 +92,9 @@ def build_due_digests(rt: Runtime, now: datetime | None = None, hour: int = 7) -
         for (sid, channel, frequency), members in groups.items():
             cutoff = members[0][3]
             label, title = digest_label(frequency, cutoff)
-            items = _latest_versions([(received, CityEvent.model_validate_json(payload)) for _, received, payload, _ in members])
+            items = _latest_versions(
+                [(received, CityEvent.model_validate_json(payload)) for _, received, payload, _ in members]
+            )
             event = digest_event(label, title, sid, channel, items)
             record = register_event(session, source=event.source, event_id=event.id, type=event.type,
                                     title=event.data.title, urgency="normal", payload=event.to_json()).record  # fmt: skip
@@ -118,5 +120,3 @@ def digest_items(rt: Runtime, digest_delivery: str) -> list[dict]:
             .where(Delivery.message_id == f"digest:{digest_delivery}")
         ).all()
     return [{"delivery_id": d, "title": t} for d, t in rows]
-
-

@@ -185,7 +185,9 @@ class Dispatcher:
                     self._bases[base_key] = event_context(self.rt, event, language)
                 context = template_context(self.rt, event, contact, language, self._bases[base_key])
                 prepared = sender.prepare(did, context, contact.addresses[channel], language, profile)
-                decision = self._gate_for((event_pk, channel, language, profile), prepared.readable, profile, event, channel)
+                decision = self._gate_for(
+                    (event_pk, channel, language, profile), prepared.readable, profile, event, channel
+                )
             except Exception as exc:  # a template or data error must not stop the stream
                 log.exception("could not prepare delivery %s", did)
                 outcome.status, outcome.error = "dead", f"render: {type(exc).__name__}: {exc}"
@@ -198,7 +200,9 @@ class Dispatcher:
                 continue
             sends.append((outcome, sender, prepared))
 
-        results = await asyncio.gather(*(sender.send(prepared) for _, sender, prepared in sends), return_exceptions=True)
+        results = await asyncio.gather(
+            *(sender.send(prepared) for _, sender, prepared in sends), return_exceptions=True
+        )
         for (outcome, _, _), result in zip(sends, results, strict=True):
             if isinstance(result, BaseException):
                 result = SendResult(ok=False, error=f"{type(result).__name__}: {result}")
@@ -215,7 +219,9 @@ class Dispatcher:
         if contact.frequency in ("daily", "weekly"):
             outcome.status = "digest"
             return True
-        if channel in QUIET_CHANNELS and (until := quiet_until(contact.quiet_start, contact.quiet_end, datetime.now(UTC))):
+        if channel in QUIET_CHANNELS and (
+            until := quiet_until(contact.quiet_start, contact.quiet_end, datetime.now(UTC))
+        ):
             outcome.status, outcome.not_before = "deferred", until.astimezone(UTC)
             return True
         return False
@@ -235,7 +241,11 @@ class Dispatcher:
             if outcome.channel in ("email", "sms"):
                 outcome.bounced = contact.addresses.get(outcome.channel)
             if nxt := self._next_channel(contact, outcome.channel):
-                outcome.next_delivery = (self._fallback_id(outcome.event_pk, payloads, outcome.subscriber_id, nxt), outcome.subscriber_id, nxt)
+                outcome.next_delivery = (
+                    self._fallback_id(outcome.event_pk, payloads, outcome.subscriber_id, nxt),
+                    outcome.subscriber_id,
+                    nxt,
+                )
             return
         outcome.status = "dead" if outcome.attempts >= self.max_attempts else "retry"
 

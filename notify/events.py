@@ -103,8 +103,7 @@ class CityEvent(BaseModel):
 
 def _pydantic_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return [
-        {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]}
-        for err in exc.errors(include_url=False)
+        {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors(include_url=False)
     ]
 
 

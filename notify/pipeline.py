@@ -99,9 +99,7 @@ def ingest(raw: bytes, rt: Runtime) -> Ingested:
         return Ingested(event, record.id, "new")
 
 
-def plan(
-    rt: Runtime, event: CityEvent, event_pk: int, targets: dict[str, np.ndarray]
-) -> list[tuple[str, int, str]]:
+def plan(rt: Runtime, event: CityEvent, event_pk: int, targets: dict[str, np.ndarray]) -> list[tuple[str, int, str]]:
     """Write the ledger rows for an event's audience; return the deliveries still to send."""
     with session_scope(rt.db_url) as session:
         record = session.get(EventRecord, event_pk)

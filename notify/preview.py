@@ -36,7 +36,9 @@ class Preview:
     readable: str  # the text a resident reads, for the plain-language check
 
 
-def render_preview(rt: Runtime, event: CityEvent, channel: str, language: str = "de", profile: str = "standard") -> Preview:
+def render_preview(
+    rt: Runtime, event: CityEvent, channel: str, language: str = "de", profile: str = "standard"
+) -> Preview:
     contact = Contact(**{**SAMPLE.__dict__, "language": language, "profile": profile})
     context = template_context(rt, event, contact, language)
     name = event.template_name
@@ -44,7 +46,9 @@ def render_preview(rt: Runtime, event: CityEvent, channel: str, language: str = 
         rendered = render_email(name, context, language, profile)
         message = build_message(rendered, mail_from=rt.settings.mail_from, to=contact.addresses["email"],
                                 unsubscribe_url=context["unsubscribe_url"], language=language)  # fmt: skip
-        return Preview(channel, message.as_bytes(), "message/rfc822", f"{rendered.subject}.\n\n{message_body(rendered.text)}")
+        return Preview(
+            channel, message.as_bytes(), "message/rfc822", f"{rendered.subject}.\n\n{message_body(rendered.text)}"
+        )
     if channel == "sms":
         text = compose_sms(name, context, language, profile, rt.settings.sms_segment_budget)
         doc = {"to": contact.addresses["sms"], "text": text, **sms_info(text).as_dict()}

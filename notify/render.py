@@ -36,9 +36,7 @@ def file_environment() -> Environment:
     """
     env = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
-        autoescape=select_autoescape(
-            enabled_extensions=("html", "xml", "html.j2", "xml.j2"), default_for_string=True
-        ),
+        autoescape=select_autoescape(enabled_extensions=("html", "xml", "html.j2", "xml.j2"), default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -69,9 +67,7 @@ def _add_filters(env: Environment) -> None:
     env.filters["german_datetime"] = german_datetime
 
 
-def candidate_names(
-    channel: str, name: str, part: str, language: str = "de", profile: str = "standard"
-) -> list[str]:
+def candidate_names(channel: str, name: str, part: str, language: str = "de", profile: str = "standard") -> list[str]:
     """Template paths to try, most specific first (see module docstring)."""
     names: list[str] = []
     for base in dict.fromkeys((name, "default")):

@@ -31,9 +31,7 @@ class Settings(BaseSettings):
     )
     city: str = Field("gelsenkirchen", validation_alias=AliasChoices("NOTIFY_CITY", "city"))
     port: int = Field(8000, validation_alias=AliasChoices("PORT", "port"))
-    base_url: str = Field(
-        "http://localhost:8000", validation_alias=AliasChoices("NOTIFY_BASE_URL", "base_url")
-    )
+    base_url: str = Field("http://localhost:8000", validation_alias=AliasChoices("NOTIFY_BASE_URL", "base_url"))
     secret_key: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_SECRET_KEY", "secret_key"))
     mail_from: str = Field(
         "Stadt Gelsenkirchen <stadtbote@gelsenkirchen.de>",
@@ -42,18 +40,28 @@ class Settings(BaseSettings):
     # Apprise provider URLs with {to} for the recipient, e.g. twilio://SID:TOKEN@+49170…/{to}
     sms_url: str = Field("outbox://sms/{to}", validation_alias=AliasChoices("NOTIFY_SMS_URL", "sms_url"))
     push_url: str = Field("outbox://push/{to}", validation_alias=AliasChoices("NOTIFY_PUSH_URL", "push_url"))
-    provider_rate_per_s: float = Field(10.0, validation_alias=AliasChoices("NOTIFY_PROVIDER_RATE", "provider_rate_per_s"))
-    provider_concurrency: int = Field(8, validation_alias=AliasChoices("NOTIFY_PROVIDER_CONCURRENCY", "provider_concurrency"))
+    provider_rate_per_s: float = Field(
+        10.0, validation_alias=AliasChoices("NOTIFY_PROVIDER_RATE", "provider_rate_per_s")
+    )
+    provider_concurrency: int = Field(
+        8, validation_alias=AliasChoices("NOTIFY_PROVIDER_CONCURRENCY", "provider_concurrency")
+    )
     sms_segment_budget: int = Field(2, validation_alias=AliasChoices("NOTIFY_SMS_SEGMENTS", "sms_segment_budget"))
-    letter_close_every_s: float = Field(300.0, validation_alias=AliasChoices("NOTIFY_LETTER_CLOSE_EVERY", "letter_close_every_s"))
+    letter_close_every_s: float = Field(
+        300.0, validation_alias=AliasChoices("NOTIFY_LETTER_CLOSE_EVERY", "letter_close_every_s")
+    )
     dkim_selector: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_SELECTOR", "dkim_selector"))
     dkim_domain: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_DOMAIN", "dkim_domain"))
     dkim_key_file: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_KEY_FILE", "dkim_key_file"))
     partitions: int = Field(4, validation_alias=AliasChoices("NOTIFY_PARTITIONS", "partitions"))
     smtp_connections: int = Field(4, validation_alias=AliasChoices("NOTIFY_SMTP_CONNECTIONS", "smtp_connections"))
     # Batches in flight per channel agent: SMTP round trips overlap with database work.
-    delivery_concurrency: int = Field(3, validation_alias=AliasChoices("NOTIFY_DELIVERY_CONCURRENCY", "delivery_concurrency"))
-    approval_threshold: int = Field(500, validation_alias=AliasChoices("NOTIFY_APPROVAL_THRESHOLD", "approval_threshold"))
+    delivery_concurrency: int = Field(
+        3, validation_alias=AliasChoices("NOTIFY_DELIVERY_CONCURRENCY", "delivery_concurrency")
+    )
+    approval_threshold: int = Field(
+        500, validation_alias=AliasChoices("NOTIFY_APPROVAL_THRESHOLD", "approval_threshold")
+    )
     digest_hour: int = Field(7, validation_alias=AliasChoices("NOTIFY_DIGEST_HOUR", "digest_hour"))
     max_attempts: int = Field(5, validation_alias=AliasChoices("NOTIFY_MAX_ATTEMPTS", "max_attempts"))
 

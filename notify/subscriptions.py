@@ -25,9 +25,7 @@ async def publish_changes(settings: Settings, subscriber_ids: Iterable[int], pub
     publisher = publisher or Publisher(settings.kafka_bootstrap)
     try:
         await ensure_topics(settings.kafka_bootstrap, topic_plan(settings.partitions))
-        return await publisher.send_many_json(
-            SUBSCRIPTION_CHANGES, ((str(r["subscriber_id"]), r) for r in records)
-        )
+        return await publisher.send_many_json(SUBSCRIPTION_CHANGES, ((str(r["subscriber_id"]), r) for r in records))
     finally:
         if own:
             await publisher.close()

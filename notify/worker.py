@@ -21,14 +21,14 @@ from sqlalchemy import select, update
 
 import plainlang
 from notify import kafka as topics_
-from notify.kafka import Publisher
+from notify.announcements import publish_due
 from notify.changes import ChangeFollower
 from notify.channels.letter_sender import close_batch
 from notify.channels.registry import build_senders
-from notify.announcements import publish_due
 from notify.digests import build_due_digests
 from notify.dispatch import Dispatcher, Outcome, backoff_seconds
 from notify.events import CityEvent, InvalidEvent
+from notify.kafka import Publisher
 from notify.pipeline import Runtime, ingest, plan
 from notify.settings import get_settings
 from notify.subscriptions import publish_changes
@@ -139,10 +139,13 @@ async def _route(outcomes: list[Outcome]) -> None:
     for o in outcomes:
         if o.status == "retry":
             asyncio.get_running_loop().call_later(
-                backoff_seconds(o.attempts), lambda o=o: asyncio.ensure_future(_republish(o.delivery_id, o.channel, o.subscriber_id))
+                backoff_seconds(o.attempts),
+                lambda o=o: asyncio.ensure_future(_republish(o.delivery_id, o.channel, o.subscriber_id)),
             )
         elif o.status == "dead":
-            await to_dead_letter("deliver", o.error or "too many attempts", {"delivery_id": o.delivery_id, "channel": o.channel})
+            await to_dead_letter(
+                "deliver", o.error or "too many attempts", {"delivery_id": o.delivery_id, "channel": o.channel}
+            )
         elif o.next_delivery is not None:
             next_id, subscriber_id, channel = o.next_delivery
             await _republish(next_id, channel, subscriber_id)

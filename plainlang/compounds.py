@@ -41,9 +41,7 @@ def vocabulary() -> frozenset[str]:
                 words = {w.lower() for w in table if len(w) >= MIN_PART}
                 words |= {w.lower() for w in table.values() if len(w) >= MIN_PART}
                 words |= _derived_nouns(words)
-                words |= {
-                    row[0].lower() for row in load_table("anglicisms.tsv") if " " not in row[0]
-                }
+                words |= {row[0].lower() for row in load_table("anglicisms.tsv") if " " not in row[0]}
                 _vocabulary = frozenset(words)
     return _vocabulary
 
@@ -79,10 +77,7 @@ def split(word: str) -> tuple[str, ...]:
             if rest is None:
                 continue
             piece = lower[i:j]
-            if not any(
-                piece.endswith(link) and _known(piece[: len(piece) - len(link)], vocab)
-                for link in LINKS
-            ):
+            if not any(piece.endswith(link) and _known(piece[: len(piece) - len(link)], vocab) for link in LINKS):
                 continue
             shortest = min(j - i, -rest[1]) if rest[0] else j - i
             candidate = (rest[0] + 1, -shortest, (j, *rest[2]))

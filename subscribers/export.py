@@ -23,7 +23,9 @@ def export_rows(session: Session) -> list[dict[str, str]]:
     ).all():
         addresses.setdefault(sid, []).append((channel, address))
     rows = []
-    for sub in session.execute(select(Subscriber).where(Subscriber.status == "active").order_by(Subscriber.id)).scalars():
+    for sub in session.execute(
+        select(Subscriber).where(Subscriber.status == "active").order_by(Subscriber.id)
+    ).scalars():
         pairs = subs.get(sub.id, [])
         by_channel = dict(addresses.get(sub.id, []))
         row = {

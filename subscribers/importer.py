@@ -57,9 +57,7 @@ def _split(cell: str | None) -> list[str]:
     return [part.strip() for part in (cell or "").split(";") if part.strip()]
 
 
-def parse_row(
-    line: int, raw: dict[str, str], topics: Collection[str], districts: Collection[str]
-) -> Row:
+def parse_row(line: int, raw: dict[str, str], topics: Collection[str], districts: Collection[str]) -> Row:
     """Validate one CSV row; raises ValueError with a German message naming the problem."""
     cell = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
     problems: list[str] = []

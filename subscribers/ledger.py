@@ -53,9 +53,7 @@ def register_event(
     existing = session.execute(query).scalars().first()
     if existing is not None:
         return Registered(existing, False)
-    record = EventRecord(
-        source=source, event_id=event_id, type=type, title=title, urgency=urgency, payload=payload
-    )
+    record = EventRecord(source=source, event_id=event_id, type=type, title=title, urgency=urgency, payload=payload)
     try:
         with session.begin_nested():
             session.add(record)

@@ -186,7 +186,9 @@ def verify_token(session: Session, token: str, kind: str | None = None) -> Staff
 def revoke_token(session: Session, token: str) -> bool:
     prefix = token.split("_", 2)[1] if token.count("_") >= 2 else token
     result = session.execute(
-        update(StaffToken).where(StaffToken.prefix == prefix, StaffToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+        update(StaffToken)
+        .where(StaffToken.prefix == prefix, StaffToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
     )
     return result.rowcount > 0
 

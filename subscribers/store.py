@@ -76,9 +76,7 @@ def save_subscriber(
         now = utcnow() if confirmed else None
         for priority, (channel, address) in enumerate(addresses):
             session.add(
-                ChannelAddress(
-                    subscriber_id=sid, channel=channel, address=address, priority=priority, confirmed_at=now
-                )
+                ChannelAddress(subscriber_id=sid, channel=channel, address=address, priority=priority, confirmed_at=now)
             )
         changed = True
     if have_subs != wanted_subs:
@@ -161,9 +159,9 @@ def contacts(session: Session, subscriber_ids: Iterable[int]) -> dict[int, Conta
             out[sid] = Contact(sid, public_id, name, language, profile,
                                frequency=frequency, quiet_start=quiet_start, quiet_end=quiet_end)  # fmt: skip
         for sid, channel, address in session.execute(
-            select(ChannelAddress.subscriber_id, ChannelAddress.channel, ChannelAddress.address).where(
-                ChannelAddress.subscriber_id.in_(part), ChannelAddress.confirmed_at.is_not(None)
-            ).order_by(ChannelAddress.subscriber_id, ChannelAddress.priority)
+            select(ChannelAddress.subscriber_id, ChannelAddress.channel, ChannelAddress.address)
+            .where(ChannelAddress.subscriber_id.in_(part), ChannelAddress.confirmed_at.is_not(None))
+            .order_by(ChannelAddress.subscriber_id, ChannelAddress.priority)
         ).all():
             if sid in out:
                 out[sid].addresses[channel] = address

@@ -58,7 +58,9 @@ def catalogue():
 
 @pytest.fixture
 def runtime(tmp_path: Path, db_url: str) -> Runtime:
-    settings = Settings(data_dir=tmp_path / "var", database_url=db_url, secret_key="test-secret", base_url="https://stadtbote.test")
+    settings = Settings(
+        data_dir=tmp_path / "var", database_url=db_url, secret_key="test-secret", base_url="https://stadtbote.test"
+    )
     return Runtime(settings)
 
 

@@ -27,8 +27,15 @@ def test_topic_tree_is_grouped_by_lebenslage_with_enough_leaves(catalogue):
 
 @pytest.mark.parametrize(
     ("name", "district_id"),
-    [("Buer", "buer"), ("Ückendorf", "ueckendorf"), ("Heßler", "hessler"), ("Bulmke-Hüllen", "bulmke-huellen"),
-     ("Resser Mark", "resser-mark"), ("Schalke-Nord", "schalke-nord"), ("Horst", "horst")],  # fmt: skip
+    [
+        ("Buer", "buer"),
+        ("Ückendorf", "ueckendorf"),
+        ("Heßler", "hessler"),
+        ("Bulmke-Hüllen", "bulmke-huellen"),
+        ("Resser Mark", "resser-mark"),
+        ("Schalke-Nord", "schalke-nord"),
+        ("Horst", "horst"),
+    ],  # fmt: skip
 )
 def test_official_names_have_stable_slugs(catalogue, name, district_id):
     assert catalogue.districts[district_id].name == name

@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from notify.channels.registry import build_senders
+from notify.devstack import free_port
 from notify.digests import build_due_digests
 from notify.dispatch import Dispatcher, backoff_seconds
 from notify.embedded.smtp_sink import start_sink
-from notify.events import parse_event
 from notify.pipeline import Runtime, ingest, plan
 from notify.settings import Settings
 from notify.timing import digest_cutoff, quiet_until
@@ -26,7 +26,6 @@ from subscribers.ledger import CLAIMABLE
 from subscribers.models import ChannelAddress, Delivery, Subscriber
 from subscribers.store import save_subscriber
 from topics.matcher import MatchIndex
-from notify.devstack import free_port
 
 BERLIN_NIGHT = datetime(2027, 3, 10, 22, 30, tzinfo=UTC)  # 23:30 in Gelsenkirchen
 
@@ -94,7 +93,9 @@ def mails(maildir):
 
 
 async def test_a_permanent_email_failure_falls_back_to_the_letter_and_unsubscribes_the_address(rt):
-    sid = resident(rt, [("email", "weg@bounce.invalid"), ("letter", "Erika Musterfrau\nHorster Straße 1\n45897 Gelsenkirchen")])
+    sid = resident(
+        rt, [("email", "weg@bounce.invalid"), ("letter", "Erika Musterfrau\nHorster Straße 1\n45897 Gelsenkirchen")]
+    )
     outcomes = await dispatch(rt, send_event(rt))
     [o] = outcomes
     assert o.status == "fallback" and "550" in o.error
@@ -103,7 +104,9 @@ async def test_a_permanent_email_failure_falls_back_to_the_letter_and_unsubscrib
     assert statuses(rt) == {(sid, "email"): "failed", (sid, "letter"): "sent"}
     assert len(list((rt.settings.data_dir / "letters").rglob("pending/*.json"))) == 1
     with session_scope(rt.db_url) as s:  # the bounced address is gone, the letter address stays
-        assert [a.channel for a in s.execute(select(ChannelAddress).where(ChannelAddress.subscriber_id == sid)).scalars()] == ["letter"]
+        assert [
+            a.channel for a in s.execute(select(ChannelAddress).where(ChannelAddress.subscriber_id == sid)).scalars()
+        ] == ["letter"]
 
 
 async def test_a_transient_failure_is_retried_and_given_up_after_max_attempts(rt):
@@ -196,7 +199,9 @@ async def test_a_daily_digest_bundles_everything_once_with_the_latest_version(rt
     sid = resident(rt, [("email", "dora@example.org")], frequency="daily")
     other = resident(rt, [("email", "emil@example.org")])  # immediate
     outcomes = await dispatch(rt, send_event(rt, "a", title="Sperrung Horster Straße", subject="horster-strasse"))
-    outcomes += await dispatch(rt, send_event(rt, "b", title="Sperrung Horster Straße verlängert", subject="horster-strasse"))
+    outcomes += await dispatch(
+        rt, send_event(rt, "b", title="Sperrung Horster Straße verlängert", subject="horster-strasse")
+    )
     outcomes += await dispatch(rt, send_event(rt, "c", title="Neue Ampel am Goldbergplatz"))
     assert {(o.subscriber_id, o.status) for o in outcomes} == {(sid, "digest"), (other, "sent")}
     assert len(mails(sink[1])) == 3  # only the immediate resident so far
@@ -214,7 +219,11 @@ async def test_a_daily_digest_bundles_everything_once_with_the_latest_version(rt
     assert "Sperrung Horster Straße verlängert" in body and "Neue Ampel am Goldbergplatz" in body
     assert "Sperrung Horster Straße\n" not in body  # the outdated version was replaced
     with session_scope(rt.db_url) as s:
-        bundled = s.execute(select(Delivery).where(Delivery.subscriber_id == sid, Delivery.status == "bundled")).scalars().all()
+        bundled = (
+            s.execute(select(Delivery).where(Delivery.subscriber_id == sid, Delivery.status == "bundled"))
+            .scalars()
+            .all()
+        )
     assert len(bundled) == 3 and all(d.status not in CLAIMABLE for d in bundled)
 
 

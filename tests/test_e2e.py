@@ -116,7 +116,9 @@ def test_exactly_the_right_residents_get_exactly_one_email_and_a_replay_sends_no
     assert post(stack, key, sentinel).status_code == 202
     wait_settled(stack, f"/e2e/{tag}", [sentinel["id"]])
     time.sleep(2)
-    assert received(stack, sentinel["data"]["title"]) == Counter({f"cem.{tag}@example.org": 1, f"dora.{tag}@example.org": 1})
+    assert received(stack, sentinel["data"]["title"]) == Counter(
+        {f"cem.{tag}@example.org": 1, f"dora.{tag}@example.org": 1}
+    )
     assert len(mails(stack)) == before + 2
     assert received(stack, road["data"]["title"]) == Counter({a: 1 for a in expect_road})
 
@@ -169,7 +171,9 @@ def test_invalid_records_on_kafka_go_to_the_dead_letter_topic_and_the_stream_goe
     bad_topic = json.dumps(make_event(tag, 21, ["raumfahrt"], ["buer"], "x")).encode()
     asyncio.run(produce(stack, [bad_json, bad_topic, json.dumps(good).encode()]))
     wait_settled(stack, f"/e2e/{tag}", [good["id"]])
-    assert received(stack, good["data"]["title"]) == Counter({f"cem.{tag}@example.org": 1, f"dora.{tag}@example.org": 1})
+    assert received(stack, good["data"]["title"]) == Counter(
+        {f"cem.{tag}@example.org": 1, f"dora.{tag}@example.org": 1}
+    )
     letters = [d for d in asyncio.run(dead_letters(stack, 50, timeout=10)) if tag in json.dumps(d)]
     reasons = {d["reason"] for d in letters}
     assert any("JSON" in r for r in reasons)

@@ -24,7 +24,9 @@ def parse(raw: bytes):
     return message_from_bytes(raw, policy=policy.default)
 
 
-def fast(subject="Sperrung der Hauptstraße", text="Hallo.\nDie Straße ist gesperrt.\n", html="<p>Hallo.</p>\n", dkim=None):
+def fast(
+    subject="Sperrung der Hauptstraße", text="Hallo.\nDie Straße ist gesperrt.\n", html="<p>Hallo.</p>\n", dkim=None
+):
     return message_bytes(from_header=encode_from("Stadt Gelsenkirchen <stadtbote@gelsenkirchen.de>"),
                          to="anna@example.org", subject_header=encode_subject(subject), text=text, html=html,
                          language="de", unsubscribe_url="https://stadtbote.test/abmelden/abc.def",
@@ -38,7 +40,15 @@ def test_fast_message_parses_to_the_same_as_the_standard_library(subject):
     reference = parse(build_message(RenderedEmail(subject, text, html), mail_from="Stadt Gelsenkirchen <stadtbote@gelsenkirchen.de>",
                                     to="anna@example.org", unsubscribe_url="https://stadtbote.test/abmelden/abc.def",
                                     language="de", delivery_id="0123456789abcdef0123").as_bytes())  # fmt: skip
-    for header in ("From", "To", "Subject", "Content-Language", "List-Unsubscribe", "List-Unsubscribe-Post", "Auto-Submitted"):
+    for header in (
+        "From",
+        "To",
+        "Subject",
+        "Content-Language",
+        "List-Unsubscribe",
+        "List-Unsubscribe-Post",
+        "Auto-Submitted",
+    ):
         assert str(ours[header]) == str(reference[header]), header
     assert str(ours["Subject"]) == subject
     assert ours.get_content_type() == "multipart/alternative"
@@ -75,7 +85,9 @@ def test_dkim_signature_verifies():
     record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
     raw = fast(dkim=DkimSigner("stadtbote", "gelsenkirchen.de", pem))
     assert raw.startswith(b"DKIM-Signature:")
-    assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: record if name == b"stadtbote._domainkey.gelsenkirchen.de." else None)
+    assert dkim.verify(
+        raw, dnsfunc=lambda name, timeout=5: record if name == b"stadtbote._domainkey.gelsenkirchen.de." else None
+    )
     tampered = raw.replace(b"Sperrung", b"Freigabe")
     assert not dkim.verify(tampered, dnsfunc=lambda name, timeout=5: record)
 
@@ -106,6 +118,8 @@ def test_internationalised_addresses_take_the_standard_library_path(runtime, cat
                         catalogue)  # fmt: skip
     sender = EmailSender(pool=None, mail_from="Stadt <stadtbote@gelsenkirchen.de>")
     contact = Contact(3, "pub3", None, "de", "standard", {"email": "jürgen@beispiel.de"})
-    prepared = sender.prepare("d3", template_context(runtime, event, contact, "de"), "jürgen@beispiel.de", "de", "standard")
+    prepared = sender.prepare(
+        "d3", template_context(runtime, event, contact, "de"), "jürgen@beispiel.de", "de", "standard"
+    )
     assert not isinstance(prepared.payload[1], bytes)
     assert prepared.payload[1]["To"] == "jürgen@beispiel.de"

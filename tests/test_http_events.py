@@ -20,7 +20,13 @@ def event(**data_overrides):
     data = {"title": "Sperrung der Horster Straße", "text": "Die Straße ist ab Montag gesperrt.",
             "topics": ["baustellen"], "area": ["buer"]}  # fmt: skip
     data.update(data_overrides)
-    return {"specversion": "1.0", "id": "BAU-1", "source": "/tiefbau", "type": "de.gelsenkirchen.baustelle", "data": data}
+    return {
+        "specversion": "1.0",
+        "id": "BAU-1",
+        "source": "/tiefbau",
+        "type": "de.gelsenkirchen.baustelle",
+        "data": data,
+    }
 
 
 @pytest.fixture

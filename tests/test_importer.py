@@ -25,7 +25,9 @@ def run(db_url, catalogue, text):
 
 def counts(db_url):
     with session_scope(db_url) as s:
-        return tuple(s.execute(select(func.count()).select_from(m)).scalar() for m in (Subscriber, Subscription, ChannelAddress))
+        return tuple(
+            s.execute(select(func.count()).select_from(m)).scalar() for m in (Subscriber, Subscription, ChannelAddress)
+        )
 
 
 @pytest.mark.parametrize(
@@ -69,7 +71,9 @@ def test_a_changed_row_replaces_that_subscribers_subscriptions(db_url, catalogue
 
 
 def test_channel_order_is_the_preference_and_addresses_are_normalised(db_url, catalogue):
-    report = run(db_url, catalogue, HEADER + "Bert@Example.org,Bert,verkehr,citywide,sms;email,+4915112345678,,de,standard\n")
+    report = run(
+        db_url, catalogue, HEADER + "Bert@Example.org,Bert,verkehr,citywide,sms;email,+4915112345678,,de,standard\n"
+    )
     with session_scope(db_url) as s:
         record = change_record(s, report.changed_ids[0])
         emails = s.execute(select(ChannelAddress.address).where(ChannelAddress.channel == "email")).scalars().all()

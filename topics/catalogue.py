@@ -123,7 +123,9 @@ def resolve_pack_dir(city: str) -> Path:
     shipped = CITIES_DIR / city.lower()
     if shipped.is_dir():
         return shipped
-    raise CityPackError(f"City pack '{city}' not found (neither a folder nor one of {sorted(p.name for p in CITIES_DIR.iterdir())})")
+    raise CityPackError(
+        f"City pack '{city}' not found (neither a folder nor one of {sorted(p.name for p in CITIES_DIR.iterdir())})"
+    )
 
 
 def load_catalogue_from(pack_dir: Path) -> Catalogue:

@@ -99,9 +99,7 @@ class MatchIndex:
     # -- matching -----------------------------------------------------------------------------
     def _expand_uncached(self, topics: tuple[str, ...], area: str | tuple[str, ...]) -> tuple[Key, ...]:
         topic_keys = self.catalogue.subscription_topics_for(list(topics))
-        district_keys = self.catalogue.subscription_districts_for(
-            CITYWIDE if area == CITYWIDE else list(area)
-        )
+        district_keys = self.catalogue.subscription_districts_for(CITYWIDE if area == CITYWIDE else list(area))
         return tuple((t, d) for t in sorted(topic_keys) for d in sorted(district_keys))
 
     def _array(self, key: Key) -> np.ndarray:

@@ -176,16 +176,12 @@ class AppriseChannel:
     its limits) so the plain-language gate can read the text; ``send`` hands it to Apprise.
     """
 
-    def __init__(
-        self, channel: str, sender: AppriseSender, sms_budget: int = DEFAULT_SMS_SEGMENTS
-    ) -> None:
+    def __init__(self, channel: str, sender: AppriseSender, sms_budget: int = DEFAULT_SMS_SEGMENTS) -> None:
         if channel not in ("sms", "push"):
             raise ValueError(f"AppriseChannel sends sms or push, not {channel!r}")
         self.channel, self.sender, self.sms_budget = channel, sender, sms_budget
 
-    def prepare(
-        self, delivery_id: str, context: dict[str, Any], address: str, language: str, profile: str
-    ) -> Prepared:
+    def prepare(self, delivery_id: str, context: dict[str, Any], address: str, language: str, profile: str) -> Prepared:
         name = context["event"].template_name
         if self.channel == "sms":
             text = compose_sms(name, context, language, profile, self.sms_budget)
@@ -217,9 +213,7 @@ def outbox_path(channel: str) -> Path:
 
 
 @apprise_plugin(on="outbox", name="Stadtbote outbox (JSON lines)")
-def _outbox(
-    body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any
-) -> bool:
+def _outbox(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
     """Append the message as one JSON line; the channel is the URL host, the recipient its path."""
     channel = meta.get("host") or "unknown"
     if not re.fullmatch(r"[a-z0-9_-]+", channel):

@@ -28,7 +28,9 @@ class Prepared:
 class ChannelSender(Protocol):
     channel: str
 
-    def prepare(self, delivery_id: str, context: dict[str, Any], address: str, language: str, profile: str) -> Prepared: ...
+    def prepare(
+        self, delivery_id: str, context: dict[str, Any], address: str, language: str, profile: str
+    ) -> Prepared: ...
 
     async def send(self, prepared: Prepared) -> SendResult: ...
 

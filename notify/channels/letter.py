@@ -95,9 +95,7 @@ def render_letter_content(letter: Letter) -> str:
     context["qr_link"] = qr_data_uri(context["link"]) if context.get("link") else None
     context["qr_manage"] = qr_data_uri(context["manage_url"])
     env = file_environment()
-    template = env.select_template(
-        candidate_names("letter", letter.name, "html", letter.language, letter.profile)
-    )
+    template = env.select_template(candidate_names("letter", letter.name, "html", letter.language, letter.profile))
     return template.render(**context)
 
 
@@ -237,10 +235,7 @@ def _check_page(page: Any, number: int, g: dict[str, Any]) -> list[str]:
     problems = []
     width, height = float(page.width), float(page.height)
     if abs(width - A4_PT[0]) > 1 or abs(height - A4_PT[1]) > 1:
-        problems.append(
-            f"Seite {number} ist nicht A4 "
-            f"({width / MM:.1f} × {height / MM:.1f} mm statt 210 × 297 mm)."
-        )
+        problems.append(f"Seite {number} ist nicht A4 ({width / MM:.1f} × {height / MM:.1f} mm statt 210 × 297 mm).")
     m = g["printable_margin"]
     printable = (m, m, width / MM - m, height / MM - m)
     outside = [o for o in _printed_objects(page) if not _inside(_box_mm(o), printable)]

@@ -130,9 +130,7 @@ class LetterBatch:
         day: date | None = None,
         max_pages: int | None = None,
     ) -> None:
-        base = Path(
-            data_dir if data_dir is not None else os.environ.get("NOTIFY_DATA_DIR", "./var")
-        )
+        base = Path(data_dir if data_dir is not None else os.environ.get("NOTIFY_DATA_DIR", "./var"))
         self.day = day or datetime.now(UTC).date()
         self.directory = base / "letters" / self.day.isoformat()
         self.pending = self.directory / "pending"
@@ -155,9 +153,7 @@ class LetterBatch:
         path = self.pending / f"{_safe_name(ref)}.json"
         # A replayed delivery replaces its letter but keeps its place in the batch.
         added_at = (
-            json.loads(path.read_text(encoding="utf-8"))["added_at"]
-            if path.exists()
-            else datetime.now(UTC).isoformat()
+            json.loads(path.read_text(encoding="utf-8"))["added_at"] if path.exists() else datetime.now(UTC).isoformat()
         )
         record = {
             "ref": ref,
@@ -202,12 +198,8 @@ class LetterBatch:
             if check:
                 with pdfplumber.open(io.BytesIO(write_pdf(rendered.document))) as pdf:
                     for i, page_range in enumerate(rendered.page_ranges):
-                        problems[i] = preflight_pages(
-                            [pdf.pages[n] for n in page_range], self.max_pages
-                        )
-            for letter, page_range, issues in zip(
-                letters, rendered.page_ranges, problems, strict=True
-            ):
+                        problems[i] = preflight_pages([pdf.pages[n] for n in page_range], self.max_pages)
+            for letter, page_range, issues in zip(letters, rendered.page_ranges, problems, strict=True):
                 entry = ManifestEntry(
                     ref=letter.ref,
                     status="held" if issues else "ok",

@@ -43,9 +43,7 @@ def shorten(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
 
 
 def _template(channel: str, name: str, language: str, profile: str) -> Template:
-    return file_environment().select_template(
-        candidate_names(channel, name, "txt", language, profile)
-    )
+    return file_environment().select_template(candidate_names(channel, name, "txt", language, profile))
 
 
 def _block(template: Template, block: str, context: dict[str, Any]) -> str:
@@ -80,9 +78,7 @@ class PushMessage:
         return f"{self.body}\n{self.link}" if self.link else self.body
 
 
-def compose_push(
-    name: str, context: dict[str, Any], language: str = "de", profile: str = "standard"
-) -> PushMessage:
+def compose_push(name: str, context: dict[str, Any], language: str = "de", profile: str = "standard") -> PushMessage:
     """The push for template family ``name``: title ≤ 65 and body ≤ 240 characters."""
     template = _template("push", name, language, profile)
     return PushMessage(

@@ -36,9 +36,7 @@ def _read(name: str) -> str:
     except FileNotFoundError:
         raise _usage_error(f"Datei nicht gefunden / file not found: {name}") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as error:
-        raise _usage_error(
-            f"Datei nicht lesbar / cannot read file: {name} ({error.__class__.__name__})"
-        ) from None
+        raise _usage_error(f"Datei nicht lesbar / cannot read file: {name} ({error.__class__.__name__})") from None
 
 
 def _usage_error(message: str) -> typer.Exit:
@@ -56,9 +54,7 @@ def _render(console: Console, name: str, text: str, report: plainlang.Report) ->
     highlighted = Text(text)
     for finding in report.findings:
         if finding.rule != "long_sentence":
-            highlighted.stylize(
-                RULE_STYLES.get(finding.rule, DEFAULT_STYLE), finding.start, finding.end
-            )
+            highlighted.stylize(RULE_STYLES.get(finding.rule, DEFAULT_STYLE), finding.start, finding.end)
         else:
             highlighted.stylize(RULE_STYLES["long_sentence"], finding.start, finding.end)
     console.print(highlighted)
@@ -80,28 +76,20 @@ def register(app: typer.Typer) -> None:
 
     @app.command("check")
     def check_command(
-        files: list[str] = typer.Argument(
-            ..., help="Textdateien; „-“ liest von der Standardeingabe."
-        ),
-        profile: str = typer.Option(
-            "einfach", "--profile", "-p", help="leicht, einfach oder standard"
-        ),
+        files: list[str] = typer.Argument(..., help="Textdateien; „-“ liest von der Standardeingabe."),
+        profile: str = typer.Option("einfach", "--profile", "-p", help="leicht, einfach oder standard"),
         format: str = typer.Option("text", "--format", "-f", help="text oder json"),
     ) -> None:
         """Prüft Texte auf Leichte Sprache, Einfache Sprache oder Standard."""
         if profile not in plainlang.PROFILES:
-            raise _usage_error(
-                f"Unbekanntes Profil „{profile}“. Erlaubt: {', '.join(plainlang.PROFILES)}."
-            )
+            raise _usage_error(f"Unbekanntes Profil „{profile}“. Erlaubt: {', '.join(plainlang.PROFILES)}.")
         if format not in ("text", "json"):
             raise _usage_error(f"Unbekanntes Format „{format}“. Erlaubt: text, json.")
         texts = [(name, _read(name)) for name in files]
         reports = [plainlang.check(text, profile=profile) for _, text in texts]
         if format == "json":
             data = [r.to_dict() for r in reports]
-            typer.echo(
-                json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2)
-            )
+            typer.echo(json.dumps(data[0] if len(data) == 1 else data, ensure_ascii=False, indent=2))
         else:
             console = Console()
             for (name, text), report in zip(texts, reports, strict=True):

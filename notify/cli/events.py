@@ -19,7 +19,9 @@ def register(app: typer.Typer) -> None:
 
 
 @group.command("send")
-def send(files: list[Path] = typer.Argument(..., help="CloudEvent-Dateien (ein Objekt oder eine Liste je Datei)")) -> None:
+def send(
+    files: list[Path] = typer.Argument(..., help="CloudEvent-Dateien (ein Objekt oder eine Liste je Datei)"),
+) -> None:
     """Ereignisse prüfen und auf Kafka legen. Ungültige werden mit Grund genannt und nicht gesendet."""
     from notify.events import InvalidEvent, parse_event
     from notify.kafka import CITY_EVENTS, BrokerDown, Publisher, ensure_topics, topic_plan

@@ -30,7 +30,9 @@ def create(
             key = create_key(session, name, scope)
     except UnknownScope as exc:
         fail(str(exc))
-    console.print(f"Schlüssel „{name}“ angelegt (Rechte: {', '.join(scope)}). Bitte sicher aufbewahren:", highlight=False)
+    console.print(
+        f"Schlüssel „{name}“ angelegt (Rechte: {', '.join(scope)}). Bitte sicher aufbewahren:", highlight=False
+    )
     print(key)
 
 

@@ -23,7 +23,9 @@ def register(app: typer.Typer) -> None:
 
 
 def dev(
-    demo: bool = typer.Option(False, "--demo", help="Beispielstadt anlegen, Beispiel-Ereignisse senden, zeigen was passiert ist."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Beispielstadt anlegen, Beispiel-Ereignisse senden, zeigen was passiert ist."
+    ),
     keep_running: bool | None = typer.Option(
         None, "--keep-running/--exit", help="Nach der Demo weiterlaufen (Standard: nur im Terminal)."
     ),
@@ -33,7 +35,9 @@ def dev(
     from notify.embedded.broker import BrokerUnavailable
 
     settings = get_settings()
-    stack = DevStack(settings.data_dir, kafka_port=EMBEDDED_KAFKA_PORT, smtp_port=EMBEDDED_SMTP_PORT, web_port=settings.port)
+    stack = DevStack(
+        settings.data_dir, kafka_port=EMBEDDED_KAFKA_PORT, smtp_port=EMBEDDED_SMTP_PORT, web_port=settings.port
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -55,7 +59,10 @@ def dev(
         while not stop.is_set():
             for name, proc in stack.procs.items():
                 if proc.poll() is not None:
-                    fail(f"{name} ist unerwartet beendet (Code {proc.returncode}). Siehe {stack.log_dir / (name + '.log')}", 1)
+                    fail(
+                        f"{name} ist unerwartet beendet (Code {proc.returncode}). Siehe {stack.log_dir / (name + '.log')}",
+                        1,
+                    )
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -85,7 +92,9 @@ def web(
                 proxy_headers=True, forwarded_allow_ips="127.0.0.1")  # fmt: skip
 
 
-def broker(port: int = typer.Option(EMBEDDED_KAFKA_PORT, "--port"), host: str = typer.Option("127.0.0.1", "--host")) -> None:
+def broker(
+    port: int = typer.Option(EMBEDDED_KAFKA_PORT, "--port"), host: str = typer.Option("127.0.0.1", "--host")
+) -> None:
     """Der eingebettete Kafka-kompatible Broker (Tansu, nur für Entwicklung und Tests)."""
     from notify.embedded.broker import BrokerUnavailable, start_broker
 

@@ -21,7 +21,9 @@ def add(
     email: str = typer.Argument(..., help="E-Mail-Adresse der Person"),
     role: str = typer.Option(..., "--role", help="author (Redaktion), approver (Freigabe) oder admin (Verwaltung)"),
     name: str | None = typer.Option(None, "--name", help="Name, wie er im Verlauf erscheint"),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Passwort für die Web-Anmeldung von stdin lesen"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Passwort für die Web-Anmeldung von stdin lesen"
+    ),
 ) -> None:
     """Person anlegen (oder Rolle ändern). Ihr API-Token steht allein in der letzten Zeile."""
     from subscribers.db import init_db, session_scope

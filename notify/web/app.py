@@ -65,7 +65,10 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {STRUCTURED: {"schema": {"type": "object"}}, "application/json": {"schema": {"type": "object"}}},
+                "content": {
+                    STRUCTURED: {"schema": {"type": "object"}},
+                    "application/json": {"schema": {"type": "object"}},
+                },
             }
         },
     )

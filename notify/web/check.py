@@ -28,8 +28,7 @@ async def check_text(request: CheckRequest) -> dict[str, Any]:
     if request.profile not in plainlang.PROFILES:
         raise HTTPException(
             status_code=400,
-            detail=f"Unbekanntes Profil „{request.profile}“. "
-            "Erlaubt sind: leicht, einfach, standard.",
+            detail=f"Unbekanntes Profil „{request.profile}“. Erlaubt sind: leicht, einfach, standard.",
         )
     if not request.text.strip():
         raise HTTPException(status_code=400, detail="Der Text ist leer.")

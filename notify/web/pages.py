@@ -63,8 +63,12 @@ def check_csrf(request: Request, token: str | None) -> None:
 def render_page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render ``templates/web/<template>`` with the CSRF token and the city name available."""
     rt = request.app.state.rt
-    html = page_environment().get_template(template).render(
-        request=request, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request), city=rt.catalogue.city, **context
+    html = (
+        page_environment()
+        .get_template(template)
+        .render(
+            request=request, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request), city=rt.catalogue.city, **context
+        )
     )
     response = HTMLResponse(html, status_code=status_code)
     if not request.cookies.get(CSRF_COOKIE):

@@ -29,7 +29,9 @@ TITLES = {
 class Problem(Exception):
     """Raise anywhere in a route to answer with problem+json."""
 
-    def __init__(self, status: int, detail: str, *, type_: str = "about:blank", headers: dict | None = None, **extra: Any):
+    def __init__(
+        self, status: int, detail: str, *, type_: str = "about:blank", headers: dict | None = None, **extra: Any
+    ):
         self.status, self.detail, self.type, self.headers, self.extra = status, detail, type_, headers or {}, extra
 
 
@@ -51,7 +53,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else "Die Anfrage ist ungültig."
-        return problem_response(exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None))
+        return problem_response(
+            exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):

@@ -9,9 +9,7 @@ CLAUSE_BREAKS = frozenset({",", ";", ":", "–", "—", "(", ")", "-", "„", "�
 EXCERPT_MAX = 80
 
 
-def finding(
-    analysis: Analysis, rule: str, start: int, end: int, message: str, suggestion: str
-) -> Finding:
+def finding(analysis: Analysis, rule: str, start: int, end: int, message: str, suggestion: str) -> Finding:
     """A finding with an excerpt of the text it points at (shortened when long)."""
     excerpt = analysis.text[start:end]
     if len(excerpt) > EXCERPT_MAX:

@@ -36,10 +36,7 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
     skip = [m.span() for m in _SKIP.finditer(text)]
     results: list[Finding] = []
     for match in GENDER.finditer(text):
-        if (
-            match.group(0)[len(match.group(1))] not in characters
-            and match.group(0)[len(match.group(1))] != ":"
-        ):
+        if match.group(0)[len(match.group(1))] not in characters and match.group(0)[len(match.group(1))] != ":":
             continue
         stem = match.group(1)
         skip.append(match.span())

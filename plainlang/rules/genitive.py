@@ -71,8 +71,7 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
                     start,
                     end,
                     "Genitiv (2. Fall): Viele Menschen lesen ihn schwer.",
-                    "Schreiben Sie mit „von“: „die Adresse von der Schule“ statt "
-                    "„die Adresse der Schule“.",
+                    "Schreiben Sie mit „von“: „die Adresse von der Schule“ statt „die Adresse der Schule“.",
                 )
             )
             k = m + 1

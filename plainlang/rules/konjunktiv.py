@@ -32,10 +32,7 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
                 continue
             plain = forms[lower]
             if plain is None:
-                suggestion = (
-                    "Schreiben Sie direkt, ohne „würde“: „Wir helfen Ihnen“ statt "
-                    "„Wir würden Ihnen helfen“."
-                )
+                suggestion = "Schreiben Sie direkt, ohne „würde“: „Wir helfen Ihnen“ statt „Wir würden Ihnen helfen“."
             else:
                 suggestion = f"Schreiben Sie direkt: „{plain}“ statt „{analysis.texts[i]}“."
             start = analysis.idx[i]

@@ -41,8 +41,7 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
                             start,
                             end,
                             "Verneinung: Sätze ohne „nicht“ und „kein“ sind leichter.",
-                            "Schreiben Sie positiv: „Bleiben Sie im Haus“ statt "
-                            "„Gehen Sie nicht nach draußen“.",
+                            "Schreiben Sie positiv: „Bleiben Sie im Haus“ statt „Gehen Sie nicht nach draußen“.",
                         )
                     )
                 continue

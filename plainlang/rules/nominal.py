@@ -36,9 +36,7 @@ def _suffixes() -> tuple[str, ...]:
 @cache
 def _concrete_endings() -> tuple[str, ...]:
     # Latin -ion/-ität words are not compound heads ("Koordination" is not a "Nation").
-    return tuple(
-        sorted(w for w in word_set("grammar.yaml", "concrete_nouns") if not w.endswith(LATIN))
-    )
+    return tuple(sorted(w for w in word_set("grammar.yaml", "concrete_nouns") if not w.endswith(LATIN)))
 
 
 @cache
@@ -72,9 +70,7 @@ def _has_funktionsverb(analysis: Analysis, clause: list[int], nouns: list[int]) 
     prepositions = word_set("grammar.yaml", "funktionsverb_prepositions")
     doc = analysis.doc
     last = analysis.lowers[clause[-1]]
-    with_preposition = any(
-        analysis.lowers[j] in prepositions for i in nouns for j in range(max(i - 2, 0), i)
-    )
+    with_preposition = any(analysis.lowers[j] in prepositions for i in nouns for j in range(max(i - 2, 0), i))
     for i in clause:
         text, lower = analysis.texts[i], analysis.lowers[i]
         if text[0].isupper() and i != clause[0]:
@@ -138,8 +134,7 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
                     sentence.end,
                     f"Viele Hauptwörter auf -ung, -heit, -keit oder -ion ({nouns_in_sentence}). "
                     "Das ist schwer zu lesen.",
-                    "Schreiben Sie mit Verben: „Wir prüfen Ihren Antrag“ statt "
-                    "„Die Prüfung Ihres Antrags erfolgt“.",
+                    "Schreiben Sie mit Verben: „Wir prüfen Ihren Antrag“ statt „Die Prüfung Ihres Antrags erfolgt“.",
                 )
             )
     return results

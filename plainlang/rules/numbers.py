@@ -39,9 +39,7 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
                         f"Schreiben Sie die Zahl als Ziffer: „{digits[text.lower()]}“.",
                     )
                 )
-            elif settings.get("large_numbers") and (
-                analysis.lowers[i] in large or _BIG.match(text)
-            ):
+            elif settings.get("large_numbers") and (analysis.lowers[i] in large or _BIG.match(text)):
                 results.append(
                     finding(
                         analysis,

@@ -48,10 +48,6 @@ def _suggestion(analysis: Analysis, first: int, last: int) -> str:
                 best = i
     advice = "Teilen Sie den Satz in 2 oder mehr kurze Sätze. Ein Satz – eine Aussage."
     if best is not None:
-        before = (
-            analysis.texts[best - 1]
-            if analysis.texts[best] not in {",", ";", ":"}
-            else analysis.texts[best - 1]
-        )
+        before = analysis.texts[best - 1] if analysis.texts[best] not in {",", ";", ":"} else analysis.texts[best - 1]
         advice += f" Sie können zum Beispiel nach „{before}“ einen Punkt setzen."
     return advice

@@ -52,9 +52,7 @@ def _dotted(text: str) -> list[tuple[int, int, str, str]]:
                 start, end = match.start() + pieces[k][0], match.start() + pieces[last - 1][1]
                 written = text[start:end]
                 key = re.sub(r"\s", "", written)
-                if key in plain and (
-                    key not in BEFORE_NUMBER or re.match(r"\s*\d", text[end : end + 3])
-                ):
+                if key in plain and (key not in BEFORE_NUMBER or re.match(r"\s*\d", text[end : end + 3])):
                     found.append((start, end, written, plain[key]))
                     k = last
                     break
@@ -116,9 +114,7 @@ def _anglicisms() -> tuple[dict[str, str], re.Pattern[str] | None]:
     pattern = None
     if multi:
         pattern = re.compile(
-            r"(?<!\w)("
-            + "|".join(re.escape(k) for k in sorted(multi, key=len, reverse=True))
-            + r")(?!\w)",
+            r"(?<!\w)(" + "|".join(re.escape(k) for k in sorted(multi, key=len, reverse=True)) + r")(?!\w)",
             re.IGNORECASE,
         )
     single.update({f"__multi__{k}": v for k, v in multi.items()})

@@ -51,5 +51,3 @@ def make_context(i: int = 1, text: str = TEXT, type_: str = "de.gelsenkirchen.ba
     }
     context.update(over)
     return context
-
-

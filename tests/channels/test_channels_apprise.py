@@ -102,9 +102,7 @@ async def test_connection_refused_is_a_temporary_failure():
 
 async def test_concurrency_is_bounded(gateway):
     receiver = Receiver(delay_s=0.1)
-    sender = AppriseSender(
-        {"sms": await gateway(receiver)}, rate_per_s=1000, burst=100, concurrency=2
-    )
+    sender = AppriseSender({"sms": await gateway(receiver)}, rate_per_s=1000, burst=100, concurrency=2)
     results = await asyncio.gather(*(sender.send("sms", f"n{i}", "", "x") for i in range(6)))
     assert all(r.ok for r in results)
     assert receiver.max_in_flight == 2
@@ -137,12 +135,8 @@ async def test_outbox_writes_one_json_line_per_message(tmp_path, monkeypatch):
     assert (await sender.send("push", "device/def", "Zweite", "Noch eine.")).ok
 
     sms = [json.loads(line) for line in outbox_path("sms").read_text().splitlines()]
-    push = [
-        json.loads(line) for line in (tmp_path / "outbox" / "push.jsonl").read_text().splitlines()
-    ]
-    assert [(m["recipient"], m["body"]) for m in sms] == [
-        ("+49 151 2345678", "Straße gesperrt, yol kapalı 🚧")
-    ]
+    push = [json.loads(line) for line in (tmp_path / "outbox" / "push.jsonl").read_text().splitlines()]
+    assert [(m["recipient"], m["body"]) for m in sms] == [("+49 151 2345678", "Straße gesperrt, yol kapalı 🚧")]
     assert [(m["recipient"], m["title"]) for m in push] == [
         ("device/abc:1", "Sperrung"),
         ("device/def", "Zweite"),

@@ -57,18 +57,14 @@ def test_variants_render_a_clean_a4_letter(language, profile, greeting):
 
 def test_page_is_a4(standard_pdf):
     with pdfplumber.open(io.BytesIO(standard_pdf)) as doc:
-        assert (float(doc.pages[0].width), float(doc.pages[0].height)) == pytest.approx(
-            (595.28, 841.89), abs=1
-        )
+        assert (float(doc.pages[0].width), float(doc.pages[0].height)) == pytest.approx((595.28, 841.89), abs=1)
 
 
 def test_recipient_address_lies_in_the_window_field(standard_pdf):
     window = (20 * MM, 45 * MM, (20 + 85) * MM, (45 + 45) * MM)
     address = ["Erika", "Mustermann", "Hauptstraße", "12", "45894", "Gelsenkirchen"]
     found = [
-        w
-        for w in words(standard_pdf)
-        if w["text"] in address and 40 * MM < w["top"] < 95 * MM and w["x0"] < 110 * MM
+        w for w in words(standard_pdf) if w["text"] in address and 40 * MM < w["top"] < 95 * MM and w["x0"] < 110 * MM
     ]
     assert {w["text"] for w in found} == set(address)
     for w in found:
@@ -183,7 +179,5 @@ def test_preflight_refuses_bad_pdfs(html, expected):
 
 def test_geometry_is_din_5008_form_b():
     g = geometry()
-    assert g["address_field"] == pytest.approx(
-        {**g["address_field"], "left": 20, "top": 45, "width": 85, "height": 45}
-    )
+    assert g["address_field"] == pytest.approx({**g["address_field"], "left": 20, "top": 45, "width": 85, "height": 45})
     assert g["fold_marks"] == [105, 210] and g["punch_mark"] == 148.5

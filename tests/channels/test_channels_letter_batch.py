@@ -56,9 +56,7 @@ def test_every_letter_starts_on_an_odd_page(closed_batch):
 def test_pages_are_a4(closed_batch):
     _, files = closed_batch
     for page in PdfReader(files.pdf).pages:
-        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(
-            (595.28, 841.89), abs=1
-        )
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx((595.28, 841.89), abs=1)
 
 
 def test_preflight_problem_holds_the_letter(closed_batch):

@@ -25,9 +25,7 @@ def test_formulas_on_known_counts():
     assert figures["wiener_sachtextformel_1"] == pytest.approx(
         0.1935 * 20 + 0.1672 * 10 + 0.1297 * 25 - 0.0327 * 50 - 0.875, abs=1e-3
     )
-    assert figures["wiener_sachtextformel_4"] == pytest.approx(
-        0.2744 * 20 + 0.2656 * 10 - 1.693, abs=1e-3
-    )
+    assert figures["wiener_sachtextformel_4"] == pytest.approx(0.2744 * 20 + 0.2656 * 10 - 1.693, abs=1e-3)
     assert figures["share_words_over_6_letters"] == 0.25
     assert 0 <= figures["index"] <= 20
 
@@ -91,9 +89,7 @@ def test_does_not_import_notify():
     import sys
 
     assert not any(
-        m.split(".")[0] in {"notify", "topics", "subscribers"}
-        for m in sys.modules
-        if m.startswith(("plainlang",))
+        m.split(".")[0] in {"notify", "topics", "subscribers"} for m in sys.modules if m.startswith(("plainlang",))
     )
     import plainlang.checker as checker_module
 

@@ -200,7 +200,10 @@ def test_review_flow_and_the_full_audit_log(api):
         ("anna", "claim", "approved", "sending"),
         ("anna", "sent", "sending", "sent"),
     ]
-    assert api.patch(f"/v1/announcements/{ann['id']}", json={"title": "x"}, headers=auth(api.tokens["anna"])).status_code == 409
+    assert (
+        api.patch(f"/v1/announcements/{ann['id']}", json={"title": "x"}, headers=auth(api.tokens["anna"])).status_code
+        == 409
+    )
     assert act(api, ann["id"], "cancel", "anna").status_code == 409
     assert act(api, ann["id"], "approve", "clara").status_code == 409
 
@@ -302,7 +305,10 @@ def test_list_filters_by_status(api):
     act(api, b["id"], "cancel", "anna")
     items = api.get("/v1/announcements?status=cancelled", headers=auth(api.tokens["anna"])).json()["items"]
     assert [i["id"] for i in items] == [b["id"]]
-    assert {i["id"] for i in api.get("/v1/announcements", headers=auth(api.tokens["anna"])).json()["items"]} == {a["id"], b["id"]}
+    assert {i["id"] for i in api.get("/v1/announcements", headers=auth(api.tokens["anna"])).json()["items"]} == {
+        a["id"],
+        b["id"],
+    }
 
 
 def test_event_json_is_valid_for_the_pipeline(api):

@@ -62,7 +62,9 @@ def server(tmp_path, broker, monkeypatch):
     add_people(rt.db_url)
     add_residents(rt.db_url, [([("email", f"b{i}@example.org"), ("letter", f"B {i}\nStr. 1\n45894 Gelsenkirchen")],
                                [("baustellen", "buer")]) for i in range(3)])  # fmt: skip
-    srv = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    srv = uvicorn.Server(
+        uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -80,7 +82,9 @@ def page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         context = browser.new_context(bypass_csp=True, locale="de-DE", viewport={"width": 1280, "height": 1000})
         yield context.new_page()
         browser.close()
@@ -116,7 +120,9 @@ def sign_in(page, base: str, who: str) -> None:
 async def read_events(port: int, timeout: float = 20) -> list[dict]:
     from aiokafka import AIOKafkaConsumer
 
-    consumer = AIOKafkaConsumer(CITY_EVENTS, bootstrap_servers=f"127.0.0.1:{port}", auto_offset_reset="earliest", group_id=None)
+    consumer = AIOKafkaConsumer(
+        CITY_EVENTS, bootstrap_servers=f"127.0.0.1:{port}", auto_offset_reset="earliest", group_id=None
+    )
     await consumer.start()
     found: list[dict] = []
     try:
@@ -150,7 +156,9 @@ def test_draft_approve_send_in_the_browser(server, page):
     page.check("#d-buer")
     page.check("#u-urgent")
     # the audience updates as the topics and the area change
-    page.wait_for_function("document.querySelector('#publikum-zahl .big') && document.querySelector('#publikum-zahl .big').textContent.includes('3')")
+    page.wait_for_function(
+        "document.querySelector('#publikum-zahl .big') && document.querySelector('#publikum-zahl .big').textContent.includes('3')"
+    )
     assert "Freigabe nötig" in page.inner_text("#publikum")
     ui.check("entwurf")
     with page.expect_navigation():

@@ -50,7 +50,9 @@ def test_clear_errors_for_bad_input(tmp_path):
 
 
 def test_tokens_and_passwords_are_hashed_at_rest(tmp_path):
-    added = run(tmp_path, "add", "rolf@stadt.example", "--role", "author", "--password-stdin", stdin="noch-ein-passwort-123\n")
+    added = run(
+        tmp_path, "add", "rolf@stadt.example", "--role", "author", "--password-stdin", stdin="noch-ein-passwort-123\n"
+    )
     token = added.stdout.strip().splitlines()[-1]
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("stadtbote.db*"))
     assert token.split("_", 2)[2].encode() not in raw and b"noch-ein-passwort-123" not in raw

@@ -37,7 +37,11 @@ def settled(stack, event_id: str, timeout: float = 90) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with session_scope(db_url(stack)) as s:
-            record = s.execute(select(EventRecord).where(EventRecord.source == SOURCE, EventRecord.event_id == event_id)).scalars().first()
+            record = (
+                s.execute(select(EventRecord).where(EventRecord.source == SOURCE, EventRecord.event_id == event_id))
+                .scalars()
+                .first()
+            )
             open_ = record and s.execute(select(Delivery.id).where(Delivery.event_pk == record.id,
                                                                    Delivery.status.in_(("pending", "sending", "retry")))).first()  # fmt: skip
         if record is not None and record.status == "matched" and not open_:
@@ -76,7 +80,10 @@ def test_the_audience_count_matches_the_deliveries_that_happen(stack, tmp_path):
     assert sum(by_channel.values()) == audience["total"]
     assert by_channel == {ch: n for ch, n in audience["by_channel"].items() if n}
     while time.monotonic() < deadline:
-        mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (stack.data_dir / "mail" / "new").glob("*")]
+        mails = [
+            message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in (stack.data_dir / "mail" / "new").glob("*")
+        ]
         got = Counter(str(m["To"]) for m in mails if str(m["Subject"]) == body["title"])
         if len(got) >= len(expected):
             break

@@ -42,7 +42,9 @@ def test_sign_in_sets_a_safe_session_cookie_and_sign_out_ends_it(api):
                                           "weiter": "https://evil.example/"}, follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and r.headers["location"] == "/staff"  # never off-site
     cookie = r.headers["set-cookie"]
-    assert cookie.startswith("sb_staff=st_") and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
+    assert (
+        cookie.startswith("sb_staff=st_") and "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" in cookie
+    )
     assert "anna@stadt.example" in api.get("/staff").text
     token = csrf_of(api.get("/staff").text)
     assert api.post("/staff/abmelden", data={"csrf_token": token}, follow_redirects=False).status_code == 303
@@ -77,8 +79,12 @@ def test_revoking_a_person_ends_their_sessions_and_tokens(api):
 def test_repeated_wrong_passwords_are_slowed_down(api):
     page = api.get("/staff/anmelden")
     for _ in range(5):
-        api.post("/staff/anmelden", data={"email": "clara@stadt.example", "password": "x", "csrf_token": csrf_of(page.text)})
-    r = api.post("/staff/anmelden", data={"email": "clara@stadt.example", "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+        api.post(
+            "/staff/anmelden", data={"email": "clara@stadt.example", "password": "x", "csrf_token": csrf_of(page.text)}
+        )
+    r = api.post(
+        "/staff/anmelden", data={"email": "clara@stadt.example", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    )
     assert r.status_code == 429
 
 
@@ -152,7 +158,10 @@ def test_previews_are_served_safely(api):
     sign_in(api, "anna")
     email = api.get(f"/staff/mitteilungen/{ann['id']}/vorschau/email")
     assert email.status_code == 200 and "Sperrung in Buer" in email.text
-    assert "sandbox" in email.headers["content-security-policy"] and "frame-ancestors 'self'" in email.headers["content-security-policy"]
+    assert (
+        "sandbox" in email.headers["content-security-policy"]
+        and "frame-ancestors 'self'" in email.headers["content-security-policy"]
+    )
     png = api.get(f"/staff/mitteilungen/{ann['id']}/vorschau/brief.png")
     assert png.headers["content-type"] == "image/png" and png.content.startswith(b"\x89PNG")
     pdf = api.get(f"/staff/mitteilungen/{ann['id']}/vorschau/brief.pdf")
@@ -189,7 +198,11 @@ def test_dashboard_counts_per_channel_chart_and_held_release(api):
         assert session.get(Delivery, ids[4]).status == "held"
         assert is_released(session, ids[3]) and not is_released(session, ids[4])
     [(topic, value, key)] = [s for s in api.publisher.sent if s[0].startswith("deliveries-")]
-    assert topic == "deliveries-letter" and json.loads(value) == {"delivery_id": ids[3], "channel": "letter"} and key == b"4"
+    assert (
+        topic == "deliveries-letter"
+        and json.loads(value) == {"delivery_id": ids[3], "channel": "letter"}
+        and key == b"4"
+    )
     r = api.post(f"/v1/announcements/{ann['id']}/release", headers=auth(api.tokens["bernd"]))
     assert r.json() == {"released": 1}
     with session_scope(api.rt.db_url) as session:
@@ -210,4 +223,4 @@ def test_list_shows_what_waits_for_approval(api):
     api.post(f"/v1/announcements/{ann['id']}/submit", headers=auth(api.tokens["anna"]))
     sign_in(api, "bernd")
     page = api.get("/staff").text
-    assert "Warten auf Freigabe: 1" in page and f'/staff/mitteilungen/{ann["id"]}' in page
+    assert "Warten auf Freigabe: 1" in page and f"/staff/mitteilungen/{ann['id']}" in page

@@ -81,7 +81,9 @@ async def ready_publisher(request: Request, rt: Runtime):
     return request.app.state.publisher
 
 
-BROKER_DOWN = "Die Mitteilung konnte gerade nicht gesendet werden. Sie ist nicht verloren. Bitte später noch einmal senden."
+BROKER_DOWN = (
+    "Die Mitteilung konnte gerade nicht gesendet werden. Sie ist nicht verloren. Bitte später noch einmal senden."
+)
 
 
 def split_ids(values: list[str]) -> list[str]:
@@ -280,7 +282,9 @@ async def release(ann_id: int, request: Request, body: Release | None = Body(Non
     except BrokerDown:
         publisher = None
     try:
-        n = await domain.release_held(rt, publisher or _NoPublisher(), ann_id, staff, body.delivery_ids if body else None)
+        n = await domain.release_held(
+            rt, publisher or _NoPublisher(), ann_id, staff, body.delivery_ids if body else None
+        )
     except domain.Refused as exc:
         raise refused(exc) from None
     return {"released": n}

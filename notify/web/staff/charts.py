@@ -34,7 +34,9 @@ def _scale(values: list[float], lo: float, hi: float, a: float, b: float) -> lis
     return [a + (v - lo) / span * (b - a) for v in values]
 
 
-def _frame(chart_id: str, title: str, desc: str, y_max: float, y_ticks: list[float], x_labels: list[tuple[float, str]]) -> list[str]:
+def _frame(
+    chart_id: str, title: str, desc: str, y_max: float, y_ticks: list[float], x_labels: list[tuple[float, str]]
+) -> list[str]:
     parts = [
         f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d" '
         f'xmlns="http://www.w3.org/2000/svg" focusable="false">',
@@ -47,9 +49,13 @@ def _frame(chart_id: str, title: str, desc: str, y_max: float, y_ticks: list[flo
         y = _scale([tick], 0, y_max, H - BOTTOM, TOP)[0]
         parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{W - RIGHT}" y2="{y:.1f}" stroke="#dddddd" />')
         label = f"{tick:g}"
-        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="#1a1a1a">{label}</text>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" fill="#1a1a1a">{label}</text>'
+        )
     for x, label in x_labels:
-        parts.append(f'<text x="{x:.1f}" y="{H - BOTTOM + 18}" text-anchor="middle" font-size="12" fill="#1a1a1a">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{H - BOTTOM + 18}" text-anchor="middle" font-size="12" fill="#1a1a1a">{escape(label)}</text>'
+        )
     return parts
 
 
@@ -111,7 +117,9 @@ def _legend(items: list[tuple[str, str, str]]) -> str:
     x = LEFT
     for name, colour, dash in items:
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<line x1="{x}" y1="{H - 8}" x2="{x + 28}" y2="{H - 8}" stroke="{colour}" stroke-width="3"{dash_attr} />')
+        out.append(
+            f'<line x1="{x}" y1="{H - 8}" x2="{x + 28}" y2="{H - 8}" stroke="{colour}" stroke-width="3"{dash_attr} />'
+        )
         out.append(f'<text x="{x + 34}" y="{H - 4}" font-size="12" fill="#1a1a1a">{escape(name)}</text>')
         x += 34 + 9 * len(name) + 18
     return "\n".join(out)

@@ -201,7 +201,9 @@ def overview(request: Request, status: str | None = None, staff: Staff = Depends
 
 
 @router.get("/staff/auswertung")
-def insights(request: Request, staff: Staff = Depends(page_staff), session: Session = Depends(get_session)) -> HTMLResponse:
+def insights(
+    request: Request, staff: Staff = Depends(page_staff), session: Session = Depends(get_session)
+) -> HTMLResponse:
     points = stats.readability_series(session)
     return page(request, "staff/insights.html.j2", staff, points=points, chart=charts.index_chart(points))
 
@@ -293,7 +295,9 @@ def new_form(request: Request, staff: Staff = Depends(page_staff), rt: Runtime =
 
 
 @router.post("/staff/mitteilungen/neu")
-async def new_post(request: Request, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> Response:
+async def new_post(
+    request: Request, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
+) -> Response:
     return await _editor_post(request, rt, staff, None)
 
 
@@ -313,7 +317,9 @@ async def detail_post(request: Request, ann_id: int, staff: Staff = Depends(page
 
 
 @router.post("/staff/mitteilungen/{ann_id}/aktion")
-async def act(request: Request, ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> Response:
+async def act(
+    request: Request, ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
+) -> Response:
     """One form per button: submit, approve, send, cancel, correction."""
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
@@ -359,7 +365,9 @@ FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame
 
 
 @router.get("/staff/mitteilungen/{ann_id}/vorschau/email")
-async def email_preview(ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> HTMLResponse:
+async def email_preview(
+    ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
+) -> HTMLResponse:
     """The e-mail as residents see it; shown in a sandboxed frame, so it can run nothing."""
     with session_scope(rt.db_url) as session:
         ann = load(session, ann_id)
@@ -369,7 +377,9 @@ async def email_preview(ann_id: int, staff: Staff = Depends(page_staff), rt: Run
 
 
 @router.get("/staff/mitteilungen/{ann_id}/vorschau/brief.pdf")
-async def letter_preview_pdf(ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> Response:
+async def letter_preview_pdf(
+    ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
+) -> Response:
     with session_scope(rt.db_url) as session:
         ann = load(session, ann_id)
     pdf = await run_in_threadpool(domain.letter_pdf, rt, ann)
@@ -378,7 +388,9 @@ async def letter_preview_pdf(ann_id: int, staff: Staff = Depends(page_staff), rt
 
 
 @router.get("/staff/mitteilungen/{ann_id}/vorschau/brief.png")
-async def letter_preview_png(ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)) -> Response:
+async def letter_preview_png(
+    ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
+) -> Response:
     with session_scope(rt.db_url) as session:
         ann = load(session, ann_id)
     png = await run_in_threadpool(domain.letter_png, rt, ann)
