@@ -8,11 +8,17 @@ an older key keep working until it is removed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 DAY = 24 * 3600
 MAX_AGE = {"unsubscribe": 400 * DAY, "manage": 90 * DAY, "export": 7 * DAY, "delete": 7 * DAY, "confirm": 3 * DAY}
+
+
+@lru_cache(maxsize=64)
+def _serializer(secret_keys: tuple[str, ...], purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(list(reversed(secret_keys)), salt=f"stadtbote.{purpose}")
 
 
 class InvalidLink(ValueError):
@@ -31,7 +37,7 @@ class LinkSigner:
         return cls(tuple(secret.split()), base_url.rstrip("/"))
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(list(reversed(self.secret_keys)), salt=f"stadtbote.{purpose}")
+        return _serializer(self.secret_keys, purpose)
 
     def token(self, purpose: str, public_id: str, **extra: str) -> str:
         return self._serializer(purpose).dumps({"s": public_id, **extra})

@@ -12,11 +12,13 @@ import asyncio
 import logging
 import multiprocessing
 import os
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import faust
+from aiokafka.partitioner import murmur2
 from sqlalchemy import select, update
 
 import plainlang
@@ -126,10 +128,29 @@ async def match_agent(stream):
             log.exception("match failed")
             await to_dead_letter("match", f"{type(exc).__name__}: {exc}", value)
             continue
-        for did, sid, channel in pending:
-            topic = urgent_topic if event.urgent else channel_topics[channel]
-            await topic.send(key=str(sid).encode(), value={"delivery_id": did, "channel": channel})
+        await _publish_chunks(pending, event.urgent)
         log.info("event %s matched %d deliveries", event.id, len(pending))
+
+
+CHUNK = 200
+
+
+def _partition(subscriber_id: int) -> int:
+    """The partition Kafka's default partitioner picks for this resident's key (murmur2), so
+    chunked and single delivery messages of one resident share a partition and stay in order."""
+    return (murmur2(str(subscriber_id).encode()) & 0x7FFFFFFF) % settings.partitions
+
+
+async def _publish_chunks(pending: list[tuple[str, int, str]], urgent: bool) -> None:
+    """One message per partition and up to CHUNK deliveries instead of one message per delivery:
+    a large event costs a few dozen Kafka messages, not tens of thousands."""
+    chunks: dict[tuple[str, int], list[list]] = defaultdict(list)
+    for did, sid, channel in pending:
+        chunks[("urgent" if urgent else channel, _partition(sid))].append([did, channel])
+    for (target, partition), items in chunks.items():
+        topic = urgent_topic if target == "urgent" else channel_topics[target]
+        for start in range(0, len(items), CHUNK):
+            await topic.send(value={"deliveries": items[start : start + CHUNK]}, partition=partition)
 
 
 async def _route(outcomes: list[Outcome]) -> None:
@@ -157,15 +178,23 @@ async def _republish(delivery_id: str, channel: str, subscriber_id: int) -> None
     )
 
 
+def _delivery_ids(item: dict) -> list[str]:
+    """A delivery message carries one delivery, or a chunk of them (see ``_publish_chunks``)."""
+    if "deliveries" in item:
+        return [did for did, _channel in item["deliveries"]]
+    return [item["delivery_id"]]
+
+
 async def _deliver(stream) -> None:
-    async for batch in stream.take(200, within=0.05):
-        ids = [item["delivery_id"] for item in batch]
-        try:
-            outcomes = await dispatcher.run_batch(ids)
-        except Exception:
-            log.exception("delivery batch failed; the sweep will pick it up again")
-            continue
-        await _route(outcomes)
+    async for batch in stream.take(CHUNK, within=0.05):
+        ids = [did for item in batch for did in _delivery_ids(item)]
+        for start in range(0, len(ids), CHUNK):
+            try:
+                outcomes = await dispatcher.run_batch(ids[start : start + CHUNK])
+            except Exception:
+                log.exception("delivery batch failed; the sweep will pick it up again")
+                continue
+            await _route(outcomes)
 
 
 for _channel, _topic in channel_topics.items():
