@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import ConsumerStoppedError
 
 from notify.kafka import SUBSCRIPTION_CHANGES
 from topics.matcher import MatchIndex
@@ -31,6 +32,7 @@ class ChangeFollower:
         self.applied = 0
         self._consumer: AIOKafkaConsumer | None = None
         self._tps: list[TopicPartition] = []
+        self._stopping = False
 
     async def start(self) -> None:
         consumer = AIOKafkaConsumer(
@@ -57,8 +59,11 @@ class ChangeFollower:
 
     async def run(self) -> None:
         assert self._consumer is not None
-        while True:
-            batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
+        while not self._stopping:
+            try:
+                batches = await self._consumer.getmany(timeout_ms=200, max_records=5000)
+            except ConsumerStoppedError:
+                return  # the worker is shutting down
             for messages in batches.values():
                 for message in messages:
                     try:
@@ -86,5 +91,6 @@ class ChangeFollower:
         return await self._consumer.position(tp)
 
     async def stop(self) -> None:
+        self._stopping = True
         if self._consumer is not None:
             await self._consumer.stop()

@@ -95,6 +95,17 @@ async def start_following() -> None:
     await follower.run()
 
 
+@app.on_before_shutdown.connect
+async def _close(app, **kwargs) -> None:
+    """Close what the tasks opened, so a stop leaves no dangling connections."""
+    await follower.stop()
+    await publisher.close()
+    if dispatcher is not None:
+        await dispatcher.close()
+    if _letter_pool is not None:
+        _letter_pool.shutdown(wait=False, cancel_futures=True)
+
+
 @app.agent(city_events)
 async def ingest_agent(stream):
     """Validate, register once, check the text; pass new events on to matching."""

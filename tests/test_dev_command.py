@@ -1,0 +1,51 @@
+"""`notify dev` runs broker, SMTP sink, worker and web in the foreground and stops them all on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from notify.devstack import free_port
+from notify.embedded.broker import port_in_use
+from notify.settings import EMBEDDED_KAFKA_PORT, EMBEDDED_SMTP_PORT
+
+pytestmark = pytest.mark.e2e
+
+
+def test_notify_dev_starts_everything_and_sigint_stops_everything(tmp_path):
+    if port_in_use("127.0.0.1", EMBEDDED_KAFKA_PORT) or port_in_use("127.0.0.1", EMBEDDED_SMTP_PORT):
+        pytest.skip("the embedded default ports 9092/8025 are taken on this machine")
+    web_port = free_port()
+    env = {**os.environ, "NOTIFY_DATA_DIR": str(tmp_path), "PORT": str(web_port)}
+    proc = subprocess.Popen([sys.executable, "-m", "notify", "dev"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{web_port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("notify dev did not come up")
+        while not (tmp_path / "run" / "worker.ready").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for port in (EMBEDDED_KAFKA_PORT, EMBEDDED_SMTP_PORT, web_port):
+            assert port_in_use("127.0.0.1", port)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "Alles beendet." in output
+    for port in (EMBEDDED_KAFKA_PORT, EMBEDDED_SMTP_PORT, web_port):
+        assert not port_in_use("127.0.0.1", port), f"port {port} still open after Ctrl-C"
+    assert "Traceback" not in (tmp_path / "logs" / "worker.log").read_text(errors="replace")
