@@ -149,5 +149,7 @@ def template_context(
         **(base or event_context(rt, event, language)),
         "manage_url": rt.signer.url("manage", contact.public_id),
         "unsubscribe_url": rt.signer.url("unsubscribe", contact.public_id),
+        # One-click "not this topic any more", next to "nothing any more".
+        "unsubscribe_topic_url": rt.signer.url("unsubscribe", contact.public_id, topic=event.data.topics[0]),
         "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
     }

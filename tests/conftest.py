@@ -73,3 +73,13 @@ def stack(tmp_path_factory) -> DevStack:
     s.start(timeout=180)
     yield s
     s.stop()
+
+
+@pytest.fixture
+def plain_runtime(tmp_path: Path) -> Runtime:
+    """A runtime for tests that render or sign but do not care which database is behind it."""
+    url = f"sqlite:///{tmp_path / 'plain.db'}"
+    settings = Settings(
+        data_dir=tmp_path / "var", database_url=url, secret_key="test-secret", base_url="https://stadtbote.test"
+    )
+    return Runtime(settings)

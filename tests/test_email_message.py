@@ -92,7 +92,7 @@ def test_dkim_signature_verifies():
     assert not dkim.verify(tampered, dnsfunc=lambda name, timeout=5: record)
 
 
-def test_each_resident_gets_their_own_links_from_one_rendering(runtime, catalogue):
+def test_each_resident_gets_their_own_links_from_one_rendering(plain_runtime, catalogue):
     event = parse_event({"specversion": "1.0", "id": "x1", "source": "/t", "type": "de.gelsenkirchen.abfall",
                          "data": {"title": "Abfuhr später", "text": "Die Abfuhr kommt <b>später</b>.",
                                   "topics": ["abfuhr"], "area": "citywide"}}, catalogue)  # fmt: skip
@@ -100,7 +100,7 @@ def test_each_resident_gets_their_own_links_from_one_rendering(runtime, catalogu
     messages = []
     for sid, address in ((1, "anna@example.org"), (2, "bert@example.org")):
         contact = Contact(sid, f"pub{sid}", None, "de", "standard", {"email": address})
-        context = template_context(runtime, event, contact, "de")
+        context = template_context(plain_runtime, event, contact, "de")
         prepared = sender.prepare(f"d{sid}", context, address, "de", "standard")
         messages.append((context, parse(prepared.payload[1])))
     (ctx_a, a), (ctx_b, b) = messages
@@ -112,14 +112,14 @@ def test_each_resident_gets_their_own_links_from_one_rendering(runtime, catalogu
     assert "&lt;b&gt;später&lt;/b&gt;" in a.get_body(("html",)).get_content()
 
 
-def test_internationalised_addresses_take_the_standard_library_path(runtime, catalogue):
+def test_internationalised_addresses_take_the_standard_library_path(plain_runtime, catalogue):
     event = parse_event({"specversion": "1.0", "id": "x2", "source": "/t", "type": "de.gelsenkirchen.abfall",
                          "data": {"title": "Abfuhr", "text": "Später.", "topics": ["abfuhr"], "area": "citywide"}},
                         catalogue)  # fmt: skip
     sender = EmailSender(pool=None, mail_from="Stadt <stadtbote@gelsenkirchen.de>")
     contact = Contact(3, "pub3", None, "de", "standard", {"email": "jürgen@beispiel.de"})
     prepared = sender.prepare(
-        "d3", template_context(runtime, event, contact, "de"), "jürgen@beispiel.de", "de", "standard"
+        "d3", template_context(plain_runtime, event, contact, "de"), "jürgen@beispiel.de", "de", "standard"
     )
     assert not isinstance(prepared.payload[1], bytes)
     assert prepared.payload[1]["To"] == "jürgen@beispiel.de"

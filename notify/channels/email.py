@@ -88,7 +88,7 @@ class EmailSender:
     """
 
     channel = "email"
-    LINKS = ("manage_url", "unsubscribe_url")
+    LINKS = ("manage_url", "unsubscribe_topic_url", "unsubscribe_url")
 
     def __init__(self, pool: SmtpPool, mail_from: str, dkim: DkimSigner | None = None):
         self.pool, self.mail_from, self.dkim = pool, mail_from, dkim

@@ -5,11 +5,13 @@ Letters of one day are collected in ``<data dir>/letters/YYYY-MM-DD/``:
 - ``add`` renders the letter's content at once and keeps it in ``pending/<ref>.json``. The file
   name comes from the delivery reference, so adding the same delivery twice (a replayed event)
   still prints one letter, and a worker restart loses nothing.
-- ``close`` lays out *all* letters of the day in a single WeasyPrint document (much faster than
-  one PDF each, see ``bench/letters.py``), checks each letter with the pre-flight, leaves out the
-  letters with problems ("held"), pads each letter with a blank page where needed so the next one
-  starts on a front side (duplex printing), and writes ``letters-YYYY-MM-DD.pdf`` plus
-  ``manifest.csv`` and ``manifest.json``. Closing again rewrites the same files.
+- ``close`` lays out the letters of the day in as few WeasyPrint documents as possible (much
+  faster than one PDF each, see ``bench/letters.py``): one document, or for a large batch one
+  contiguous chunk per CPU, each in its own process (``letter_parallel``). It checks each letter
+  with the pre-flight, leaves out the letters with problems ("held"), pads each letter with a
+  blank page where needed so the next one starts on a front side (duplex printing), and writes
+  ``letters-YYYY-MM-DD.pdf`` plus ``manifest.csv`` and ``manifest.json``. Closing again rewrites
+  the same files.
 
 Postage classes by sheet count are data (``data/postage.yaml``, with the source of the prices).
 """
@@ -38,6 +40,7 @@ from notify.channels.letter import (
     render_letters_html,
     write_pdf,
 )
+from notify.channels.letter_parallel import concatenate_pdfs, plan_chunks, run_chunks
 
 POSTAGE_FILE = Path(__file__).resolve().parent / "data" / "postage.yaml"
 _SECTION_ID = re.compile(r"^letter-(\d+)$")
@@ -86,6 +89,7 @@ class BatchFiles:
     manifest_csv: Path
     manifest_json: Path
     entries: list[ManifestEntry]
+    processes: int = 1  # how many processes laid out the batch (1 = in-process)
 
 
 @dataclass
@@ -111,9 +115,85 @@ def render_batch(letters: list[Letter]) -> RenderedBatch:
     return RenderedBatch(document, [range(bounds[i], bounds[i + 1]) for i in range(len(letters))])
 
 
-@cache
-def _blank_page() -> Any:
-    return render_document("<style>@page { size: A4; margin: 0 }</style>").pages[0]
+@dataclass
+class RenderedChunk:
+    """Print-ready PDF of consecutive letters and their manifest lines (pages relative to it)."""
+
+    pdf: bytes | None  # None when every letter of the chunk was held
+    pages: int
+    entries: list[ManifestEntry]
+
+
+def render_chunk(letters: list[Letter], max_pages: int | None = None, check: bool = True) -> RenderedChunk:
+    """Lay out, pre-flight and pad ``letters``; runs in a worker process for a large batch.
+
+    WeasyPrint writes the PDF once; the pre-flight reads exactly those bytes, and pypdf then
+    picks the pages of the letters that passed and adds the blank pages for duplex. That is far
+    cheaper than a second ``write_pdf`` of the selected pages.
+    """
+    import pdfplumber  # imported late: only needed for the pre-flight
+    from pypdf import PdfReader, PdfWriter
+
+    rendered = render_batch(letters)
+    laid_out = write_pdf(rendered.document)
+    rendered.document = None  # frees the layout tree before pypdf and pdfplumber build theirs
+    problems: list[list[str]] = [[] for _ in letters]
+    if check:
+        with pdfplumber.open(io.BytesIO(laid_out)) as pdf:
+            for i, page_range in enumerate(rendered.page_ranges):
+                problems[i] = preflight_pages([pdf.pages[n] for n in page_range], max_pages)
+    reader = PdfReader(io.BytesIO(laid_out))
+    writer = PdfWriter()
+    bookmarks = _bookmarks_by_page(reader)
+    entries: list[ManifestEntry] = []
+    for letter, page_range, issues in zip(letters, rendered.page_ranges, problems, strict=True):
+        entry = ManifestEntry(
+            ref=letter.ref,
+            status="held" if issues else "ok",
+            pages=len(page_range),
+            language=letter.language,
+            large_print=letter.is_large_print,
+            problems=issues,
+        )
+        if not issues:
+            entry.first_page = len(writer.pages) + 1
+            for n in page_range:
+                writer.add_page(reader.pages[n])
+                for title, fit in bookmarks.get(n, []):
+                    writer.add_outline_item(title, len(writer.pages) - 1, fit=fit)
+            entry.last_page = len(writer.pages)
+            # Duplex: the next letter must start on a front side (an odd page).
+            entry.blank_pages_added = len(writer.pages) % 2
+            if entry.blank_pages_added:
+                box = reader.pages[page_range[-1]].mediabox
+                writer.add_blank_page(float(box.width), float(box.height))
+            entry.sheets = (entry.pages + entry.blank_pages_added) // 2
+            entry.postage_class, entry.postage_price = postage_for(entry.sheets)
+        entries.append(entry)
+    if not len(writer.pages):
+        return RenderedChunk(None, 0, entries)
+    if reader.metadata:
+        writer.add_metadata(dict(reader.metadata))  # title and producer, as WeasyPrint wrote them
+    out = io.BytesIO()
+    writer.write(out)
+    return RenderedChunk(out.getvalue(), len(writer.pages), entries)
+
+
+def _bookmarks_by_page(reader: Any) -> dict[int, list[tuple[str, Any]]]:
+    """WeasyPrint's bookmarks (one per letter heading) by page, so the batch PDF keeps them."""
+    from pypdf.generic import Fit
+
+    found: dict[int, list[tuple[str, Any]]] = {}
+    stack = list(reader.outline)
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, list):  # nested headings: keep them, flattened
+            stack[:0] = item
+            continue
+        page = reader.get_destination_page_number(item)
+        fit = Fit.xyz(item.get("/Left"), item.get("/Top"), item.get("/Zoom"))
+        found.setdefault(page, []).append((str(item.title), fit))
+    return found
 
 
 def _safe_name(ref: str) -> str:
@@ -183,48 +263,37 @@ class LetterBatch:
             for r in records
         ]
 
-    def close(self, check: bool = True) -> BatchFiles:
-        """Render the day's letters in one go, pre-flight them, write the PDF and the manifest."""
-        import pdfplumber  # imported late: only needed for the pre-flight
+    def close(self, check: bool = True, workers: int | None = None) -> BatchFiles:
+        """Render the day's letters, pre-flight them, write the PDF and the manifest.
 
+        ``workers`` None splits a large batch over the CPUs (see ``letter_parallel``); 1 keeps
+        everything in this process. The files are the same either way.
+        """
         letters = self.letters()
         self.directory.mkdir(parents=True, exist_ok=True)
         entries: list[ManifestEntry] = []
-        selected: list[Any] = []
+        parts: list[bytes] = []
+        processes = 1
         if letters:
-            rendered = render_batch(letters)
-            pages = rendered.document.pages
-            problems: list[list[str]] = [[] for _ in letters]
-            if check:
-                with pdfplumber.open(io.BytesIO(write_pdf(rendered.document))) as pdf:
-                    for i, page_range in enumerate(rendered.page_ranges):
-                        problems[i] = preflight_pages([pdf.pages[n] for n in page_range], self.max_pages)
-            for letter, page_range, issues in zip(letters, rendered.page_ranges, problems, strict=True):
-                entry = ManifestEntry(
-                    ref=letter.ref,
-                    status="held" if issues else "ok",
-                    pages=len(page_range),
-                    language=letter.language,
-                    large_print=letter.is_large_print,
-                    problems=issues,
-                )
-                if not issues:
-                    entry.first_page = len(selected) + 1
-                    selected.extend(pages[n] for n in page_range)
-                    entry.last_page = len(selected)
-                    # Duplex: the next letter must start on a front side (an odd page).
-                    entry.blank_pages_added = len(selected) % 2
-                    selected.extend([_blank_page()] * entry.blank_pages_added)
-                    entry.sheets = (entry.pages + entry.blank_pages_added) // 2
-                    entry.postage_class, entry.postage_price = postage_for(entry.sheets)
-                entries.append(entry)
+            jobs = [(letters[c.start : c.stop], self.max_pages, check) for c in plan_chunks(len(letters), workers)]
+            chunks, processes = run_chunks(render_chunk, jobs)
+            offset = 0  # pages of the chunks before; always even, so odd first pages stay odd
+            for chunk in chunks:
+                for entry in chunk.entries:
+                    if entry.first_page is not None and entry.last_page is not None:
+                        entry.first_page += offset
+                        entry.last_page += offset
+                    entries.append(entry)
+                if chunk.pdf is not None:
+                    parts.append(chunk.pdf)
+                offset += chunk.pages
 
         pdf_path = None
-        if selected:
+        if parts:
             pdf_path = self.directory / f"letters-{self.day.isoformat()}.pdf"
-            pdf_path.write_bytes(write_pdf(rendered.document.copy(selected)))
+            pdf_path.write_bytes(concatenate_pdfs(parts))
         csv_path, json_path = self._write_manifest(entries, pdf_path)
-        return BatchFiles(pdf_path, csv_path, json_path, entries)
+        return BatchFiles(pdf_path, csv_path, json_path, entries, processes)
 
     def _write_manifest(self, entries: list[ManifestEntry], pdf: Path | None) -> tuple[Path, Path]:
         printed = [e for e in entries if e.status == "ok"]

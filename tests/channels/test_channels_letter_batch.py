@@ -3,13 +3,16 @@
 import csv
 import io
 import json
+from dataclasses import asdict
 from datetime import date
 
 import pytest
 from channel_samples import TEXT, make_context
 from pypdf import PdfReader
 
+from notify.channels import letter_parallel
 from notify.channels.letter_batch import LetterBatch, postage_for
+from notify.channels.letter_parallel import plan_chunks
 
 DAY = date(2027, 3, 12)
 
@@ -113,3 +116,34 @@ def test_postage_by_sheets(sheets, postage_class, price):
 def test_ref_is_required(tmp_path):
     with pytest.raises(ValueError):
         LetterBatch(tmp_path, DAY).add(make_context(), ref="")
+
+
+def test_parallel_close_writes_the_same_batch(closed_batch, tmp_path):
+    """Chunks laid out in worker processes join into the very batch one process writes."""
+    data_dir, files = closed_batch
+    source = LetterBatch(data_dir, DAY)
+    copy = LetterBatch(tmp_path, DAY)
+    copy.pending.mkdir(parents=True)
+    for path in source.pending.glob("*.json"):
+        (copy.pending / path.name).write_bytes(path.read_bytes())
+    parallel = copy.close(workers=2)
+    assert parallel.processes == 2
+    assert [asdict(e) for e in parallel.entries] == [asdict(e) for e in files.entries]
+    expected = [page.extract_text() for page in PdfReader(files.pdf).pages]
+    assert [page.extract_text() for page in PdfReader(parallel.pdf).pages] == expected
+
+
+def test_chunks_are_contiguous_and_small_batches_stay_in_process():
+    assert plan_chunks(10) == [range(0, 10)]
+    assert plan_chunks(0) == []
+    assert plan_chunks(5, workers=2) == [range(0, 3), range(3, 5)]
+    assert plan_chunks(2, workers=4) == [range(0, 1), range(1, 2)]
+    chunks = plan_chunks(300)
+    assert chunks[0].start == 0 and chunks[-1].stop == 300
+    assert all(a.stop == b.start for a, b in zip(chunks, chunks[1:], strict=False))
+
+
+def test_without_worker_processes_the_batch_renders_in_process(monkeypatch):
+    monkeypatch.setattr(letter_parallel, "_can_start_processes", lambda: False)
+    results, processes = letter_parallel.run_chunks(pow, [(2, 3), (3, 2)])
+    assert (results, processes) == ([8, 9], 1)
