@@ -26,6 +26,9 @@ lint: install
 bench: install
 	$(BIN)/python bench/match.py --quick
 	$(BIN)/python bench/plainlang.py --quick
+	$(BIN)/python bench/plainlang_quality.py
+	$(BIN)/python bench/letters.py --quick
+	$(BIN)/python bench/email.py --quick
 
 clean:
 	rm -rf var .pytest_cache
