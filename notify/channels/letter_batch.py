@@ -34,7 +34,7 @@ import yaml
 
 from notify.channels.letter import (
     Letter,
-    preflight_pages,
+    preflight_pdf_pages,
     render_document,
     render_letter_content,
     render_letters_html,
@@ -127,21 +127,18 @@ class RenderedChunk:
 def render_chunk(letters: list[Letter], max_pages: int | None = None, check: bool = True) -> RenderedChunk:
     """Lay out, pre-flight and pad ``letters``; runs in a worker process for a large batch.
 
-    WeasyPrint writes the PDF once; the pre-flight reads exactly those bytes, and pypdf then
-    picks the pages of the letters that passed and adds the blank pages for duplex. That is far
-    cheaper than a second ``write_pdf`` of the selected pages.
+    WeasyPrint writes the PDF once; the pre-flight (PDFium) reads exactly those bytes, and pypdf
+    then picks the pages of the letters that passed and adds the blank pages for duplex. That is
+    far cheaper than a second ``write_pdf`` of the selected pages.
     """
-    import pdfplumber  # imported late: only needed for the pre-flight
     from pypdf import PdfReader, PdfWriter
 
     rendered = render_batch(letters)
     laid_out = write_pdf(rendered.document)
-    rendered.document = None  # frees the layout tree before pypdf and pdfplumber build theirs
+    rendered.document = None  # frees the layout tree before pypdf reads the PDF
     problems: list[list[str]] = [[] for _ in letters]
     if check:
-        with pdfplumber.open(io.BytesIO(laid_out)) as pdf:
-            for i, page_range in enumerate(rendered.page_ranges):
-                problems[i] = preflight_pages([pdf.pages[n] for n in page_range], max_pages)
+        problems = preflight_pdf_pages(laid_out, rendered.page_ranges, max_pages)
     reader = PdfReader(io.BytesIO(laid_out))
     writer = PdfWriter()
     bookmarks = _bookmarks_by_page(reader)

@@ -1,7 +1,7 @@
 """Lay out a large letter batch in several processes and join the parts into one PDF.
 
-WeasyPrint's layout and the pdfplumber pre-flight are pure Python, so a batch uses one core no
-matter how many letters it holds. ``LetterBatch.close`` therefore splits the day's letters into
+WeasyPrint's layout is pure Python, so a batch uses one core no matter how many letters it
+holds (the pre-flight, on PDFium, costs little next to it). ``LetterBatch.close`` therefore splits the day's letters into
 contiguous chunks, one per CPU, renders each chunk in its own process and concatenates the chunk
 PDFs in order. Small batches stay in-process: starting a process and loading WeasyPrint costs
 about a second, which only pays off from a few dozen letters on.

@@ -10,10 +10,15 @@ from pypdf import PdfReader
 from notify.channels.letter import (
     MM,
     geometry,
+    page_facts_pdfium,
+    page_facts_pdfplumber,
     preflight,
+    preflight_pages,
+    preflight_pdf_pages,
     render_document,
     render_letter_html,
     render_letter_pdf,
+    window_area,
 )
 
 LONG = "\n\n".join([TEXT] * 12)
@@ -181,3 +186,73 @@ def test_geometry_is_din_5008_form_b():
     g = geometry()
     assert g["address_field"] == pytest.approx({**g["address_field"], "left": 20, "top": 45, "width": 85, "height": 45})
     assert g["fold_marks"] == [105, 210] and g["punch_mark"] == 148.5
+
+
+def test_preflight_text_near_the_window():
+    html = (
+        "<style>@page { size: A4; margin: 0 } p { position: absolute; margin: 0; font-size: 10pt }</style>"
+        "<p style='left: 25mm; top: 70mm'>Erika Mustermann</p>"
+        "<p style='left: 107mm; top: 70mm'>Zu nah</p>"
+    )
+    problems = preflight(render_document(html).write_pdf())
+    assert any("Zu nah am Adressfeld" in p for p in problems), problems
+    assert not any("keine Anschrift" in p for p in problems), problems
+
+
+def test_pdfium_and_pdfplumber_read_the_same_address_position(standard_pdf):
+    """The pre-flight reads the PDF with PDFium; pdfplumber (pdfminer) must see the same geometry."""
+    import pypdfium2 as pdfium
+
+    window = window_area()
+    with pdfplumber.open(io.BytesIO(standard_pdf)) as doc:
+        plumber = page_facts_pdfplumber(doc.pages[0])
+        old_problems = preflight_pages(doc.pages)
+    document = pdfium.PdfDocument(standard_pdf)
+    try:
+        facts = page_facts_pdfium(document[0])
+    finally:
+        document.close()
+    assert (facts.width, facts.height) == pytest.approx((plumber.width, plumber.height), abs=0.01)
+    assert [t for t, _ in facts.chars] == [t for t, _ in plumber.chars]
+    assert len(facts.shapes) == len(plumber.shapes) and len(facts.images) == len(plumber.images)
+
+    def name_box(page):  # the recipient's name in the address block (not the greeting below it)
+        name = "Erika Mustermann"
+        text = "".join(t for t, _ in page.chars)
+        found = []
+        for start in (i for i in range(len(text)) if text.startswith(name, i)):
+            boxes = [box for _, box in page.chars[start : start + len(name)]]
+            box = (
+                min(b[0] for b in boxes),
+                min(b[1] for b in boxes),
+                max(b[2] for b in boxes),
+                max(b[3] for b in boxes),
+            )
+            if box[1] < 95:
+                found.append(box)
+        assert len(found) == 1, found
+        return found[0]
+
+    ours, theirs = name_box(facts), name_box(plumber)
+    assert ours == pytest.approx(theirs, abs=0.3)  # mm; PDFium boxes the glyphs' ink at the sides
+    for box in (ours, theirs):
+        assert window[0] <= box[0] and box[2] <= window[2]
+        assert window[1] + geometry()["address_field"]["remark_zone"] - 0.5 <= box[1] and box[3] <= window[3]
+    for (_, a), (_, b) in zip(facts.chars, plumber.chars, strict=True):
+        assert a == pytest.approx(b, abs=0.3)
+    assert preflight(standard_pdf) == old_problems == []
+
+
+@pytest.mark.parametrize("kind", ["too_wide", "too_many_lines", "long"])
+def test_pdfium_preflight_says_what_the_pdfplumber_reading_says(kind):
+    context = make_context(text=LONG) if kind == "long" else make_context()
+    if kind == "too_wide":
+        context["recipient"] = {"name": "X", "postal_address": ["Sehr " * 20, "45894 Gelsenkirchen"]}
+    elif kind == "too_many_lines":
+        context["recipient"] = {"name": "X", "postal_address": [f"Zeile {i}" for i in range(1, 9)]}
+    pdf = render_letter_pdf(context)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        expected = preflight_pages(doc.pages, max_pages=1)
+    assert preflight(pdf, max_pages=1) == expected
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    assert preflight_pdf_pages(pdf, [range(pages)], max_pages=1) == [expected]
