@@ -49,7 +49,6 @@ log = logging.getLogger(__name__)
 
 SOURCE = "/stadtbote/announcements"
 CORRECTION_PREFIX = "Korrektur: "
-DEFAULT_THRESHOLD = 500
 STALE_SENDING = timedelta(minutes=5)
 
 

@@ -46,7 +46,6 @@ log = logging.getLogger(__name__)
 
 RECIPIENT_PLACEHOLDER = "{to}"
 DEFAULT_URLS = {"sms": "outbox://sms/{to}", "push": "outbox://push/{to}"}
-ENV_URLS = {"sms": "NOTIFY_SMS_URL", "push": "NOTIFY_PUSH_URL"}
 
 # HTTP answers that a retry will not change: the request itself is wrong (bad number, bad
 # credentials, unknown endpoint). 408, 425 and 429 mean "later" and stay retryable.
@@ -105,13 +104,6 @@ class AppriseSender:
         self.timeout_s = timeout_s
         self._semaphore = asyncio.Semaphore(concurrency)
         self._buckets: dict[str, TokenBucket] = {}
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> AppriseSender:
-        """Provider URLs from ``NOTIFY_SMS_URL`` / ``NOTIFY_PUSH_URL``, else the outbox."""
-        environ = os.environ if environ is None else environ
-        urls = {ch: environ.get(var) or DEFAULT_URLS[ch] for ch, var in ENV_URLS.items()}
-        return cls(urls, **kwargs)
 
     def provider(self, channel: str) -> str:
         """Bucket key for a channel: its URL scheme, so SMS and push via one provider share it."""

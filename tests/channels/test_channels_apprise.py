@@ -153,9 +153,13 @@ async def test_refused_before_sending(channel, recipient, error):
     assert not result.ok and result.permanent and error in result.error
 
 
-def test_from_env_reads_provider_urls():
-    sender = AppriseSender.from_env({"NOTIFY_SMS_URL": "json://gw/sms/{to}"})
-    assert sender.urls == {"sms": "json://gw/sms/{to}", "push": "outbox://push/{to}"}
+def test_provider_urls_come_from_the_settings(monkeypatch):
+    from notify.channels.registry import build_senders
+    from notify.settings import Settings
+
+    monkeypatch.setenv("NOTIFY_SMS_URL", "json://gw/sms/{to}")
+    senders = build_senders(Settings())
+    assert senders["sms"].sender.urls == {"sms": "json://gw/sms/{to}", "push": "outbox://push/{to}"}
 
 
 @pytest.mark.parametrize("channel", ["sms", "push"])
