@@ -9,31 +9,19 @@ changes fails in the background and must not disturb the resident.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
-from pathlib import Path
-
 import pytest
+from browser_kit import chromium_page, needs_chromium, screenshot, serious_violations, serve
 from residents_testkit import free_port, link_in, mails_to, make_runtime, sink  # noqa: F401 - fixtures
 from sqlalchemy import select
 
 from subscribers.db import init_db, session_scope
 from subscribers.models import Subscriber
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
 def server(tmp_path, sink, monkeypatch):
-    import uvicorn
-
     from notify.web.app import create_app
 
     monkeypatch.setenv("NOTIFY_DATA_DIR", str(tmp_path / "var"))
@@ -41,51 +29,27 @@ def server(tmp_path, sink, monkeypatch):
     db_url = f"sqlite:///{tmp_path / 'browser.db'}"
     rt = make_runtime(tmp_path / "var", db_url, sink.smtp_port, base_url=f"http://127.0.0.1:{port}")
     init_db(db_url)
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    srv.base = f"http://127.0.0.1:{port}"
-    srv.rt = rt
-    yield srv
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(rt), port) as srv:
+        srv.base = f"http://127.0.0.1:{port}"
+        srv.rt = rt
+        yield srv
 
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        context = browser.new_context(bypass_csp=True, locale="de-DE", viewport={"width": 1000, "height": 900})
-        yield context.new_page()
-        browser.close()
+    with chromium_page(1000, 900) as p:
+        yield p
 
 
 class Checker:
     def __init__(self, page):
-        from axe_playwright_python.sync_playwright import Axe
-
-        self.page, self.axe, self.seen = page, Axe(), []
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page, self.seen = page, []
 
     def check(self, name: str) -> None:
         """axe-core on the current page; screenshot; no serious or critical violation allowed."""
         self.page.wait_for_load_state("load")
-        self.page.screenshot(path=str(ARTIFACTS / f"residents-{len(self.seen):02d}-{name}.png"), full_page=True)
-        response = self.axe.run(self.page).response
-        assert response["testEngine"]["name"] == "axe-core"
-        violations = response["violations"]
-        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
-               if v["impact"] in ("serious", "critical")]  # fmt: skip
+        screenshot(self.page, f"residents-{len(self.seen):02d}-{name}")
+        bad = serious_violations(self.page)
         assert not bad, f"{name}: {bad}"
         assert self.page.locator("html").get_attribute("lang") == "de"
         self.seen.append(name)

@@ -9,25 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
+from browser_kit import chromium_page, needs_chromium, screenshot, serious_violations, serve
 from staff_samples import HARD_TEXT, PASSWORD, add_people, add_residents
 
 from notify.devstack import free_port
 from notify.kafka import CITY_EVENTS
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Debian's Chromium is not installed at {CHROMIUM}"),
-]
+pytestmark = needs_chromium
 
 
 @pytest.fixture
@@ -46,8 +38,6 @@ def broker(tmp_path):
 
 @pytest.fixture
 def server(tmp_path, broker, monkeypatch):
-    import uvicorn
-
     from notify.pipeline import Runtime
     from notify.settings import Settings
     from notify.web.app import create_app
@@ -62,48 +52,26 @@ def server(tmp_path, broker, monkeypatch):
     add_people(rt.db_url)
     add_residents(rt.db_url, [([("email", f"b{i}@example.org"), ("letter", f"B {i}\nStr. 1\n45894 Gelsenkirchen")],
                                [("baustellen", "buer")]) for i in range(3)])  # fmt: skip
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    srv.base, srv.rt, srv.kafka_port = f"http://127.0.0.1:{port}", rt, broker
-    yield srv
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(rt), port) as srv:
+        srv.base, srv.rt, srv.kafka_port = f"http://127.0.0.1:{port}", rt, broker
+        yield srv
 
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        context = browser.new_context(bypass_csp=True, locale="de-DE", viewport={"width": 1280, "height": 1000})
-        yield context.new_page()
-        browser.close()
+    with chromium_page(1280, 1000) as p:
+        yield p
 
 
 class Checker:
     def __init__(self, page):
-        from axe_playwright_python.sync_playwright import Axe
-
-        self.page, self.axe, self.n = page, Axe(), 0
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page, self.n = page, 0
 
     def check(self, name: str) -> None:
         self.page.wait_for_load_state("load")
         self.n += 1
-        self.page.screenshot(path=str(ARTIFACTS / f"staff-{self.n:02d}-{name}.png"), full_page=True)
-        violations = self.axe.run(self.page).response["violations"]
-        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
-               if v["impact"] in ("serious", "critical")]  # fmt: skip
+        screenshot(self.page, f"staff-{self.n:02d}-{name}")
+        bad = serious_violations(self.page)
         assert not bad, f"{name}: {bad}"
 
 
