@@ -49,3 +49,24 @@ def test_notify_dev_starts_everything_and_sigint_stops_everything(tmp_path):
     for port in (EMBEDDED_KAFKA_PORT, EMBEDDED_SMTP_PORT, web_port):
         assert not port_in_use("127.0.0.1", port), f"port {port} still open after Ctrl-C"
     assert "Traceback" not in (tmp_path / "logs" / "worker.log").read_text(errors="replace")
+
+
+def test_ctrl_c_while_starting_still_stops_everything_cleanly(tmp_path):
+    if port_in_use("127.0.0.1", EMBEDDED_KAFKA_PORT) or port_in_use("127.0.0.1", EMBEDDED_SMTP_PORT):
+        pytest.skip("the embedded default ports 9092/8025 are taken on this machine")
+    env = {**os.environ, "NOTIFY_DATA_DIR": str(tmp_path), "PORT": str(free_port())}
+    proc = subprocess.Popen([sys.executable, "-m", "notify", "dev"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "logs" / "worker.log").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)  # the worker has been started; the stack is not ready yet
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, output
+    assert "Alles beendet." in output
+    for port in (EMBEDDED_KAFKA_PORT, EMBEDDED_SMTP_PORT):
+        assert not port_in_use("127.0.0.1", port), f"port {port} still open after Ctrl-C"

@@ -41,12 +41,12 @@ def dev(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        with console.status("Starte Broker, SMTP-Postfach, Worker und Web-API …"):
-            stack.start()
-    except (BrokerUnavailable, RuntimeError, TimeoutError) as exc:
-        fail(str(exc))
-    console.print(f"[green]Stadtbote läuft.[/] Web-API: {stack.web_url}  ·  Logs: {stack.log_dir}")
-    try:
+        try:
+            with console.status("Starte Broker, SMTP-Postfach, Worker und Web-API …"):
+                stack.start()
+        except (BrokerUnavailable, RuntimeError, TimeoutError) as exc:
+            fail(str(exc))
+        console.print(f"[green]Stadtbote läuft.[/] Web-API: {stack.web_url}  ·  Logs: {stack.log_dir}")
         if demo:
             from notify.demo import run_demo
 
@@ -65,7 +65,7 @@ def dev(
                     )
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C at any moment, also while starting, ends in the same clean stop
     finally:
         with console.status("Fahre alles herunter …"):
             stack.stop()
