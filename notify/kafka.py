@@ -56,16 +56,23 @@ async def ensure_topics(bootstrap: str, plan: dict[str, int], timeout: float = 1
 
 
 class Publisher:
-    """A lazily started producer; ``send_json`` waits for the broker's acknowledgement."""
+    """A lazily started producer; ``send_json`` waits for the broker's acknowledgement.
 
-    def __init__(self, bootstrap: str):
+    With ``partitions`` it makes sure every topic of the service exists before its first message,
+    once per process — so no caller has to remember to.
+    """
+
+    def __init__(self, bootstrap: str, partitions: int | None = None):
         self.bootstrap = bootstrap
+        self.partitions = partitions
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
 
     async def _get(self) -> AIOKafkaProducer:
         async with self._lock:
             if self._producer is None:
+                if self.partitions is not None:
+                    await ensure_topics(self.bootstrap, topic_plan(self.partitions))
                 producer = AIOKafkaProducer(
                     bootstrap_servers=self.bootstrap, acks="all", linger_ms=5, request_timeout_ms=10_000
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 
-from notify.kafka import SUBSCRIPTION_CHANGES, Publisher, ensure_topics, topic_plan
+from notify.kafka import SUBSCRIPTION_CHANGES, Publisher
 from notify.settings import Settings
 from subscribers.db import session_scope
 from subscribers.store import change_record
@@ -22,9 +22,8 @@ async def publish_changes(settings: Settings, subscriber_ids: Iterable[int], pub
     if not records:
         return 0
     own = publisher is None
-    publisher = publisher or Publisher(settings.kafka_bootstrap)
+    publisher = publisher or Publisher(settings.kafka_bootstrap, settings.partitions)
     try:
-        await ensure_topics(settings.kafka_bootstrap, topic_plan(settings.partitions))
         return await publisher.send_many_json(SUBSCRIPTION_CHANGES, ((str(r["subscriber_id"]), r) for r in records))
     finally:
         if own:

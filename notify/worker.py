@@ -66,7 +66,7 @@ channel_topics = {
 }
 urgent_topic = app.topic(topics_.DELIVERIES_URGENT, value_serializer="json", key_serializer="raw")
 
-publisher = Publisher(settings.kafka_bootstrap)  # for announcements and index updates
+publisher = Publisher(settings.kafka_bootstrap, settings.partitions)  # announcements, index updates
 follower = ChangeFollower(settings.kafka_bootstrap, index, lambda: _snapshot())
 dispatcher: Dispatcher | None = None
 

@@ -24,7 +24,7 @@ def send(
 ) -> None:
     """Ereignisse prüfen und auf Kafka legen. Ungültige werden mit Grund genannt und nicht gesendet."""
     from notify.events import InvalidEvent, parse_event
-    from notify.kafka import CITY_EVENTS, BrokerDown, Publisher, ensure_topics, topic_plan
+    from notify.kafka import CITY_EVENTS, BrokerDown, Publisher
     from topics.catalogue import load_catalogue
 
     settings = get_settings()
@@ -46,9 +46,8 @@ def send(
                 errors.print(f"{file} Nr. {n}: {exc.detail} {details}", highlight=False)
 
     async def publish() -> None:
-        publisher = Publisher(settings.kafka_bootstrap)
+        publisher = Publisher(settings.kafka_bootstrap, settings.partitions)
         try:
-            await ensure_topics(settings.kafka_bootstrap, topic_plan(settings.partitions))
             for event in good:
                 await publisher.send(CITY_EVENTS, event.to_json().encode(), key=event.key.encode())
         finally:

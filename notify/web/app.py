@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from notify.events import InvalidEvent, from_binary_mode, parse_json_event
-from notify.kafka import CITY_EVENTS, BrokerDown, Publisher, ensure_topics, topic_plan
+from notify.kafka import CITY_EVENTS, BrokerDown, Publisher
 from notify.pipeline import Runtime
 from notify.web import problems
 from notify.web.deps import get_runtime, require_scope
@@ -31,8 +31,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         runtime = app.state.rt
         init_db(runtime.db_url)
-        app.state.publisher = Publisher(runtime.settings.kafka_bootstrap)
-        app.state.topics_ready = False
+        app.state.publisher = Publisher(runtime.settings.kafka_bootstrap, runtime.settings.partitions)
         yield
         await app.state.publisher.close()
 
@@ -90,9 +89,6 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
             raise Problem(400, exc.detail, errors=exc.errors) from None
         publisher: Publisher = request.app.state.publisher
         try:
-            if not request.app.state.topics_ready:
-                await ensure_topics(runtime.settings.kafka_bootstrap, topic_plan(runtime.settings.partitions))
-                request.app.state.topics_ready = True
             await publisher.send(CITY_EVENTS, event.to_json().encode(), key=event.key.encode())
         except BrokerDown as exc:
             log.error("event %s not accepted: %s", event.id, exc)

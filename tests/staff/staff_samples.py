@@ -92,7 +92,6 @@ def api(runtime):
     app = create_app(runtime)
     with TestClient(app, base_url="https://stadtbote.test") as client:
         app.state.publisher = FakePublisher()
-        app.state.topics_ready = True
         client.publisher = app.state.publisher
         client.tokens = add_people(runtime.db_url)
         client.rt = runtime

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from notify import announcements as domain
-from notify.kafka import BrokerDown, ensure_topics, topic_plan
+from notify.kafka import BrokerDown
 from notify.pipeline import Runtime
 from notify.web.deps import get_runtime, get_session
 from notify.web.problems import Problem
@@ -74,10 +74,7 @@ def load(session: Session, ann_id: int) -> Announcement:
 
 
 async def ready_publisher(request: Request, rt: Runtime):
-    """The app's Kafka publisher, after making sure the topics exist (as ``POST /v1/events`` does)."""
-    if not getattr(request.app.state, "topics_ready", False):
-        await ensure_topics(rt.settings.kafka_bootstrap, topic_plan(rt.settings.partitions))
-        request.app.state.topics_ready = True
+    """The app's Kafka publisher (it creates the topics before its first message)."""
     return request.app.state.publisher
 
 
