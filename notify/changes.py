@@ -24,8 +24,15 @@ log = logging.getLogger(__name__)
 
 
 class ChangeFollower:
-    def __init__(self, bootstrap: str, index: MatchIndex, snapshot: Callable[[], Iterable[dict]]):
+    def __init__(
+        self,
+        bootstrap: str,
+        index: MatchIndex,
+        snapshot: Callable[[], Iterable[dict]],
+        fetch_max_wait_ms: int = 100,
+    ):
         self.bootstrap = bootstrap
+        self.fetch_max_wait_ms = fetch_max_wait_ms  # see Settings.kafka_fetch_max_wait_ms
         self.index = index
         self.snapshot = snapshot
         self.ready = asyncio.Event()
@@ -36,7 +43,11 @@ class ChangeFollower:
 
     async def start(self) -> None:
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap, group_id=None, enable_auto_commit=False, auto_offset_reset="earliest"
+            bootstrap_servers=self.bootstrap,
+            group_id=None,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            fetch_max_wait_ms=self.fetch_max_wait_ms,
         )
         await consumer.start()
         self._consumer = consumer

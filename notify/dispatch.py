@@ -42,6 +42,8 @@ from subscribers.store import Contact, contacts
 
 log = logging.getLogger(__name__)
 
+YIELD_EVERY = 8  # deliveries rendered between two turns of the event loop
+
 
 @dataclass
 class Outcome:
@@ -161,8 +163,12 @@ class Dispatcher:
         jobs, payloads, people, released = await asyncio.to_thread(self._claim_and_load, ids)
         outcomes: list[Outcome] = []
         reports: dict[str, tuple[float | None, str | None]] = {}
-        sends: list[tuple[Outcome, ChannelSender, object]] = []
-        for did, event_pk, sid, channel, attempts, urgent in jobs:
+        sends: list[tuple[Outcome, asyncio.Future]] = []
+        for number, (did, event_pk, sid, channel, attempts, urgent) in enumerate(jobs):
+            if number % YIELD_EVERY == YIELD_EVERY - 1:
+                # Rendering is CPU work on the event loop: let the sends already started read
+                # their SMTP replies, so the connections never wait for the whole batch.
+                await asyncio.sleep(0)
             outcome = Outcome(did, channel, sid, "skipped", event_pk=event_pk, attempts=attempts)
             outcomes.append(outcome)
             contact = people.get(sid)
@@ -198,12 +204,10 @@ class Dispatcher:
             if decision.action == "hold" and did not in released:
                 outcome.status, outcome.error = "held", "; ".join(decision.reasons) or "plain-language hold"
                 continue
-            sends.append((outcome, sender, prepared))
+            sends.append((outcome, asyncio.ensure_future(sender.send(prepared))))  # starts sending now
 
-        results = await asyncio.gather(
-            *(sender.send(prepared) for _, sender, prepared in sends), return_exceptions=True
-        )
-        for (outcome, _, _), result in zip(sends, results, strict=True):
+        results = await asyncio.gather(*(send for _, send in sends), return_exceptions=True)
+        for (outcome, _), result in zip(sends, results, strict=True):
             if isinstance(result, BaseException):
                 result = SendResult(ok=False, error=f"{type(result).__name__}: {result}")
             self._classify(outcome, result, people, payloads)

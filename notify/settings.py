@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     dkim_domain: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_DOMAIN", "dkim_domain"))
     dkim_key_file: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_KEY_FILE", "dkim_key_file"))
     partitions: int = Field(4, validation_alias=AliasChoices("NOTIFY_PARTITIONS", "partitions"))
+    # How long a consumer's fetch may wait on the broker for new records. Kafka answers as soon as
+    # a record arrives; Tansu waits the full time, so Faust's fixed 1.5 s added up to that much
+    # to every hop (event → match → delivery). Short waits cost only a few idle requests.
+    kafka_fetch_max_wait_ms: int = Field(
+        100, ge=10, le=5000, validation_alias=AliasChoices("NOTIFY_KAFKA_FETCH_MAX_WAIT_MS", "kafka_fetch_max_wait_ms")
+    )
     smtp_connections: int = Field(4, validation_alias=AliasChoices("NOTIFY_SMTP_CONNECTIONS", "smtp_connections"))
     # Batches in flight per channel agent: SMTP round trips overlap with database work.
     delivery_concurrency: int = Field(

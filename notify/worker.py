@@ -46,6 +46,7 @@ settings = get_settings()
 rt = Runtime(settings)
 index = MatchIndex(rt.catalogue)
 
+topics_.limit_faust_fetch_wait(settings.kafka_fetch_max_wait_ms)
 app = faust.App(
     "stadtbote",
     broker=settings.kafka_url,
@@ -67,7 +68,9 @@ channel_topics = {
 urgent_topic = app.topic(topics_.DELIVERIES_URGENT, value_serializer="json", key_serializer="raw")
 
 publisher = Publisher(settings.kafka_bootstrap, settings.partitions)  # announcements, index updates
-follower = ChangeFollower(settings.kafka_bootstrap, index, lambda: _snapshot())
+follower = ChangeFollower(
+    settings.kafka_bootstrap, index, lambda: _snapshot(), fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms
+)
 dispatcher: Dispatcher | None = None
 
 
