@@ -52,6 +52,37 @@ def test_paper_api_registers_active_at_once_and_writes_the_letter(client, keys):
     assert sub.id in client.published
 
 
+def test_the_confirmation_letter_goes_out_with_the_days_print_batch(client, keys):
+    r = client.post("/v1/subscriptions/paper", json=PAPER, headers={"authorization": f"Bearer {keys['write']}"})
+    code = r.json()["code"]
+    from pypdf import PdfReader
+
+    from notify.channels.letter_sender import close_batch
+
+    files = close_batch(client.rt.settings.data_dir)
+    assert files is not None, "the confirmation letter is not in today's batch"
+    [entry] = files.entries
+    assert entry.status == "ok" and entry.ref.startswith("bestaetigung-")
+    assert code not in entry.ref  # the manifest goes to the print service: no codes in it
+    assert code not in files.manifest_csv.read_text(encoding="utf-8")
+    text = PdfReader(files.pdf).pages[0].extract_text()
+    assert code in text and "Musterweg 1" in text
+
+
+def test_a_new_code_replaces_the_letter_waiting_in_the_batch(client, keys):
+    from notify.channels.letter_batch import LetterBatch
+    from notify.web.residents import messages
+
+    for code in ("AAAA2222", "BBBB3333"):
+        messages.write_confirmation_letter(
+            client.rt, ref="resident-1", name="Erika Muster", postal_address="Erika Muster\nMusterweg 1\n45894 Gelsenkirchen",
+            code=code, manage_url="https://x.example/m", unsubscribe_url="https://x.example/u", language="de",
+            profile="standard", paper=True,
+        )  # fmt: skip
+    [letter] = LetterBatch(client.rt.settings.data_dir).letters()
+    assert "BBBB3333" in letter.html and "AAAA2222" not in letter.html
+
+
 def test_paper_api_needs_the_right_key_and_a_consent_note(client, keys):
     assert_problem(client.post("/v1/subscriptions/paper", json=PAPER), 401)
     assert_problem(

@@ -7,6 +7,7 @@ A failed send never loses the subscription; it stays pending and the caller tell
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -71,12 +72,15 @@ def letters_dir(rt: Runtime) -> Path:
 def write_confirmation_letter(rt: Runtime, *, ref: str, name: str | None, postal_address: str, code: str,
                               manage_url: str, unsubscribe_url: str, language: str, profile: str,
                               paper: bool) -> Path:  # fmt: skip
-    """The letter with the resident's code, as PDF in ``<data dir>/letters/confirmations/``.
+    """The letter with the resident's code: a PDF in ``<data dir>/letters/confirmations/`` (staff
+    can print it at once, e.g. at the counter) and a letter in today's print batch, so the
+    print-and-mail service sends it with the other letters of the day.
 
     ``paper``: the subscription is already active (staff took the paper form); otherwise the
     code confirms a subscription made online for the letter channel only.
     """
     from notify.channels.letter import render_letter_pdf
+    from notify.channels.letter_batch import LetterBatch
 
     lines = postal_address.splitlines()
     context = {
@@ -98,4 +102,8 @@ def write_confirmation_letter(rt: Runtime, *, ref: str, name: str | None, postal
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{datetime.now(CITY_TZ):%Y-%m-%d}-{ref}.pdf"
     path.write_bytes(pdf)
+    # The batch's manifest goes to the print service: its reference is not the code itself.
+    # A new code for the same resident replaces the letter still waiting in today's batch.
+    batch_ref = "bestaetigung-" + hashlib.sha256(ref.encode()).hexdigest()[:16]
+    LetterBatch(rt.settings.data_dir).add(context, ref=batch_ref, name="confirm", language=language, profile=profile)
     return path
