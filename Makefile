@@ -22,6 +22,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check notify topics plainlang subscribers tests bench
+	$(BIN)/python -m mypy
 
 bench: install
 	$(BIN)/python bench/match.py --quick

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticSerializationError
 
 from topics.catalogue import Catalogue
 
@@ -134,6 +135,15 @@ def parse_event(envelope: Mapping[str, Any], catalogue: Catalogue) -> CityEvent:
     if errors:
         unknown = ", ".join(e["message"].split("'")[1] for e in errors)
         raise InvalidEvent(f"Unbekannte Themen oder Stadtteile: {unknown}.", errors)
+    try:
+        # What is accepted must travel on: a lone surrogate (from a "\ud800" escape) or extreme
+        # nesting passes validation but cannot be written as JSON again (found by a property test).
+        event.to_json()
+    except (PydanticSerializationError, ValueError, RecursionError):
+        raise InvalidEvent(
+            "Das Ereignis enthält ungültige Zeichen oder ist zu tief verschachtelt.",
+            [{"field": "", "message": "not serialisable as UTF-8 JSON"}],
+        ) from None
     return event
 
 
@@ -143,7 +153,7 @@ def parse_json_event(raw: bytes | str, catalogue: Catalogue) -> CityEvent:
         raise InvalidEvent(f"Das Ereignis ist größer als {MAX_EVENT_BYTES // 1024} KiB.")
     try:
         envelope = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise InvalidEvent(f"Kein gültiges JSON: {exc}.") from None
     return parse_event(envelope, catalogue)
 
@@ -158,7 +168,7 @@ def from_binary_mode(headers: Mapping[str, str], body: bytes, catalogue: Catalog
         raise InvalidEvent("Im Binärmodus muss der Inhalt application/json sein.")
     try:
         envelope["data"] = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise InvalidEvent(f"Kein gültiges JSON: {exc}.") from None
     envelope["datacontenttype"] = content_type
     return parse_event(envelope, catalogue)

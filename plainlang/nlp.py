@@ -13,12 +13,16 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import TYPE_CHECKING, cast
 
 import spacy
 from spacy.language import Language
 
 from plainlang import segment
 from plainlang.resources import load_yaml
+
+if TYPE_CHECKING:
+    from spacy.tokenizer import Tokenizer
 
 TRAINED_PIPELINES = ("de_core_news_sm", "de_core_news_md", "de_core_news_lg")
 
@@ -67,4 +71,5 @@ def _add_tokenizer_rules(nlp: Language) -> None:
     for entry in load_yaml("abbreviations.yaml")["abbreviations"]:
         written = entry["written"].replace(" ", "")
         if written.endswith(".") and written.count(".") <= 3:
-            nlp.tokenizer.add_special_case(written, [{"ORTH": written}])
+            # spaCy types Language.tokenizer as "any callable"; the pipelines built here have a Tokenizer.
+            cast("Tokenizer", nlp.tokenizer).add_special_case(written, [{"ORTH": written}])

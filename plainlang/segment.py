@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING, cast
 
 import numpy
 from spacy.attrs import SENT_START
@@ -28,6 +29,9 @@ from spacy.tokens import Doc
 
 from plainlang import syllables
 from plainlang.resources import load_yaml, word_set
+
+if TYPE_CHECKING:
+    from thinc.types import Ints2d
 
 COMPONENT_NAME = "plainlang_sentences"
 
@@ -69,7 +73,7 @@ def set_sentence_starts(doc: Doc) -> Doc:
     if starts:
         # One array write: setting Token.is_sent_start one by one is O(n²) in spaCy.
         values = numpy.array([1 if s else -1 for s in starts], dtype="int64").astype("uint64")
-        doc.from_array([SENT_START], values.reshape(-1, 1))
+        doc.from_array([SENT_START], cast("Ints2d", values.reshape(-1, 1)))
     return doc
 
 

@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Column, Text, select, update
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from subscribers.models import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 STATES = ("draft", "review", "approved", "scheduled", "sending", "sent", "cancelled")
 STATE_NAMES = {
@@ -151,6 +154,7 @@ def aware(value: datetime | None) -> datetime | None:
 
 def audit(session: Session, ann: Announcement, actor: str, action: str, from_status: str | None,
           to_status: str, note: str | None = None) -> AuditEntry:  # fmt: skip
+    assert ann.id is not None  # callers flush a new announcement first
     entry = AuditEntry(announcement_id=ann.id, actor=actor, action=action, from_status=from_status,
                        to_status=to_status, note=note)  # fmt: skip
     session.add(entry)
@@ -174,13 +178,16 @@ def claim(session: Session, ann_id: int, actor: str, note: str | None = None) ->
     """Atomically move a sendable announcement to ``sending``; its former state, or None when
     someone else claimed it first (or it is not sendable)."""
     allowed, _ = TRANSITIONS["claim"]
-    before = session.execute(select(Announcement.status).where(Announcement.id == ann_id)).scalar()
+    before = session.execute(select(col(Announcement.status)).where(col(Announcement.id) == ann_id)).scalar()
     if before not in allowed:
         return None
-    result = session.execute(
-        update(Announcement)
-        .where(Announcement.id == ann_id, Announcement.status == before)
-        .values(status="sending", updated_at=utcnow())
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Announcement)
+            .where(col(Announcement.id) == ann_id, col(Announcement.status) == before)
+            .values(status="sending", updated_at=utcnow())
+        ),
     )
     if result.rowcount != 1:
         return None
@@ -190,7 +197,11 @@ def claim(session: Session, ann_id: int, actor: str, note: str | None = None) ->
 
 
 def history(session: Session, ann_id: int) -> list[AuditEntry]:
-    query = select(AuditEntry).where(AuditEntry.announcement_id == ann_id).order_by(AuditEntry.at, AuditEntry.id)
+    query = (
+        select(AuditEntry)
+        .where(col(AuditEntry.announcement_id) == ann_id)
+        .order_by(col(AuditEntry.at), col(AuditEntry.id))
+    )
     return list(session.execute(query).scalars())
 
 

@@ -23,7 +23,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Text, delete, select, update
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from subscribers.models import ChannelAddress, Subscriber, Subscription, utcnow
 
@@ -135,7 +135,7 @@ def record_consent(
 def _confirm_open_consents(session: Session, subscriber_id: int, channel: str) -> None:
     session.execute(
         update(ConsentRecord)
-        .where(ConsentRecord.subscriber_id == subscriber_id, ConsentRecord.confirmed_at.is_(None))
+        .where(col(ConsentRecord.subscriber_id) == subscriber_id, col(ConsentRecord.confirmed_at).is_(None))
         .values(confirmed_at=utcnow(), confirmed_channel=channel)
     )
 
@@ -143,7 +143,7 @@ def _confirm_open_consents(session: Session, subscriber_id: int, channel: str) -
 def withdraw_consents(session: Session, subscriber_id: int) -> None:
     session.execute(
         update(ConsentRecord)
-        .where(ConsentRecord.subscriber_id == subscriber_id, ConsentRecord.withdrawn_at.is_(None))
+        .where(col(ConsentRecord.subscriber_id) == subscriber_id, col(ConsentRecord.withdrawn_at).is_(None))
         .values(withdrawn_at=utcnow())
     )
 
@@ -179,7 +179,7 @@ def issue_code(session: Session, subscriber_id: int, channel: str, pepper: str, 
     """A fresh code for ``channel``; earlier codes of this subscriber and channel stop working."""
     session.execute(
         delete(ConfirmationCode).where(
-            ConfirmationCode.subscriber_id == subscriber_id, ConfirmationCode.channel == channel
+            col(ConfirmationCode.subscriber_id) == subscriber_id, col(ConfirmationCode.channel) == channel
         )
     )
     code = new_code(channel)
@@ -206,9 +206,11 @@ def verify_code(session: Session, code: str, pepper: str, *, phone: str | None =
         rows = (
             session.execute(
                 select(ConfirmationCode)
-                .join(ChannelAddress, ChannelAddress.subscriber_id == ConfirmationCode.subscriber_id)
+                .join(ChannelAddress, col(ChannelAddress.subscriber_id) == col(ConfirmationCode.subscriber_id))
                 .where(
-                    ConfirmationCode.channel == "sms", ChannelAddress.channel == "sms", ChannelAddress.address == phone
+                    col(ConfirmationCode.channel) == "sms",
+                    col(ChannelAddress.channel) == "sms",
+                    col(ChannelAddress.address) == phone,
                 )
             )
             .scalars()
@@ -218,7 +220,7 @@ def verify_code(session: Session, code: str, pepper: str, *, phone: str | None =
         rows = (
             session.execute(
                 select(ConfirmationCode).where(
-                    ConfirmationCode.code_hash == _code_hash(pepper, code), ConfirmationCode.channel != "sms"
+                    col(ConfirmationCode.code_hash) == _code_hash(pepper, code), col(ConfirmationCode.channel) != "sms"
                 )
             )
             .scalars()
@@ -249,7 +251,9 @@ def confirm_channel(session: Session, subscriber: Subscriber, channel: str, acto
     channel: the person who proved they own the e-mail address or phone gave them to us.
     """
     addresses = (
-        session.execute(select(ChannelAddress).where(ChannelAddress.subscriber_id == subscriber.id)).scalars().all()
+        session.execute(select(ChannelAddress).where(col(ChannelAddress.subscriber_id) == subscriber.id))
+        .scalars()
+        .all()
     )
     now, changed = utcnow(), False
     for address in addresses:
@@ -263,10 +267,12 @@ def confirm_channel(session: Session, subscriber: Subscriber, channel: str, acto
         changed = True
     if changed:
         subscriber.updated_at = now
+        assert subscriber.id is not None  # a stored subscriber
         _confirm_open_consents(session, subscriber.id, channel)
         session.execute(
             delete(ConfirmationCode).where(
-                ConfirmationCode.subscriber_id == subscriber.id, ConfirmationCode.channel.in_(("letter", "push"))
+                col(ConfirmationCode.subscriber_id) == subscriber.id,
+                col(ConfirmationCode.channel).in_(("letter", "push")),
             )
         )
         audit(session, subscriber.id, "confirmed", actor, f"channel={channel}")
@@ -281,10 +287,11 @@ def unsubscribe_all(session: Session, subscriber: Subscriber, actor: str = "resi
     """Stop everything: no subscriptions, consent withdrawn. The record goes after the retention time."""
     if subscriber.status == "unsubscribed":
         return False
-    session.execute(delete(Subscription).where(Subscription.subscriber_id == subscriber.id))
-    session.execute(delete(ConfirmationCode).where(ConfirmationCode.subscriber_id == subscriber.id))
+    session.execute(delete(Subscription).where(col(Subscription.subscriber_id) == subscriber.id))
+    session.execute(delete(ConfirmationCode).where(col(ConfirmationCode.subscriber_id) == subscriber.id))
     subscriber.status = "unsubscribed"
     subscriber.updated_at = utcnow()
+    assert subscriber.id is not None  # a stored subscriber
     withdraw_consents(session, subscriber.id)
     audit(session, subscriber.id, "unsubscribed", actor, reason)
     session.flush()
@@ -302,7 +309,7 @@ def mark_bounced(session: Session, channel: str, address: str, reason: str) -> l
     kind = "complaint" if "complain" in reason.lower() or "abuse" in reason.lower() else "hard-bounce"
     rows = (
         session.execute(
-            select(ChannelAddress).where(ChannelAddress.channel == channel, ChannelAddress.address == address)
+            select(ChannelAddress).where(col(ChannelAddress.channel) == channel, col(ChannelAddress.address) == address)
         )
         .scalars()
         .all()
@@ -314,8 +321,8 @@ def mark_bounced(session: Session, channel: str, address: str, reason: str) -> l
         session.flush()
         audit(session, sid, "address-removed", "system", f"channel={channel}; reason={kind}")
         remaining = session.execute(
-            select(ChannelAddress.id).where(
-                ChannelAddress.subscriber_id == sid, ChannelAddress.confirmed_at.is_not(None)
+            select(col(ChannelAddress.id)).where(
+                col(ChannelAddress.subscriber_id) == sid, col(ChannelAddress.confirmed_at).is_not(None)
             )
         ).first()
         subscriber = session.get(Subscriber, sid)
@@ -341,17 +348,17 @@ def purge_unconfirmed(session: Session, now: datetime | None = None) -> int:
 
     now = now or utcnow()
     cutoff = now - timedelta(hours=unconfirmed_hours())
-    confirmed = select(ChannelAddress.subscriber_id).where(ChannelAddress.confirmed_at.is_not(None))
-    waiting_letter = select(ConfirmationCode.subscriber_id).where(
-        ConfirmationCode.channel == "letter", ConfirmationCode.expires_at > now
+    confirmed = select(col(ChannelAddress.subscriber_id)).where(col(ChannelAddress.confirmed_at).is_not(None))
+    waiting_letter = select(col(ConfirmationCode.subscriber_id)).where(
+        col(ConfirmationCode.channel) == "letter", col(ConfirmationCode.expires_at) > now
     )
     pending_ids = (
         session.execute(
-            select(Subscriber.id).where(
-                Subscriber.status == "pending",
-                Subscriber.updated_at < cutoff,
-                Subscriber.id.not_in(confirmed),
-                Subscriber.id.not_in(waiting_letter),
+            select(col(Subscriber.id)).where(
+                col(Subscriber.status) == "pending",
+                col(Subscriber.updated_at) < cutoff,
+                col(Subscriber.id).not_in(confirmed),
+                col(Subscriber.id).not_in(waiting_letter),
             )
         )
         .scalars()
@@ -360,7 +367,9 @@ def purge_unconfirmed(session: Session, now: datetime | None = None) -> int:
     old_cutoff = now - timedelta(days=unsubscribed_days())
     gone_ids = (
         session.execute(
-            select(Subscriber.id).where(Subscriber.status == "unsubscribed", Subscriber.updated_at < old_cutoff)
+            select(col(Subscriber.id)).where(
+                col(Subscriber.status) == "unsubscribed", col(Subscriber.updated_at) < old_cutoff
+            )
         )
         .scalars()
         .all()
@@ -370,8 +379,12 @@ def purge_unconfirmed(session: Session, now: datetime | None = None) -> int:
     stale = (
         session.execute(
             select(ChannelAddress)
-            .join(Subscriber, Subscriber.id == ChannelAddress.subscriber_id)
-            .where(ChannelAddress.confirmed_at.is_(None), Subscriber.status == "active", Subscriber.updated_at < cutoff)
+            .join(Subscriber, col(Subscriber.id) == col(ChannelAddress.subscriber_id))
+            .where(
+                col(ChannelAddress.confirmed_at).is_(None),
+                col(Subscriber.status) == "active",
+                col(Subscriber.updated_at) < cutoff,
+            )
         )
         .scalars()
         .all()
@@ -379,6 +392,6 @@ def purge_unconfirmed(session: Session, now: datetime | None = None) -> int:
     for row in stale:
         audit(session, row.subscriber_id, "address-expired", "system", f"channel={row.channel}")
         session.delete(row)
-    session.execute(delete(ConfirmationCode).where(ConfirmationCode.expires_at < now))
+    session.execute(delete(ConfirmationCode).where(col(ConfirmationCode.expires_at) < now))
     session.flush()
     return len(pending_ids) + len(gone_ids) + len(stale)

@@ -10,10 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 
 @cache
@@ -70,7 +74,7 @@ def add_missing_columns(engine: Engine) -> list[str]:
                 ddl = column.type.compile(dialect=engine.dialect)
                 default = ""
                 if column.default is not None and getattr(column.default, "is_scalar", False):
-                    value = column.default.arg
+                    value = cast("ScalarElementColumnDefault", column.default).arg  # is_scalar: a fixed value
                     default = f" DEFAULT {int(value) if isinstance(value, bool) else repr(value)}"
                 conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {ddl}{default}'))
                 added.append(f"{table.name}.{column.name}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from subscribers.importer import CHANNEL_COLUMN
 from subscribers.models import ChannelAddress, Subscriber, Subscription
@@ -12,19 +12,19 @@ from subscribers.models import ChannelAddress, Subscriber, Subscription
 def export_rows(session: Session) -> list[dict[str, str]]:
     subs: dict[int, list[tuple[str, str]]] = {}
     for sid, topic, district in session.execute(
-        select(Subscription.subscriber_id, Subscription.topic_id, Subscription.district_id)
+        select(col(Subscription.subscriber_id), col(Subscription.topic_id), col(Subscription.district_id))
     ).all():
         subs.setdefault(sid, []).append((topic, district))
     addresses: dict[int, list[tuple[str, str]]] = {}
     for sid, channel, address in session.execute(
-        select(ChannelAddress.subscriber_id, ChannelAddress.channel, ChannelAddress.address).order_by(
-            ChannelAddress.subscriber_id, ChannelAddress.priority
+        select(col(ChannelAddress.subscriber_id), col(ChannelAddress.channel), col(ChannelAddress.address)).order_by(
+            col(ChannelAddress.subscriber_id), col(ChannelAddress.priority)
         )
     ).all():
         addresses.setdefault(sid, []).append((channel, address))
     rows = []
     for sub in session.execute(
-        select(Subscriber).where(Subscriber.status == "active").order_by(Subscriber.id)
+        select(Subscriber).where(col(Subscriber.status) == "active").order_by(col(Subscriber.id))
     ).scalars():
         pairs = subs.get(sub.id, [])
         by_channel = dict(addresses.get(sub.id, []))

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from subscribers.consent import AuditEntry, ConfirmationCode, ConsentRecord, audit
 from subscribers.models import ChannelAddress, Delivery, EventRecord, Subscriber, Subscription, utcnow
@@ -35,7 +35,9 @@ def export_subscriber(session: Session, subscriber_id: int) -> dict[str, Any]:
         raise LookupError(subscriber_id)
     addresses = (
         session.execute(
-            select(ChannelAddress).where(ChannelAddress.subscriber_id == sub.id).order_by(ChannelAddress.priority)
+            select(ChannelAddress)
+            .where(col(ChannelAddress.subscriber_id) == sub.id)
+            .order_by(col(ChannelAddress.priority))
         )
         .scalars()
         .all()
@@ -43,27 +45,29 @@ def export_subscriber(session: Session, subscriber_id: int) -> dict[str, Any]:
     subscriptions = (
         session.execute(
             select(Subscription)
-            .where(Subscription.subscriber_id == sub.id)
-            .order_by(Subscription.topic_id, Subscription.district_id)
+            .where(col(Subscription.subscriber_id) == sub.id)
+            .order_by(col(Subscription.topic_id), col(Subscription.district_id))
         )
         .scalars()
         .all()
     )
     consents = (
-        session.execute(select(ConsentRecord).where(ConsentRecord.subscriber_id == sub.id).order_by(ConsentRecord.id))
+        session.execute(
+            select(ConsentRecord).where(col(ConsentRecord.subscriber_id) == sub.id).order_by(col(ConsentRecord.id))
+        )
         .scalars()
         .all()
     )
     trail = (
-        session.execute(select(AuditEntry).where(AuditEntry.subscriber_ref == sub.id).order_by(AuditEntry.id))
+        session.execute(select(AuditEntry).where(col(AuditEntry.subscriber_ref) == sub.id).order_by(col(AuditEntry.id)))
         .scalars()
         .all()
     )
     deliveries = session.execute(
-        select(Delivery, EventRecord.title, EventRecord.type)
-        .join(EventRecord, EventRecord.id == Delivery.event_pk)
-        .where(Delivery.subscriber_id == sub.id)
-        .order_by(Delivery.created_at)
+        select(Delivery, col(EventRecord.title), col(EventRecord.type))
+        .join(EventRecord, col(EventRecord.id) == col(Delivery.event_pk))
+        .where(col(Delivery.subscriber_id) == sub.id)
+        .order_by(col(Delivery.created_at))
     ).all()
     return {
         "exported_at": utcnow().isoformat(),
@@ -92,19 +96,21 @@ def erase_subscriber(session: Session, subscriber_id: int, *, actor: str = "resi
         return None
     pseudonym = new_pseudonym()
     session.execute(
-        update(Delivery).where(Delivery.subscriber_id == subscriber_id).values(subscriber_id=pseudonym, last_error=None)
+        update(Delivery)
+        .where(col(Delivery.subscriber_id) == subscriber_id)
+        .values(subscriber_id=pseudonym, last_error=None)
     )
     session.execute(
-        update(AuditEntry).where(AuditEntry.subscriber_ref == subscriber_id).values(subscriber_ref=pseudonym)
+        update(AuditEntry).where(col(AuditEntry.subscriber_ref) == subscriber_id).values(subscriber_ref=pseudonym)
     )
     for table, column in (
-        (ConfirmationCode, ConfirmationCode.subscriber_id),
-        (ConsentRecord, ConsentRecord.subscriber_id),
-        (Subscription, Subscription.subscriber_id),
-        (ChannelAddress, ChannelAddress.subscriber_id),
+        (ConfirmationCode, col(ConfirmationCode.subscriber_id)),
+        (ConsentRecord, col(ConsentRecord.subscriber_id)),
+        (Subscription, col(Subscription.subscriber_id)),
+        (ChannelAddress, col(ChannelAddress.subscriber_id)),
     ):
         session.execute(delete(table).where(column == subscriber_id))
-    session.execute(delete(Subscriber).where(Subscriber.id == subscriber_id))
+    session.execute(delete(Subscriber).where(col(Subscriber.id) == subscriber_id))
     audit(session, pseudonym, "erased", actor, reason)
     session.flush()
     return pseudonym

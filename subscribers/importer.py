@@ -174,5 +174,6 @@ def import_csv(
         else:
             report.unchanged += 1
         if created or changed:
+            assert subscriber.id is not None  # save_subscriber flushed it
             report.changed_ids.append(subscriber.id)
     return report

@@ -11,7 +11,7 @@ import hmac
 import secrets
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from subscribers.models import ApiKey, utcnow
 
@@ -50,7 +50,7 @@ def verify_key(session: Session, token: str, scope: str | None = None) -> ApiKey
         return None
     if marker != "sb":
         return None
-    key = session.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalars().first()
+    key = session.execute(select(ApiKey).where(col(ApiKey.prefix) == prefix)).scalars().first()
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(key.key_hash, _hash(secret)):
@@ -62,7 +62,7 @@ def verify_key(session: Session, token: str, scope: str | None = None) -> ApiKey
 
 
 def revoke_key(session: Session, prefix: str) -> bool:
-    key = session.execute(select(ApiKey).where(ApiKey.prefix == prefix)).scalars().first()
+    key = session.execute(select(ApiKey).where(col(ApiKey.prefix) == prefix)).scalars().first()
     if key is None:
         return False
     key.revoked_at = utcnow()

@@ -15,16 +15,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from subscribers.models import Delivery, EventRecord, utcnow
 
 CLAIMABLE = ("pending", "retry")
 FINAL = ("sent", "failed", "dead", "held", "skipped", "bundled")
 WAITING = ("digest", "deferred")
+# SQLModel sets ``__table__`` on every table model but does not declare it for type checkers.
+_DELIVERY_TABLE: Table = Delivery.__table__  # type: ignore[attr-defined]
 
 
 def delivery_id(source: str, event_id: str, subscriber_id: int, channel: str) -> str:
@@ -49,7 +51,7 @@ def register_event(
     payload: str,
 ) -> Registered:
     """Insert the event once; on a replay return the row that is already there."""
-    query = select(EventRecord).where(EventRecord.source == source, EventRecord.event_id == event_id)
+    query = select(EventRecord).where(col(EventRecord.source) == source, col(EventRecord.event_id) == event_id)
     existing = session.execute(query).scalars().first()
     if existing is not None:
         return Registered(existing, False)
@@ -66,9 +68,9 @@ def register_event(
 def _insert_ignore(session: Session):
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        return postgresql.insert(Delivery.__table__)
+        return postgresql.insert(_DELIVERY_TABLE)
     if dialect == "sqlite":
-        return sqlite.insert(Delivery.__table__)
+        return sqlite.insert(_DELIVERY_TABLE)
     raise NotImplementedError(f"ledger needs INSERT … ON CONFLICT, not available on {dialect}")
 
 
@@ -105,8 +107,8 @@ def write_deliveries(
     for start in range(0, len(rows), chunk):  # executemany: compiled once, not once per row
         session.connection().execute(stmt, rows[start : start + chunk])
     pending = session.execute(
-        select(Delivery.id, Delivery.subscriber_id, Delivery.channel).where(
-            Delivery.event_pk == event.id, Delivery.status.in_(CLAIMABLE)
+        select(col(Delivery.id), col(Delivery.subscriber_id), col(Delivery.channel)).where(
+            col(Delivery.event_pk) == event.id, col(Delivery.status).in_(CLAIMABLE)
         )
     ).all()
     return [(r[0], r[1], r[2]) for r in pending]
@@ -118,9 +120,9 @@ def claim(session: Session, ids: Sequence[str]) -> set[str]:
         return set()
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(list(ids)), Delivery.status.in_(CLAIMABLE))
+        .where(col(Delivery.id).in_(list(ids)), col(Delivery.status).in_(CLAIMABLE))
         .values(status="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
-        .returning(Delivery.id)
+        .returning(col(Delivery.id))
     )
     return {row[0] for row in result}
 
@@ -145,7 +147,7 @@ def finish(
         values["amstad"] = amstad
     if readability is not None:
         values["readability"] = readability
-    session.execute(update(Delivery).where(Delivery.id == delivery).values(**values))
+    session.execute(update(Delivery).where(col(Delivery.id) == delivery).values(**values))
 
 
 def finish_many(session: Session, results: list[dict]) -> None:
@@ -154,7 +156,7 @@ def finish_many(session: Session, results: list[dict]) -> None:
     if not results:
         return
     now = utcnow()
-    table = Delivery.__table__
+    table = _DELIVERY_TABLE
     columns = ("status", "last_error", "message_id", "amstad", "readability", "sent_at", "not_before")
     for present in {tuple(c for c in columns if c in r) for r in results}:
         batch = [
@@ -171,7 +173,7 @@ def finish_many(session: Session, results: list[dict]) -> None:
 
 
 def status_counts(session: Session, event_pk: int | None = None) -> dict[str, int]:
-    stmt = select(Delivery.status, func.count()).group_by(Delivery.status)
+    stmt = select(col(Delivery.status), func.count()).group_by(col(Delivery.status))
     if event_pk is not None:
-        stmt = stmt.where(Delivery.event_pk == event_pk)
+        stmt = stmt.where(col(Delivery.event_pk) == event_pk)
     return {status: count for status, count in session.execute(stmt).all()}

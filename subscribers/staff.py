@@ -13,13 +13,17 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import select, update
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 from subscribers.models import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 ROLES = ("author", "approver", "admin")
 ROLE_NAMES = {"author": "Redaktion", "approver": "Freigabe", "admin": "Verwaltung"}
@@ -88,12 +92,17 @@ def _sha(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
 def _aware(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything here is stored in UTC.
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def as_staff(user: StaffUser) -> Staff:
+    assert user.id is not None  # a stored row
     return Staff(user.id, user.email, user.name, user.role)
 
 
@@ -102,7 +111,7 @@ def normalise_email(email: str) -> str:
 
 
 def find_user(session: Session, email: str) -> StaffUser | None:
-    query = select(StaffUser).where(StaffUser.email == normalise_email(email))
+    query = select(StaffUser).where(col(StaffUser.email) == normalise_email(email))
     return session.execute(query).scalars().first()
 
 
@@ -156,6 +165,7 @@ def issue_token(session: Session, user: StaffUser, kind: str, hours: float | Non
     if hours is None and kind == "session":
         hours = SESSION_HOURS
     expires = utcnow() + timedelta(hours=hours) if hours else None
+    assert user.id is not None  # callers flush new users first
     session.add(StaffToken(user_id=user.id, kind=kind, prefix=prefix, token_hash=_sha(secret), expires_at=expires))
     session.flush()
     return f"st_{prefix}_{secret}"
@@ -169,7 +179,7 @@ def verify_token(session: Session, token: str, kind: str | None = None) -> Staff
         return None
     if marker != "st":
         return None
-    row = session.execute(select(StaffToken).where(StaffToken.prefix == prefix)).scalars().first()
+    row = session.execute(select(StaffToken).where(col(StaffToken.prefix) == prefix)).scalars().first()
     if row is None or row.revoked_at is not None or (kind is not None and row.kind != kind):
         return None
     if not hmac.compare_digest(row.token_hash, _sha(secret)):
@@ -185,10 +195,13 @@ def verify_token(session: Session, token: str, kind: str | None = None) -> Staff
 
 def revoke_token(session: Session, token: str) -> bool:
     prefix = token.split("_", 2)[1] if token.count("_") >= 2 else token
-    result = session.execute(
-        update(StaffToken)
-        .where(StaffToken.prefix == prefix, StaffToken.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(StaffToken)
+            .where(col(StaffToken.prefix) == prefix, col(StaffToken.revoked_at).is_(None))
+            .values(revoked_at=utcnow())
+        ),
     )
     return result.rowcount > 0
 
@@ -201,10 +214,12 @@ def revoke_staff(session: Session, email: str) -> bool:
     now = utcnow()
     user.revoked_at = now
     session.execute(
-        update(StaffToken).where(StaffToken.user_id == user.id, StaffToken.revoked_at.is_(None)).values(revoked_at=now)
+        update(StaffToken)
+        .where(col(StaffToken.user_id) == user.id, col(StaffToken.revoked_at).is_(None))
+        .values(revoked_at=now)
     )
     return True
 
 
 def list_staff(session: Session) -> list[StaffUser]:
-    return list(session.execute(select(StaffUser).order_by(StaffUser.email)).scalars())
+    return list(session.execute(select(StaffUser).order_by(col(StaffUser.email))).scalars())

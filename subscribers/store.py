@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from subscribers.models import ChannelAddress, Subscriber, Subscription, utcnow
 
@@ -35,8 +35,8 @@ def find_by_address(session: Session, channel: str, address: str) -> Subscriber 
     return (
         session.execute(
             select(Subscriber)
-            .join(ChannelAddress, ChannelAddress.subscriber_id == Subscriber.id)
-            .where(ChannelAddress.channel == channel, ChannelAddress.address == address)
+            .join(ChannelAddress, col(ChannelAddress.subscriber_id) == col(Subscriber.id))
+            .where(col(ChannelAddress.channel) == channel, col(ChannelAddress.address) == address)
         )
         .scalars()
         .first()
@@ -55,24 +55,27 @@ def save_subscriber(
     session.add(subscriber)
     session.flush()
     sid = subscriber.id
+    assert sid is not None  # flushed just above
     wanted_subs = set(subscriptions)
     have_subs = {
         (t, d)
         for t, d in session.execute(
-            select(Subscription.topic_id, Subscription.district_id).where(Subscription.subscriber_id == sid)
+            select(col(Subscription.topic_id), col(Subscription.district_id)).where(
+                col(Subscription.subscriber_id) == sid
+            )
         ).all()
     }
     have_addr = [
         (c, a)
         for c, a in session.execute(
-            select(ChannelAddress.channel, ChannelAddress.address)
-            .where(ChannelAddress.subscriber_id == sid)
-            .order_by(ChannelAddress.priority)
+            select(col(ChannelAddress.channel), col(ChannelAddress.address))
+            .where(col(ChannelAddress.subscriber_id) == sid)
+            .order_by(col(ChannelAddress.priority))
         ).all()
     ]
     changed = False
     if have_addr != addresses:
-        session.execute(delete(ChannelAddress).where(ChannelAddress.subscriber_id == sid))
+        session.execute(delete(ChannelAddress).where(col(ChannelAddress.subscriber_id) == sid))
         now = utcnow() if confirmed else None
         for priority, (channel, address) in enumerate(addresses):
             session.add(
@@ -83,9 +86,9 @@ def save_subscriber(
         for topic, district in have_subs - wanted_subs:
             session.execute(
                 delete(Subscription).where(
-                    Subscription.subscriber_id == sid,
-                    Subscription.topic_id == topic,
-                    Subscription.district_id == district,
+                    col(Subscription.subscriber_id) == sid,
+                    col(Subscription.topic_id) == topic,
+                    col(Subscription.district_id) == district,
                 )
             )
         for topic, district in wanted_subs - have_subs:
@@ -103,12 +106,14 @@ def change_record(session: Session, subscriber_id: int) -> dict:
     if sub is None or sub.status != "active":
         return {"subscriber_id": subscriber_id, "active": False, "subscriptions": [], "channels": []}
     subs = session.execute(
-        select(Subscription.topic_id, Subscription.district_id).where(Subscription.subscriber_id == subscriber_id)
+        select(col(Subscription.topic_id), col(Subscription.district_id)).where(
+            col(Subscription.subscriber_id) == subscriber_id
+        )
     ).all()
     channels = session.execute(
-        select(ChannelAddress.channel)
-        .where(ChannelAddress.subscriber_id == subscriber_id, ChannelAddress.confirmed_at.is_not(None))
-        .order_by(ChannelAddress.priority)
+        select(col(ChannelAddress.channel))
+        .where(col(ChannelAddress.subscriber_id) == subscriber_id, col(ChannelAddress.confirmed_at).is_not(None))
+        .order_by(col(ChannelAddress.priority))
     ).all()
     return {
         "subscriber_id": subscriber_id,
@@ -123,18 +128,18 @@ def iter_snapshot(session: Session, batch: int = 50_000) -> Iterator[dict]:
     """Change records for every active subscriber, streamed in id order (for a worker's start)."""
     channels: dict[int, list[str]] = {}
     for sid, channel in session.execute(
-        select(ChannelAddress.subscriber_id, ChannelAddress.channel)
-        .join(Subscriber, Subscriber.id == ChannelAddress.subscriber_id)
-        .where(Subscriber.status == "active", ChannelAddress.confirmed_at.is_not(None))
-        .order_by(ChannelAddress.subscriber_id, ChannelAddress.priority)
+        select(col(ChannelAddress.subscriber_id), col(ChannelAddress.channel))
+        .join(Subscriber, col(Subscriber.id) == col(ChannelAddress.subscriber_id))
+        .where(col(Subscriber.status) == "active", col(ChannelAddress.confirmed_at).is_not(None))
+        .order_by(col(ChannelAddress.subscriber_id), col(ChannelAddress.priority))
     ).yield_per(batch):
         channels.setdefault(sid, []).append(channel)
     current: dict | None = None
     for sid, topic, district in session.execute(
-        select(Subscription.subscriber_id, Subscription.topic_id, Subscription.district_id)
-        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
-        .where(Subscriber.status == "active")
-        .order_by(Subscription.subscriber_id)
+        select(col(Subscription.subscriber_id), col(Subscription.topic_id), col(Subscription.district_id))
+        .join(Subscriber, col(Subscriber.id) == col(Subscription.subscriber_id))
+        .where(col(Subscriber.status) == "active")
+        .order_by(col(Subscription.subscriber_id))
     ).yield_per(batch):
         if current is None or current["subscriber_id"] != sid:
             if current is not None:
@@ -151,17 +156,18 @@ def contacts(session: Session, subscriber_ids: Iterable[int]) -> dict[int, Conta
     out: dict[int, Contact] = {}
     for start in range(0, len(ids), 900):
         part = ids[start : start + 900]
-        columns = (Subscriber.id, Subscriber.public_id, Subscriber.name, Subscriber.language, Subscriber.profile,
-                   Subscriber.frequency, Subscriber.quiet_start, Subscriber.quiet_end)  # fmt: skip
+        columns = (col(Subscriber.id), col(Subscriber.public_id), col(Subscriber.name), col(Subscriber.language),
+                   col(Subscriber.profile), col(Subscriber.frequency), col(Subscriber.quiet_start),
+                   col(Subscriber.quiet_end))  # fmt: skip
         for sid, public_id, name, language, profile, frequency, quiet_start, quiet_end in session.execute(
-            select(*columns).where(Subscriber.id.in_(part))
+            select(*columns).where(col(Subscriber.id).in_(part))
         ).all():
             out[sid] = Contact(sid, public_id, name, language, profile,
                                frequency=frequency, quiet_start=quiet_start, quiet_end=quiet_end)  # fmt: skip
         for sid, channel, address in session.execute(
-            select(ChannelAddress.subscriber_id, ChannelAddress.channel, ChannelAddress.address)
-            .where(ChannelAddress.subscriber_id.in_(part), ChannelAddress.confirmed_at.is_not(None))
-            .order_by(ChannelAddress.subscriber_id, ChannelAddress.priority)
+            select(col(ChannelAddress.subscriber_id), col(ChannelAddress.channel), col(ChannelAddress.address))
+            .where(col(ChannelAddress.subscriber_id).in_(part), col(ChannelAddress.confirmed_at).is_not(None))
+            .order_by(col(ChannelAddress.subscriber_id), col(ChannelAddress.priority))
         ).all():
             if sid in out:
                 out[sid].addresses[channel] = address

@@ -110,7 +110,7 @@ class MatchIndex:
 
     def match(self, topics: Iterable[str], area: str | Iterable[str]) -> np.ndarray:
         """Ids of every subscriber concerned by an event, each once (unsorted)."""
-        area_key = CITYWIDE if area == CITYWIDE else tuple(sorted(area))  # type: ignore[arg-type]
+        area_key = CITYWIDE if area == CITYWIDE else tuple(sorted(area))
         keys = [k for k in self._expand(tuple(sorted(topics)), area_key) if k in self._sets]
         if not keys:
             return np.empty(0, dtype=np.int32)

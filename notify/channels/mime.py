@@ -32,7 +32,8 @@ def _safe(value: str) -> str:
 def encode_subject(subject: str) -> str:
     """RFC 2047 only where needed; folded below 78 characters per line."""
     _safe(subject)
-    if subject.isascii() and len(subject) < 70:
+    # "=?" stays encoded: written as it is, mail programs would decode "=?utf-8?q?…?=" (RFC 2047, 5).
+    if subject.isascii() and len(subject) < 70 and "=?" not in subject:
         return subject
     return Header(subject, "utf-8", header_name="Subject").encode(linesep=CRLF)
 
@@ -43,7 +44,8 @@ def encode_from(mail_from: str) -> str:
 
 
 def _qp(text: str) -> str:
-    data = text.replace("\r\n", "\n").encode("utf-8")
+    # A lone CR is a line break too (as in the standard library's path); bare CRs may not go on the wire.
+    data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
     return quopri.encodestring(data).decode("ascii").replace("\n", CRLF)
 
 

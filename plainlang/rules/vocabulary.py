@@ -158,9 +158,9 @@ def find_foreign_words(analysis: Analysis, settings: dict[str, Any]) -> list[Fin
             text, start = analysis.texts[i], analysis.idx[i]
             if taken and any(s <= start < e for s, e in taken):
                 continue
-            german = _german_for(text)
-            if german:
-                results.append(_foreign(analysis, start, start + len(text), text, german))
+            suggestion = _german_for(text)
+            if suggestion:
+                results.append(_foreign(analysis, start, start + len(text), text, suggestion))
     return results
 
 
