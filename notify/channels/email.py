@@ -57,7 +57,12 @@ def build_message(
     msg = EmailMessage(policy=MAIL_POLICY)
     msg["From"] = Address(display_name=display, addr_spec=address) if display else address
     msg["To"] = to
-    msg["Subject"] = rendered.subject
+    if "=?" in rendered.subject:
+        # Written as it is (SMTPUTF8 writes headers raw), mail programs would decode a title that
+        # looks like an RFC 2047 encoded word; stored pre-encoded, it is shown as staff wrote it.
+        msg.set_raw("Subject", encode_subject(rendered.subject))
+    else:
+        msg["Subject"] = rendered.subject
     msg["Date"] = format_datetime(date or datetime.now(UTC))
     msg["Message-ID"] = make_msgid(idstring=delivery_id[:16] if delivery_id else None, domain=domain)
     msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
