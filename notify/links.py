@@ -8,7 +8,7 @@ Format: ``<payload>.<time>.<signature>`` — the payload is URL-safe base64 of c
 time is the signing second in hex, the signature is the first 18 bytes (144 bits) of
 HMAC-SHA256 over ``<payload>.<time>`` with a key derived for the purpose, so a token for one
 purpose never works for another. Every e-mail carries three such links, so signing must be cheap:
-a pre-keyed HMAC is copied per token (about 3 µs, where itsdangerous needed about 40 µs).
+a pre-keyed HMAC is copied per token (about 6 µs per link, where itsdangerous needed about 40 µs).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ MAX_AGE = {"unsubscribe": 400 * DAY, "manage": 90 * DAY, "export": 7 * DAY, "del
 DEFAULT_MAX_AGE = 30 * DAY
 CLOCK_SKEW = 300  # seconds a token may come from the future (another server's clock)
 SIGNATURE_BYTES = 18
+TOKEN_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 PATHS = {"unsubscribe": "/abmelden", "manage": "/verwalten", "export": "/export", "delete": "/loeschen"}
 
 
@@ -81,7 +82,13 @@ class LinkSigner:
         return f"{signed}.{_b64encode(self._signature(self._keyed(purpose)[0], signed.encode()))}"
 
     def verify(self, purpose: str, token: str) -> dict:
-        """The token's payload (``{"s": public_id, …}``); raises ``InvalidLink`` otherwise."""
+        """The token's payload (``{"s": public_id, …}``); raises ``InvalidLink`` otherwise.
+
+        Only the URL-safe alphabet is accepted, so every token has exactly one spelling (the
+        base64 decoder alone would also read "+" and "/" as "-" and "_").
+        """
+        if not token or not TOKEN_CHARACTERS.issuperset(token):
+            raise InvalidLink("invalid")
         signed, _, signature = token.rpartition(".")
         body, _, stamp = signed.partition(".")
         try:
