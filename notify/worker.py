@@ -88,7 +88,7 @@ async def to_dead_letter(stage: str, reason: str, record: object, key: bytes | N
 async def start_following() -> None:
     global dispatcher
     await asyncio.to_thread(init_db, rt.db_url)
-    await asyncio.to_thread(plainlang.check, "Der Stadtbote startet.", "standard")  # load the language model now
+    await asyncio.to_thread(plainlang.warm_up)  # the first event should not wait for the word lists
     dispatcher = Dispatcher(rt, build_senders(settings))
     await topics_.ensure_topics(settings.kafka_bootstrap, topics_.topic_plan(settings.partitions))
     await follower.start()

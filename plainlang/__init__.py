@@ -15,4 +15,17 @@ from plainlang.gate import Decision, gate
 from plainlang.profiles import PROFILES
 from plainlang.report import Finding, Report
 
-__all__ = ["PROFILES", "Decision", "Finding", "Report", "check", "gate"]
+
+def warm_up() -> None:
+    """Load everything the checker loads lazily: the spaCy pipeline, the HanTa tagger and the
+    compound vocabulary (340,000 word forms, about a second). Services call this at start, so
+    the first text they check is not the one that waits."""
+    from plainlang import compounds, nlp, pos
+
+    nlp.get_nlp()
+    pos._hanta()
+    compounds.vocabulary()
+    check("Die Abholung der Tonnen wurde von der Stadtverwaltung verschoben.")
+
+
+__all__ = ["PROFILES", "Decision", "Finding", "Report", "check", "gate", "warm_up"]

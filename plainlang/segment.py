@@ -136,8 +136,10 @@ def find_sentence_starts(doc: Doc) -> list[bool]:
     starts = [False] * n
     if not n:
         return starts
-    texts = [t.text for t in doc]
-    spaced = [bool(t.whitespace_) for t in doc]
+    texts, spaced = [], []
+    for token in doc:  # one pass: every step over a Doc creates its Token objects anew
+        texts.append(token.text)
+        spaced.append(bool(token.whitespace_))
     starters = _starters()
     starts[0] = True
     words_in_line = 0
@@ -243,7 +245,11 @@ def classify(text: str) -> tuple[str | None, int, int]:
 def analyse(doc: Doc) -> Analysis:
     """Turn a processed ``Doc`` into sentences with classified words."""
     n = len(doc)
-    texts = [t.text for t in doc]
+    texts: list[str] = []
+    offsets: list[int] = []
+    for token in doc:  # one pass: every step over a Doc creates its Token objects anew
+        texts.append(token.text)
+        offsets.append(token.idx)
     kinds: list[str | None] = [None] * n
     letters = [0] * n
     sylls = [0] * n
@@ -263,8 +269,8 @@ def analyse(doc: Doc) -> Analysis:
             kind, body = "list_item", first + (2 if texts[first].isalpha() else 1)
         elif texts[last - 1] not in TERMINAL and texts[last - 1] not in CLOSERS:
             kind = "heading" if texts[last - 1] != ":" else "sentence"
-        start = doc[first].idx
-        end = doc[last - 1].idx + len(texts[last - 1])
+        start = offsets[first]
+        end = offsets[last - 1] + len(texts[last - 1])
         sentence = Sentence(start, end, first, last, kind)
         index = len(sentences)
         for i in range(first, last):
@@ -293,5 +299,5 @@ def analyse(doc: Doc) -> Analysis:
         sentence_of,
         texts,
         [t.lower() for t in texts],
-        [t.idx for t in doc],
+        offsets,
     )
