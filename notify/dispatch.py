@@ -26,7 +26,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 import plainlang
 from notify.channels.base import ChannelSender, SendResult
@@ -37,7 +37,7 @@ from subscribers.announcements import ReleasedDelivery
 from subscribers.consent import mark_bounced
 from subscribers.db import session_scope
 from subscribers.ledger import claim, delivery_id, finish_many, write_deliveries
-from subscribers.models import Delivery, EventRecord, utcnow
+from subscribers.models import Delivery, DeliveryAttempt, EventRecord, utcnow
 from subscribers.store import Contact, contacts
 
 log = logging.getLogger(__name__)
@@ -120,8 +120,17 @@ class Dispatcher:
             if o.not_before is not None:
                 row["not_before"] = o.not_before
             results.append(row)
+        # Every failed attempt stays in the ledger's history; the delivery row has the outcome.
+        failures = [
+            {"delivery_id": o.delivery_id, "attempt": max(o.attempts, 1), "at": now,
+             "outcome": {"fallback": "failed"}.get(o.status, o.status), "error": o.error}
+            for o in outcomes
+            if o.status in ("retry", "dead", "fallback")
+        ]  # fmt: skip
         with session_scope(self.rt.db_url) as session:
             finish_many(session, results)
+            if failures:
+                session.execute(insert(DeliveryAttempt), failures)
             for o in outcomes:
                 if o.bounced:
                     mark_bounced(session, o.channel, o.bounced, o.error or "permanent failure")

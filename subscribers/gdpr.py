@@ -17,7 +17,15 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
 from subscribers.consent import AuditEntry, ConfirmationCode, ConsentRecord, audit
-from subscribers.models import ChannelAddress, Delivery, EventRecord, Subscriber, Subscription, utcnow
+from subscribers.models import (
+    ChannelAddress,
+    Delivery,
+    DeliveryAttempt,
+    EventRecord,
+    Subscriber,
+    Subscription,
+    utcnow,
+)
 
 
 def _iso(value: Any) -> Any:
@@ -69,6 +77,13 @@ def export_subscriber(session: Session, subscriber_id: int) -> dict[str, Any]:
         .where(col(Delivery.subscriber_id) == sub.id)
         .order_by(col(Delivery.created_at))
     ).all()
+    failed: dict[str, list[dict[str, Any]]] = {}
+    for attempt in session.execute(
+        select(DeliveryAttempt)
+        .where(col(DeliveryAttempt.delivery_id).in_([d.id for d, _, _ in deliveries]))
+        .order_by(col(DeliveryAttempt.id))
+    ).scalars():
+        failed.setdefault(attempt.delivery_id, []).append(_row(attempt, drop=("id", "delivery_id")))
     return {
         "exported_at": utcnow().isoformat(),
         "subscriber": _row(sub, drop=("id",)),
@@ -79,7 +94,12 @@ def export_subscriber(session: Session, subscriber_id: int) -> dict[str, Any]:
         ],
         "audit": [_row(e, drop=("id", "subscriber_ref")) for e in trail],
         "deliveries": [
-            {**_row(d, drop=("subscriber_id", "readability", "event_pk")), "event_title": title, "event_type": type_}
+            {
+                **_row(d, drop=("subscriber_id", "readability", "event_pk")),
+                "event_title": title,
+                "event_type": type_,
+                "failed_attempts": failed.get(d.id, []),
+            }
             for d, title, type_ in deliveries
         ],
     }
@@ -95,6 +115,16 @@ def erase_subscriber(session: Session, subscriber_id: int, *, actor: str = "resi
     if session.get(Subscriber, subscriber_id) is None:
         return None
     pseudonym = new_pseudonym()
+    # What providers answered may quote the address (e.g. "550 <anna@…> unknown"): gone too.
+    session.execute(
+        update(DeliveryAttempt)
+        .where(
+            col(DeliveryAttempt.delivery_id).in_(
+                select(col(Delivery.id)).where(col(Delivery.subscriber_id) == subscriber_id)
+            )
+        )
+        .values(error=None)
+    )
     session.execute(
         update(Delivery)
         .where(col(Delivery.subscriber_id) == subscriber_id)

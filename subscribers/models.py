@@ -127,3 +127,18 @@ class Delivery(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     not_before: datetime | None = None  # a deferred delivery (quiet hours) waits until then
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """A failed attempt of a delivery, one row each: the ledger row keeps the outcome and the
+    count, this keeps the history (when, what happened, what the provider said). A delivery that
+    went out at its first attempt has no row here: its ``sent_at`` is that attempt."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(foreign_key="delivery.id", index=True, max_length=40)
+    attempt: int  # 1 = the first try
+    outcome: str = Field(max_length=12)  # retry | dead | failed (permanent: the next channel takes over)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    at: datetime = Field(default_factory=utcnow)

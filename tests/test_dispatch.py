@@ -23,7 +23,7 @@ from notify.settings import Settings
 from notify.timing import digest_cutoff, quiet_until
 from subscribers.db import init_db, session_scope
 from subscribers.ledger import CLAIMABLE
-from subscribers.models import ChannelAddress, Delivery, Subscriber
+from subscribers.models import ChannelAddress, Delivery, DeliveryAttempt, Subscriber
 from subscribers.store import save_subscriber
 from topics.matcher import MatchIndex
 
@@ -102,6 +102,10 @@ async def test_a_permanent_email_failure_falls_back_to_the_letter_and_unsubscrib
     assert o.next_delivery[2] == "letter"
     await dispatch(rt, [o.next_delivery])
     assert statuses(rt) == {(sid, "email"): "failed", (sid, "letter"): "sent"}
+    with session_scope(rt.db_url) as s:
+        [attempt] = s.execute(select(DeliveryAttempt)).scalars()
+        assert (attempt.delivery_id, attempt.outcome, attempt.attempt) == (o.delivery_id, "failed", 1)
+        assert "550" in attempt.error
     assert len(list((rt.settings.data_dir / "letters").rglob("pending/*.json"))) == 1
     with session_scope(rt.db_url) as s:  # the bounced address is gone, the letter address stays
         assert [
@@ -118,6 +122,10 @@ async def test_a_transient_failure_is_retried_and_given_up_after_max_attempts(rt
         seen.append((o.status, o.attempts))
     assert seen == [("retry", 1), ("retry", 2), ("dead", 3)]
     assert await dispatch(rt, pending) == []  # a dead delivery is never claimed again
+    with session_scope(rt.db_url) as s:  # every attempt is in the ledger, with what the server said
+        history = [(a.attempt, a.outcome, a.error) for a in s.execute(select(DeliveryAttempt)).scalars()]
+    assert [(n, outcome) for n, outcome, _ in history] == [(1, "retry"), (2, "retry"), (3, "dead")]
+    assert all(error and "451" in error for _, _, error in history)
 
 
 @pytest.mark.parametrize("attempts", [1, 2, 5, 12])

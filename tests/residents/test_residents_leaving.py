@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from subscribers.consent import AuditEntry, ConfirmationCode, ConsentRecord, mark_bounced, purge_unconfirmed
 from subscribers.db import session_scope
-from subscribers.models import ChannelAddress, Delivery, EventRecord, Subscriber, Subscription, utcnow
+from subscribers.models import ChannelAddress, Delivery, DeliveryAttempt, EventRecord, Subscriber, Subscription, utcnow
 from subscribers.store import change_record
 
 
@@ -109,6 +109,8 @@ def _delivery(s, sid: int, error: str | None = None) -> None:
             id=f"d-{sid}", event_pk=event.id, subscriber_id=sid, channel="email", status="failed", last_error=error
         )
     )
+    s.flush()
+    s.add(DeliveryAttempt(delivery_id=f"d-{sid}", attempt=1, outcome="failed", error=error))
 
 
 def test_export_holds_everything_about_the_person(client, sink):
@@ -124,6 +126,7 @@ def test_export_holds_everything_about_the_person(client, sink):
     assert data["consents"][0]["confirmed_channel"] == "email"
     assert [e["action"] for e in data["audit"]][:2] == ["subscribe-requested", "confirmed"]
     assert data["deliveries"][0]["event_title"] == "Sperrung"
+    assert [a["outcome"] for a in data["deliveries"][0]["failed_attempts"]] == ["failed"]
     # the page link works too (export token)
     pid = public_id(client, "export@beispiel.de")
     page = client.get(f"/export/{client.rt.signer.token('export', pid)}")
@@ -143,6 +146,8 @@ def test_erasure_leaves_no_personal_data(client, sink):
             assert s.execute(select(func.count()).select_from(table)).scalar_one() == 0, table
         delivery = s.execute(select(Delivery)).scalars().one()
         assert delivery.subscriber_id < 0 and delivery.last_error is None
+        [attempt] = s.execute(select(DeliveryAttempt)).scalars()  # the history stays, without the answer
+        assert attempt.delivery_id == delivery.id and attempt.error is None
         refs = set(s.execute(select(AuditEntry.subscriber_ref)).scalars())
         assert refs == {delivery.subscriber_id}
         trail = " ".join(e.detail for e in s.execute(select(AuditEntry)).scalars())
