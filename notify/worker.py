@@ -9,6 +9,7 @@ behind (a worker stopped between writing a row and publishing it, or while a ret
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -92,6 +93,10 @@ async def start_following() -> None:
     dispatcher = Dispatcher(rt, build_senders(settings))
     await topics_.ensure_topics(settings.kafka_bootstrap, topics_.topic_plan(settings.partitions))
     await follower.start()
+    # The language data and the match index live as long as the worker: keep their millions of
+    # objects out of the cyclic garbage collector's full runs (measured: 0.70 → 0.63 ms CPU per
+    # e-mail in bench/email.py once the checker's word lists were loaded at start).
+    gc.freeze()
     if ready_file := os.environ.get("NOTIFY_READY_FILE"):
         Path(ready_file).parent.mkdir(parents=True, exist_ok=True)
         Path(ready_file).write_text(f"{len(index)} subscribers\n")
