@@ -14,6 +14,7 @@ from plainlang.checker import check
 from plainlang.gate import Decision, gate
 from plainlang.profiles import PROFILES
 from plainlang.report import Finding, Report
+from plainlang.simplify import Change, Simplified, simplify
 
 
 def warm_up() -> None:
@@ -28,4 +29,4 @@ def warm_up() -> None:
     check("Die Abholung der Tonnen wurde von der Stadtverwaltung verschoben.")
 
 
-__all__ = ["PROFILES", "Decision", "Finding", "Report", "check", "gate", "warm_up"]
+__all__ = ["PROFILES", "Change", "Decision", "Finding", "Report", "Simplified", "check", "gate", "simplify", "warm_up"]
