@@ -11,6 +11,9 @@ Each delivery ends in exactly one of these outcomes, and the worker routes it:
 - ``skipped``   — not ours any more (already sent, claimed elsewhere, subscriber gone).
 - ``digest``    — the resident wants a daily or weekly digest; ``notify.digests`` bundles it later.
 - ``deferred``  — SMS or push inside the resident's quiet hours; released when they end.
+- ``waiting``   — the resident's version of the text is not there yet and the topic's policy is
+                  ``wait_for_version``: released when it arrives or the wait is over
+                  (``notify/version_waits.py``).
 
 Urgent events skip digests and quiet hours. A permanent failure of an e-mail address or phone
 number also unsubscribes that address (``mark_bounced``), so it is never tried again.
@@ -24,7 +27,7 @@ import logging
 import random
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select
 
@@ -33,6 +36,7 @@ from notify.channels.base import ChannelSender, SendResult
 from notify.events import CityEvent
 from notify.pipeline import Runtime, event_context, readable_text, template_context
 from notify.timing import QUIET_CHANNELS, quiet_until
+from notify.versions import Chosen, missing_policy
 from subscribers.announcements import ReleasedDelivery
 from subscribers.consent import mark_bounced
 from subscribers.db import session_scope
@@ -58,6 +62,7 @@ class Outcome:
     bounced: str | None = None  # the address that failed permanently
     attempts: int = 0
     next_delivery: tuple[str, int, str] | None = None  # (id, subscriber, channel) for a fallback
+    version: str | None = None  # "language/profile" read (or, while waiting, waited for)
 
 
 def backoff_seconds(attempts: int, base: float = 2.0, cap: float = 300.0) -> float:
@@ -70,7 +75,7 @@ class Dispatcher:
         self.rt = rt
         self.senders = senders
         self.max_attempts = max_attempts or rt.settings.max_attempts
-        self._events: OrderedDict[int, CityEvent] = OrderedDict()
+        self._events: OrderedDict[int, tuple[str, CityEvent]] = OrderedDict()  # pk → (payload, event)
         self._gate: dict[tuple, plainlang.GateDecision] = {}
         self._bases: dict[tuple, dict] = {}
 
@@ -83,13 +88,13 @@ class Dispatcher:
             # Plain column tuples, not ORM objects: this runs for every message sent.
             jobs = session.execute(
                 select(Delivery.id, Delivery.event_pk, Delivery.subscriber_id, Delivery.channel,
-                       Delivery.attempts, Delivery.urgent).where(Delivery.id.in_(list(owned)))
+                       Delivery.attempts, Delivery.urgent, Delivery.created_at).where(Delivery.id.in_(list(owned)))
             ).all()  # fmt: skip
-            needed = {j[1] for j in jobs} - set(self._events)
+            # Every event of the batch, also those cached: an update may have added versions.
             payloads = {
                 pk: payload
                 for pk, payload in session.execute(
-                    select(EventRecord.id, EventRecord.payload).where(EventRecord.id.in_(list(needed)))
+                    select(EventRecord.id, EventRecord.payload).where(EventRecord.id.in_(list({j[1] for j in jobs})))
                 ).all()
             }
             people = contacts(session, [j[2] for j in jobs])
@@ -119,6 +124,8 @@ class Dispatcher:
                 row["readability"] = report
             if o.not_before is not None:
                 row["not_before"] = o.not_before
+            if o.version is not None:
+                row["version"] = o.version
             results.append(row)
         # Every failed attempt stays in the ledger's history; the delivery row has the outcome.
         failures = [
@@ -142,11 +149,16 @@ class Dispatcher:
 
     # -- the batch ----------------------------------------------------------------------------
     def _event(self, pk: int, payloads: dict[int, str]) -> CityEvent:
-        if pk not in self._events:
-            self._events[pk] = CityEvent.model_validate_json(payloads[pk])
+        payload = payloads.get(pk)
+        cached = self._events.get(pk)
+        if cached is None or (payload is not None and cached[0] != payload):
+            if cached is not None:  # the event got new versions: what was rendered from it is stale
+                self._bases.clear()
+                self._gate.clear()
+            self._events[pk] = (payload, CityEvent.model_validate_json(payload))
             if len(self._events) > 256:
                 self._events.popitem(last=False)
-        return self._events[pk]
+        return self._events[pk][1]
 
     def _gate_for(self, key: tuple, text: str, profile: str, event: CityEvent, channel: str):
         # The readable text differs between residents only in their personal links, which the gate
@@ -173,7 +185,7 @@ class Dispatcher:
         outcomes: list[Outcome] = []
         reports: dict[str, tuple[float | None, str | None]] = {}
         sends: list[tuple[Outcome, asyncio.Future]] = []
-        for number, (did, event_pk, sid, channel, attempts, urgent) in enumerate(jobs):
+        for number, (did, event_pk, sid, channel, attempts, urgent, created_at) in enumerate(jobs):
             if number % YIELD_EVERY == YIELD_EVERY - 1:
                 # Rendering is CPU work on the event loop: let the sends already started read
                 # their SMTP replies, so the connections never wait for the whole batch.
@@ -193,15 +205,20 @@ class Dispatcher:
                 if not (urgent or event.urgent) and self._waits(outcome, event, contact, channel):
                     continue
                 language, profile = contact.language, contact.profile
-                base_key = (event_pk, language)
+                base_key = (event_pk, language, profile)
                 if base_key not in self._bases:
                     if len(self._bases) > 1024:
                         self._bases.clear()
-                    self._bases[base_key] = event_context(self.rt, event, language)
+                    self._bases[base_key] = event_context(self.rt, event, language, profile)
+                version: Chosen = self._bases[base_key]["version"]
+                outcome.version = version.key
+                if self._waits_for_version(outcome, event, version, urgent, created_at):
+                    continue
                 context = template_context(self.rt, event, contact, language, self._bases[base_key])
                 prepared = sender.prepare(did, context, contact.addresses[channel], language, profile)
+                # Each version is checked against its own profile: the text this reader got.
                 decision = self._gate_for(
-                    (event_pk, channel, language, profile), prepared.readable, profile, event, channel
+                    (event_pk, channel, language, profile), prepared.readable, version.profile, event, channel
                 )
             except Exception as exc:  # a template or data error must not stop the stream
                 log.exception("could not prepare delivery %s", did)
@@ -238,6 +255,24 @@ class Dispatcher:
             outcome.status, outcome.not_before = "deferred", until.astimezone(UTC)
             return True
         return False
+
+    def _waits_for_version(self, outcome: Outcome, event: CityEvent, version: Chosen, urgent: bool,
+                           created_at: datetime | None) -> bool:  # fmt: skip
+        """Policy ``wait_for_version``: keep the delivery back until the resident's own version
+        arrives or ``wait_hours`` after it was planned. Urgent events never wait."""
+        if version.exact or urgent or event.urgent:
+            return False
+        policy, hours = missing_policy(event.data.topics[0], self.rt.catalogue)
+        if policy != "wait_for_version" or hours <= 0:
+            return False
+        planned = created_at if created_at is None or created_at.tzinfo else created_at.replace(tzinfo=UTC)
+        deadline = (planned or datetime.now(UTC)) + timedelta(hours=hours)
+        if datetime.now(UTC) >= deadline:
+            return False
+        wanted = "/".join(version.wanted)
+        outcome.status, outcome.not_before, outcome.version = "waiting", deadline, wanted
+        outcome.error = f"wartet auf die Fassung {wanted}"
+        return True
 
     def _fallback_id(self, event_pk: int, payloads: dict[int, str], sid: int, channel: str) -> str:
         event = self._event(event_pk, payloads)

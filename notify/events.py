@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticSerializationError
 
+from notify.versions import Version, version_errors
 from topics.catalogue import Catalogue
 
 SPECVERSION = "1.0"
@@ -43,6 +44,7 @@ class EventData(BaseModel):
     link: AnyHttpUrl | None = None
     valid_until: datetime | None = None
     geometry: dict[str, Any] | None = None
+    versions: list[Version] | None = Field(None, max_length=24)  # other levels and languages: notify/versions.py
 
     @field_validator("title")
     @classmethod
@@ -132,6 +134,9 @@ def parse_event(envelope: Mapping[str, Any], catalogue: Catalogue) -> CityEvent:
         for district in event.data.area:
             if district not in catalogue.districts:
                 errors.append({"field": "data.area", "message": f"unknown district id '{district}'"})
+    if version_problems := version_errors(event.data.versions):
+        raise InvalidEvent("Jede Fassung (Sprache und Stufe) darf es nur einmal geben; Deutsch Standard ist der "
+                           "Grundtext (title, text).", version_problems)  # fmt: skip
     if errors:
         unknown = ", ".join(e["message"].split("'")[1] for e in errors)
         raise InvalidEvent(f"Unbekannte Themen oder Stadtteile: {unknown}.", errors)

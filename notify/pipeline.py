@@ -23,6 +23,7 @@ from notify.formatting import CITY_TZ
 from notify.links import LinkSigner
 from notify.settings import Settings
 from notify.textformat import to_html, to_plain
+from notify.versions import choose, missing_note
 from subscribers.db import session_scope
 from subscribers.ledger import register_event, write_deliveries
 from subscribers.models import EventRecord, utcnow
@@ -55,7 +56,8 @@ class Runtime:
 class Ingested:
     event: CityEvent
     event_pk: int
-    outcome: str  # "new" | "duplicate" | "expired" | "held"
+    outcome: str  # "new" | "duplicate" | "expired" | "held" | "versions" (an update that added versions)
+    released: list[tuple[str, int, str]] = field(default_factory=list)  # deliveries that waited for a version
 
 
 def readable_text(text: str) -> str:
@@ -85,6 +87,10 @@ def ingest(raw: bytes, rt: Runtime) -> Ingested:
         )
         record = registered.record
         if not registered.new and record.status != "received":
+            from notify.version_waits import accept_update
+
+            if (released := accept_update(session, record, event)) is not None:
+                return Ingested(event, record.id, "versions", released)
             return Ingested(event, record.id, "duplicate")
         if event.expired():
             record.status = "expired"
@@ -92,7 +98,9 @@ def ingest(raw: bytes, rt: Runtime) -> Ingested:
         decision = check_event_text(event)
         record.amstad = decision.report.metrics.get("amstad")
         record.readability = json.dumps(decision.report.to_dict(), ensure_ascii=False)
-        if decision.action == "hold":
+        if decision.action == "hold" and not event.data.versions:
+            # With versions, each reader's text is checked at delivery against its own profile:
+            # the base must not hold back a Leichte-Sprache reader who never gets it.
             record.status = "held"
             return Ingested(event, record.id, "held")
         record.status = "accepted"  # a replay arriving from now on is a duplicate
@@ -122,14 +130,20 @@ def names(catalogue: Catalogue, event: CityEvent) -> tuple[str, str]:
     return topics, area
 
 
-def event_context(rt: Runtime, event: CityEvent, language: str) -> dict[str, Any]:
-    """The part of a template's context that is the same for every resident of an event."""
+def event_context(rt: Runtime, event: CityEvent, language: str, profile: str = "standard") -> dict[str, Any]:
+    """The part of a template's context that is the same for every reader of an event in
+    ``language`` at ``profile``: the version they read (notify/versions.py), with one sentence
+    above it when it is not their own."""
     topics, area = names(rt.catalogue, event)
+    version = choose(event, language, profile)
+    note = missing_note(version, rt.catalogue.sender.get("phone") or "")
+    body = f"{note}\n\n{version.text}" if note else version.text
     return {
         "event": event,
-        "title": event.data.title,
-        "text": to_plain(event.data.text),
-        "text_html": to_html(event.data.text),
+        "version": version,
+        "title": version.title,
+        "text": to_plain(body),
+        "text_html": to_html(body),
         "link": str(event.data.link) if event.data.link else None,
         "topics": topics,
         "area": area,
@@ -146,7 +160,7 @@ def template_context(
     """Everything a channel template gets: the event's part (``base``, reusable) and the resident's."""
     postal = contact.addresses.get("letter", "")
     return {
-        **(base or event_context(rt, event, language)),
+        **(base or event_context(rt, event, language, contact.profile)),
         "manage_url": rt.signer.url("manage", contact.public_id),
         "unsubscribe_url": rt.signer.url("unsubscribe", contact.public_id),
         # One-click "not this topic any more", next to "nothing any more".

@@ -129,6 +129,8 @@ async def ingest_agent(stream):
             await to_dead_letter("ingest", f"{type(exc).__name__}: {exc}", raw.decode("utf-8", "replace"), key)
             continue
         log.info("event %s from %s: %s", result.event.id, result.event.source, result.outcome)
+        for did, sid, channel in result.released:  # their version arrived
+            await _republish(did, channel, sid)
         if result.outcome == "new":
             await accepted.send(key=key, value={"event_pk": result.event_pk, "event": result.event.to_json()})
 
@@ -266,13 +268,14 @@ async def announcements_due() -> None:
 
 @app.timer(interval=30.0)
 async def release_deferred() -> None:
-    """Quiet hours are over: deferred SMS and push go out now."""
+    """Quiet hours are over: deferred SMS and push go out now; so do deliveries whose wait for
+    their version is over (they get the nearest version, see notify/versions.py)."""
 
     def due() -> list[tuple[str, int, str]]:
         with session_scope(rt.db_url) as session:
             rows = session.execute(
                 update(Delivery)
-                .where(Delivery.status == "deferred", Delivery.not_before <= utcnow())
+                .where(Delivery.status.in_(("deferred", "waiting")), Delivery.not_before <= utcnow())
                 .values(status="pending", updated_at=utcnow())
                 .returning(Delivery.id, Delivery.subscriber_id, Delivery.channel)
             ).all()

@@ -116,7 +116,8 @@ class Delivery(SQLModel, table=True):
     channel: str = Field(max_length=8)
     urgent: bool = False
     # pending | sending | sent | retry | failed | dead | held | skipped |
-    # digest (waits for the resident's digest) | bundled (went out in a digest) | deferred (quiet hours)
+    # digest (waits for the resident's digest) | bundled (went out in a digest) | deferred (quiet hours) |
+    # waiting (their version of the text is not there yet; see notify/versions.py)
     status: str = Field(default="pending", max_length=12, index=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))
@@ -127,6 +128,9 @@ class Delivery(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     not_before: datetime | None = None  # a deferred delivery (quiet hours) waits until then
+    # The version the resident read, "language/profile" (notify/versions.py); while the status is
+    # "waiting" (policy wait_for_version, until not_before), the version they wait for.
+    version: str | None = Field(default=None, max_length=24)
 
 
 class DeliveryAttempt(SQLModel, table=True):

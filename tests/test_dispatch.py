@@ -245,10 +245,11 @@ HARD = ("Die Durchführung der Maßnahme erfolgt zwecks Gewährleistung der Verk
 
 
 async def test_a_letter_that_misses_the_residents_profile_is_held_with_its_report(rt):
-    # Standard German is fine for the event, but this resident reads Leichte Sprache, and a printed
-    # letter cannot be corrected after sending: held for staff, not sent.
+    # Standard German is fine for the event, but its "Leichte Sprache" version is not Leichte
+    # Sprache, and a printed letter cannot be corrected after sending: held for staff, not sent.
     sid = resident(rt, [("letter", "Erika Musterfrau\nHorster Straße 1\n45897 Gelsenkirchen")], profile="leicht")
-    [o] = await dispatch(rt, send_event(rt, text=LONG))
+    leicht = {"language": "de", "profile": "leicht", "title": "Die Horster Straße ist zu", "text": LONG}
+    [o] = await dispatch(rt, send_event(rt, versions=[leicht]))
     assert o.status == "held"
     with session_scope(rt.db_url) as s:
         row = s.execute(select(Delivery).where(Delivery.subscriber_id == sid)).scalars().one()
