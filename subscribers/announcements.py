@@ -51,7 +51,8 @@ ACTION_NAMES = {
     "create": "angelegt", "edit": "bearbeitet", "submit": "zur Freigabe gegeben", "approve": "freigegeben",
     "schedule": "geplant", "claim": "Senden begonnen", "sent": "gesendet", "cancel": "zurückgezogen",
     "unclaim": "Senden fehlgeschlagen", "release": "angehaltene Nachrichten freigegeben",
-    "correction": "Korrektur angelegt",
+    "correction": "Korrektur angelegt", "version": "Fassung geändert", "reviewed": "Fassung als geprüft markiert",
+    "version_added": "Fassung nachgereicht",
 }  # fmt: skip
 
 
@@ -80,6 +81,9 @@ class Announcement(SQLModel, table=True):
     version: int = 1
     corrects: int | None = Field(default=None, foreign_key="announcement.id")
     readability: str | None = Field(default=None, sa_column=Column(Text))  # report JSON of the text
+    # Other levels and languages: JSON list of {language, profile, title, text, reviewed, machine,
+    # reviewed_by, index, findings} (notify/announcements/versions.py); null = none yet.
+    versions: str | None = Field(default=None, sa_column=Column(Text))
     readability_index: float | None = None
     findings: int = 0
     created_by: str = Field(max_length=254)
@@ -111,6 +115,10 @@ class Announcement(SQLModel, table=True):
     @property
     def report(self) -> dict[str, Any] | None:
         return json.loads(self.readability) if self.readability else None
+
+    @property
+    def version_list(self) -> list[dict[str, Any]]:
+        return json.loads(self.versions) if self.versions else []
 
     @property
     def urgent(self) -> bool:

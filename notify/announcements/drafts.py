@@ -106,7 +106,9 @@ def check_text(ann: Announcement) -> None:
     report = plainlang.check(ann.text, profile=ann.profile).to_dict()
     ann.readability = json.dumps(report, ensure_ascii=False)
     ann.readability_index = report["index"]
-    ann.findings = len(report["findings"])
+    from notify.announcements.versions import version_findings
+
+    ann.findings = len(report["findings"]) + version_findings(ann)  # approval covers every version
 
 
 def create(session: Session, fields: NewDraft, staff: Staff, catalogue: Catalogue,

@@ -33,6 +33,10 @@ def to_event(ann: Announcement, catalogue: Catalogue, now: datetime | None = Non
                             "area": ann.area_value, "urgency": ann.urgency}  # fmt: skip
     if ann.link:
         data["link"] = ann.link
+    if ann.version_list:
+        from notify.announcements.versions import event_versions
+
+        data["versions"] = event_versions(ann)
     if ann.valid_until:
         data["valid_until"] = aware(ann.valid_until).isoformat()
     envelope: dict[str, Any] = {

@@ -6,8 +6,9 @@
 
 from fastapi import APIRouter
 
-from notify.web.staff import api, pages
+from notify.web.staff import api, pages, version_pages
 
 router = APIRouter()
 router.include_router(api.router)
 router.include_router(pages.router)
+router.include_router(version_pages.router)

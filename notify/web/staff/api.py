@@ -59,6 +59,7 @@ def public(ann: Announcement) -> dict[str, Any]:
         "override_findings": ann.override_findings, "created_by": ann.created_by, "updated_by": ann.updated_by,
         "event_id": ann.event_id, "sent_by": ann.sent_by, "sent_at": iso(ann.sent_at),
         "audience_total": ann.audience_total, "created_at": iso(ann.created_at), "updated_at": iso(ann.updated_at),
+        "findings": ann.findings, "versions": ann.version_list,
     }  # fmt: skip
 
 

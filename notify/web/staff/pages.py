@@ -210,7 +210,11 @@ def insights(
 
 # -- write ---------------------------------------------------------------------------------------
 def editor(request: Request, rt: Runtime, session: Session, staff: Staff, ann: Announcement | None,
-           values: dict[str, Any], report: dict[str, Any] | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:  # fmt: skip
+           values: dict[str, Any], report: dict[str, Any] | None, status_code: int = 200, fassung: str | None = None,
+           override: dict[str, Any] | None = None, **ctx: Any) -> HTMLResponse:  # fmt: skip
+    from notify.web.staff.version_pages import version_context
+
+    ctx.update(version_context(rt, session, ann, fassung, override))  # the version tabs
     ctx.setdefault("errors", [])
     ctx.setdefault("notice", None)
     extra: dict[str, Any] = {"audience": None, "needs_approval": False, "approved": False, "history": [],
@@ -223,6 +227,8 @@ def editor(request: Request, rt: Runtime, session: Session, staff: Staff, ann: A
             "previews": previews(rt, ann), "original": session.get(Announcement, ann.corrects) if ann.corrects else None,
             "own": staff.email in (ann.created_by, ann.updated_by), "editable": ann.status in EDITABLE,
         }  # fmt: skip
+        if not ctx["vtab"]["base"]:
+            extra["previews"] = ctx["vpreviews"]
     return page(request, "staff/edit.html.j2", staff, status_code, ann=ann, v=values, report=report,
                 marked=highlight(values["text"], report["findings"]) if report else None,
                 topic_groups=topic_groups(rt), district_groups=district_groups(rt), profiles=PROFILE_NAMES,
@@ -302,12 +308,13 @@ async def new_post(
 
 
 @router.get("/staff/mitteilungen/{ann_id}")
-def detail(request: Request, ann_id: int, gespeichert: int = 0, staff: Staff = Depends(page_staff),
-           rt: Runtime = Depends(get_runtime), session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
+def detail(request: Request, ann_id: int, gespeichert: int = 0, fassung: str | None = None,
+           staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime),
+           session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
     ann = load(session, ann_id)
     report = with_replacements(ann.report)
     notice = {1: "Gespeichert.", 2: "Erledigt."}.get(gespeichert)
-    return editor(request, rt, session, staff, ann, form_values(ann), report, notice=notice)
+    return editor(request, rt, session, staff, ann, form_values(ann), report, notice=notice, fassung=fassung)
 
 
 @router.post("/staff/mitteilungen/{ann_id}")
@@ -366,34 +373,34 @@ FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame
 
 @router.get("/staff/mitteilungen/{ann_id}/vorschau/email")
 async def email_preview(
-    ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
+    ann_id: int, fassung: str | None = None, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
 ) -> HTMLResponse:
     """The e-mail as residents see it; shown in a sandboxed frame, so it can run nothing."""
     with session_scope(rt.db_url) as session:
         ann = load(session, ann_id)
-    mail = await run_in_threadpool(domain.preview, rt, ann, "email")
+    mail = await run_in_threadpool(domain.preview, rt, ann, "email", *domain.parse_tab(fassung))
     headers = {"Content-Security-Policy": FRAME_CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
     return HTMLResponse(mail["html"], headers=headers)
 
 
 @router.get("/staff/mitteilungen/{ann_id}/vorschau/brief.pdf")
 async def letter_preview_pdf(
-    ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
+    ann_id: int, fassung: str | None = None, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
 ) -> Response:
     with session_scope(rt.db_url) as session:
         ann = load(session, ann_id)
-    pdf = await run_in_threadpool(domain.letter_pdf, rt, ann)
+    pdf = await run_in_threadpool(domain.letter_pdf, rt, ann, *domain.parse_tab(fassung))
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="mitteilung-{ann_id}-brief.pdf"', "Cache-Control": "no-store"})  # fmt: skip
 
 
 @router.get("/staff/mitteilungen/{ann_id}/vorschau/brief.png")
 async def letter_preview_png(
-    ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
+    ann_id: int, fassung: str | None = None, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
 ) -> Response:
     with session_scope(rt.db_url) as session:
         ann = load(session, ann_id)
-    png = await run_in_threadpool(domain.letter_png, rt, ann)
+    png = await run_in_threadpool(domain.letter_png, rt, ann, 1.2, *domain.parse_tab(fassung))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
