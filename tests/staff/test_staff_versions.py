@@ -151,3 +151,28 @@ def test_a_missing_version_is_added_after_sending_and_the_event_goes_out_again(a
     # it cannot be replaced afterwards
     twice = post_tab(api, ann_id, approver, title="Anders", text="Anders.", aktion="nachreichen")
     assert twice.status_code == 409
+
+
+def test_the_dashboard_and_the_delivery_view_show_who_waits_for_which_version(api):
+    from sqlalchemy import update
+    from staff_samples import add_deliveries
+
+    from subscribers.models import Delivery
+
+    ann_id = new_announcement(api)
+    assert api.post(f"/v1/announcements/{ann_id}/send", json={}, headers=auth(api.tokens["bernd"])).status_code in (200, 202)
+    ids = add_deliveries(api.rt.db_url, f"ANN-{ann_id}", [(1, "email", "sent"), (2, "email", "pending"),
+                                                           (3, "letter", "pending"), (4, "email", "pending")])  # fmt: skip
+    with session_scope(api.rt.db_url) as s:
+        s.execute(update(Delivery).where(Delivery.id == ids[0]).values(version="de/standard"))
+        s.execute(update(Delivery).where(Delivery.id.in_(ids[1:3])).values(status="waiting", version="de/leicht"))
+        s.execute(update(Delivery).where(Delivery.id == ids[3]).values(status="sent", version="de/einfach"))
+    sign_in(api, "anna")
+    overview = api.get("/staff").text
+    assert "wartet auf Leichte Sprache: 2 Personen" in overview
+    assert f'href="/staff/mitteilungen/{ann_id}?fassung=de-leicht#fassung"' in overview
+    view = api.get(f"/staff/mitteilungen/{ann_id}/zustellung").text
+    table = view.split('id="je-fassung"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?) <span.*?</th><td>(\d+)</td><td>(\d+)</td>", table)
+    assert rows == [("Einfache Sprache", "1", "0"), ("Leichte Sprache", "0", "2"), ("Standard", "1", "0")]
+    assert "wartet auf Leichte Sprache: 2 Personen" in view

@@ -197,7 +197,10 @@ def overview(request: Request, status: str | None = None, staff: Staff = Depends
              session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
     items = stats.announcements(session, status if status in STATE_NAMES else None)
     waiting = [a for a in items if a.status == "review"]
-    return page(request, "staff/list.html.j2", staff, items=items, waiting=waiting, status=status)
+    from notify.web.staff.version_stats import all_waiting
+
+    return page(request, "staff/list.html.j2", staff, items=items, waiting=waiting, status=status,
+                version_waits=all_waiting(session))  # fmt: skip
 
 
 @router.get("/staff/auswertung")

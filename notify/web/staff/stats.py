@@ -22,7 +22,8 @@ from subscribers.models import CHANNELS, Delivery
 # Ledger status → what the dashboard calls it.
 GROUPS = {"sent": "delivered", "failed": "failed", "dead": "failed", "held": "held",
           "pending": "pending", "sending": "pending", "retry": "pending", "skipped": "skipped",
-          "bundled": "delivered", "digest": "pending", "deferred": "pending"}  # digests and quiet hours  # fmt: skip
+          "bundled": "delivered", "digest": "pending", "deferred": "pending",  # digests and quiet hours
+          "waiting": "pending"}  # waits for its version (notify/version_waits.py)  # fmt: skip
 SERIES = ("delivered", "failed", "held", "pending")
 SERIES_NAMES = {"delivered": "Zugestellt", "failed": "Fehlgeschlagen", "held": "Angehalten", "pending": "Wartet"}
 CHANNEL_NAMES = {"email": "E-Mail", "sms": "SMS", "push": "Push", "letter": "Brief"}
@@ -35,6 +36,8 @@ class DeliveryStats:
     totals: dict[str, int] = field(default_factory=dict)
     timeline: list[dict[str, Any]] = field(default_factory=list)  # [{"at": datetime, series…}]
     held: list[dict[str, Any]] = field(default_factory=list)
+    versions: list[dict[str, Any]] = field(default_factory=list)  # "Je Fassung" (version_stats.py)
+    waiting: list[dict[str, str]] = field(default_factory=list)  # „wartet auf Leichte Sprache: 12 Personen“
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +46,8 @@ class DeliveryStats:
             "totals": self.totals,
             "timeline": [{**p, "at": p["at"].isoformat()} for p in self.timeline],
             "held": [{k: v for k, v in h.items() if k != "report_obj"} for h in self.held],
+            "versions": self.versions,
+            "waiting": self.waiting,
         }
 
 
@@ -66,6 +71,9 @@ def delivery_stats(session: Session, ann: Announcement, channel: str | None = No
     if record is None:
         return out
     out.event_status = record.status
+    from notify.web.staff.version_stats import by_version, waiting_lines
+
+    out.versions, out.waiting = by_version(session, record.id), waiting_lines(session, record.id, ann.id)
     rows = session.execute(
         select(Delivery.channel, Delivery.status, func.count()).where(Delivery.event_pk == record.id)
         .group_by(Delivery.channel, Delivery.status)
@@ -83,13 +91,13 @@ def delivery_stats(session: Session, ann: Announcement, channel: str | None = No
     out.timeline = _timeline(session.execute(query).all(), points)
     held = session.execute(
         select(Delivery.id, Delivery.channel, Delivery.subscriber_id, Delivery.readability, Delivery.last_error,
-               Delivery.updated_at)
+               Delivery.updated_at, Delivery.version)
         .where(Delivery.event_pk == record.id, Delivery.status == "held").order_by(Delivery.channel).limit(500)
     ).all()  # fmt: skip
-    for did, ch, sid, report, error, at in held:
+    for did, ch, sid, report, error, at, version in held:
         parsed = json.loads(report) if report else None
         out.held.append({"id": did, "channel": ch, "subscriber_id": sid, "reason": error, "at": aware(at).isoformat(),
-                         "report": parsed, "report_obj": parsed})  # fmt: skip
+                         "report": parsed, "report_obj": parsed, "version": version})  # fmt: skip
     return out
 
 
