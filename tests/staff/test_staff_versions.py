@@ -176,3 +176,23 @@ def test_the_dashboard_and_the_delivery_view_show_who_waits_for_which_version(ap
     rows = re.findall(r"<tr><th scope=\"row\">(.*?) <span.*?</th><td>(\d+)</td><td>(\d+)</td>", table)
     assert rows == [("Einfache Sprache", "1", "0"), ("Leichte Sprache", "0", "2"), ("Standard", "1", "0")]
     assert "wartet auf Leichte Sprache: 2 Personen" in view
+
+
+def test_the_api_writes_a_version_refuses_a_bad_one_and_only_an_approver_marks_it_reviewed(api):
+    ann_id = new_announcement(api)
+    url = f"/v1/announcements/{ann_id}/versions"
+    ok = api.put(f"{url}/de/leicht", json={"title": "Die Straße ist zu", "text": LEICHT_TEXT}, headers=auth(api.tokens["anna"]))
+    assert ok.status_code == 200 and ok.json()["versions"][0]["text"] == LEICHT_TEXT
+    for path, body, status in [
+        (f"{url}/de/standard", {"title": "x", "text": "y"}, 400),  # the base
+        (f"{url}/de/sehr-leicht", {"title": "x", "text": "y"}, 400),
+        (f"{url}/Deutsch/leicht", {"title": "x", "text": "y"}, 400),
+        (f"{url}/en/standard", {"title": "", "text": "Only a text."}, 400),
+        (f"{url}/en/standard", {"title": "x", "text": "y", "reviewed": True}, 400),  # reviewed is not written here
+    ]:
+        r = api.put(path, json=body, headers=auth(api.tokens["anna"]))
+        assert r.status_code == status, (path, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert api.post(f"{url}/de/leicht/reviewed", json={"reviewed": True}, headers=auth(api.tokens["anna"])).status_code == 403
+    r = api.post(f"{url}/de/leicht/reviewed", json={"reviewed": True}, headers=auth(api.tokens["bernd"]))
+    assert r.status_code == 200 and r.json()["versions"][0]["reviewed"] is True

@@ -6,9 +6,10 @@
 
 from fastapi import APIRouter
 
-from notify.web.staff import api, pages, version_pages
+from notify.web.staff import api, pages, version_api, version_pages
 
 router = APIRouter()
 router.include_router(api.router)
 router.include_router(pages.router)
 router.include_router(version_pages.router)
+router.include_router(version_api.router)
