@@ -30,6 +30,7 @@ OPEN = ("pending", "sending", "retry")
 STATUS_DE = {
     "sent": "zugestellt", "held": "zurückgehalten", "failed": "fehlgeschlagen", "dead": "aufgegeben",
     "pending": "wartet", "sending": "wird gesendet", "retry": "neuer Versuch", "skipped": "übersprungen",
+    "waiting": "wartet auf Fassung",
 }  # fmt: skip
 
 
@@ -110,7 +111,7 @@ def _wait_until_settled(keys: list[tuple[str, str]], timeout: float = 120.0) -> 
 def _report(console: Console, keys: list[tuple[str, str]]) -> None:
     settings = get_settings()
     table = Table(title="Wer hat was bekommen?", show_lines=True)
-    for column in ("Nachricht", "Lesbarkeit (Amstad)", "Empfänger", "Kanal", "Status"):
+    for column in ("Nachricht", "Lesbarkeit (Amstad)", "Empfänger", "Kanal", "Fassung", "Status"):
         table.add_column(column)
     with session_scope(settings.db_url) as session:
         for source, event_id in keys:
@@ -134,11 +135,11 @@ def _report(console: Console, keys: list[tuple[str, str]]) -> None:
             ).all()
             amstad = f"{record.amstad:.0f}" if record.amstad is not None else "–"
             if not rows:
-                table.add_row(record.title, amstad, "niemand", "", STATUS_DE.get(record.status, record.status))
+                table.add_row(record.title, amstad, "niemand", "", "", STATUS_DE.get(record.status, record.status))
             for i, (delivery, name, address) in enumerate(rows):
                 where = (address or "").split("\n")[0] if delivery.channel != "letter" else "Brief an " + (name or "")
                 table.add_row(record.title if i == 0 else "", amstad if i == 0 else "", f"{name}\n{where}",
-                              delivery.channel, STATUS_DE.get(delivery.status, delivery.status))  # fmt: skip
+                              delivery.channel, delivery.version or "", STATUS_DE.get(delivery.status, delivery.status))  # fmt: skip
     console.print(table)
 
 

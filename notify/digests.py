@@ -48,25 +48,32 @@ def _latest_versions(events: list[tuple[datetime, CityEvent]]) -> list[CityEvent
     return list(keep.values())
 
 
-def _digest_text(items: list[CityEvent]) -> str:
+def _digest_text(items: list[CityEvent], language: str = "de", profile: str = "standard") -> str:
+    from notify.versions import choose
+
     parts = []
     for event in items:
-        text = event.data.text.strip()
+        version = choose(event, language, profile)  # each item in the resident's version (notify/versions.py)
+        text = version.text.strip()
         if len(text) > MAX_ITEM_CHARS:
             text = text[:MAX_ITEM_CHARS].rsplit(" ", 1)[0] + " …"
         link = f"\nMehr dazu: {event.data.link}" if event.data.link else ""
-        parts.append(f"**{event.data.title}**\n{text}{link}")
+        parts.append(f"**{version.title}**\n{text}{link}")
     return "\n\n".join(parts)
 
 
-def digest_event(label: str, title: str, subscriber_id: int, channel: str, items: list[CityEvent]) -> CityEvent:
+def digest_event(label: str, title: str, subscriber_id: int, channel: str, items: list[CityEvent],
+                 language: str = "de", profile: str = "standard") -> CityEvent:  # fmt: skip
     topics = list(dict.fromkeys(t for e in items for t in e.data.topics))
     areas = [e.data.area for e in items]
     area = CITYWIDE if CITYWIDE in areas else list(dict.fromkeys(d for a in areas for d in a))
+    data = {"title": title, "text": _digest_text(items), "topics": topics, "area": area}
+    if (language, profile) != ("de", "standard"):  # the digest is this one resident's: their version of it
+        data["versions"] = [{"language": language, "profile": profile, "title": title,
+                             "text": _digest_text(items, language, profile)}]  # fmt: skip
     return CityEvent.model_validate({
         "specversion": "1.0", "id": f"{label}:{subscriber_id}:{channel}", "source": DIGEST_SOURCE,
-        "type": DIGEST_TYPE, "time": datetime.now(UTC),
-        "data": {"title": title, "text": _digest_text(items), "topics": topics, "area": area},
+        "type": DIGEST_TYPE, "time": datetime.now(UTC), "data": data,
     })  # fmt: skip
 
 
@@ -77,13 +84,16 @@ def build_due_digests(rt: Runtime, now: datetime | None = None, hour: int = 7) -
     with session_scope(rt.db_url) as session:
         rows = session.execute(
             select(Delivery.id, Delivery.subscriber_id, Delivery.channel, Delivery.created_at,
-                   EventRecord.payload, EventRecord.received_at, Subscriber.frequency)
+                   EventRecord.payload, EventRecord.received_at, Subscriber.frequency, Subscriber.language,
+                   Subscriber.profile)
             .join(EventRecord, EventRecord.id == Delivery.event_pk)
             .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
             .where(Delivery.status == "digest")
         ).all()  # fmt: skip
         groups: dict[tuple[int, str, str], list] = defaultdict(list)
-        for did, sid, channel, created, payload, received, frequency in rows:
+        reads: dict[int, tuple[str, str]] = {}
+        for did, sid, channel, created, payload, received, frequency, language, profile in rows:
+            reads[sid] = (language or "de", profile or "standard")
             frequency = frequency if frequency in ("daily", "weekly") else "daily"
             cutoff = digest_cutoff(frequency, now, hour)
             created = created if created.tzinfo else created.replace(tzinfo=UTC)
@@ -95,7 +105,7 @@ def build_due_digests(rt: Runtime, now: datetime | None = None, hour: int = 7) -
             items = _latest_versions(
                 [(received, CityEvent.model_validate_json(payload)) for _, received, payload, _ in members]
             )
-            event = digest_event(label, title, sid, channel, items)
+            event = digest_event(label, title, sid, channel, items, *reads[sid])
             record = register_event(session, source=event.source, event_id=event.id, type=event.type,
                                     title=event.data.title, urgency="normal", payload=event.to_json()).record  # fmt: skip
             record.status = "matched"

@@ -284,3 +284,21 @@ def test_an_older_database_gets_the_version_column(tmp_path):
         conn.execute(sa.text('ALTER TABLE delivery DROP COLUMN "version"'))
     init_db(url)
     assert "version" in {c["name"] for c in sa.inspect(sa.create_engine(url)).get_columns("delivery")}
+
+
+async def test_a_digest_carries_each_item_in_the_readers_version(rt, sink):
+    from notify.digests import build_due_digests
+
+    with session_scope(rt.db_url) as s:
+        sub = Subscriber(language="de", profile="leicht", frequency="daily")
+        save_subscriber(s, sub, [("email", "leicht@example.org")], {("baustellen", "buer")})
+        sid = sub.id
+    pending = send(rt, event([LEICHT]))
+    assert [o.status for o in await dispatch(rt, [p[0] for p in pending])] == ["digest"]
+    due = build_due_digests(rt, now=datetime.now(UTC) + timedelta(days=1, hours=1))
+    assert [(d[1], d[2]) for d in due] == [(sid, "email")]
+    [sent] = await dispatch(rt, [d[0] for d in due])
+    body = inbox(sink[1])["leicht@example.org"]
+    assert sent.status == "sent" and sent.version == "de/leicht"
+    assert LEICHT["title"] in body and "Die Horster Straße ist ab Montag zu." in body
+    assert BASE_TEXT not in " ".join(body.split()) and "noch nicht" not in body
