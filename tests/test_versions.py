@@ -116,11 +116,10 @@ def sink(tmp_path):
 
 
 @pytest.fixture
-def rt(tmp_path, sink, monkeypatch):
+def rt(tmp_path, sink, monkeypatch, db_url):
+    """SQLite, and PostgreSQL when TEST_DATABASE_URL is set (the waiting rows use UPDATE … RETURNING)."""
     monkeypatch.setenv("NOTIFY_DATA_DIR", str(tmp_path / "var"))
-    url = f"sqlite:///{tmp_path / 'd.db'}"
-    init_db(url)
-    settings = Settings(data_dir=tmp_path / "var", database_url=url, smtp_url=f"smtp://127.0.0.1:{sink[0]}",
+    settings = Settings(data_dir=tmp_path / "var", database_url=db_url, smtp_url=f"smtp://127.0.0.1:{sink[0]}",
                         secret_key="k", base_url="https://stadtbote.test")  # fmt: skip
     return Runtime(settings)
 

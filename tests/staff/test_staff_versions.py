@@ -196,3 +196,15 @@ def test_the_api_writes_a_version_refuses_a_bad_one_and_only_an_approver_marks_i
     assert api.post(f"{url}/de/leicht/reviewed", json={"reviewed": True}, headers=auth(api.tokens["anna"])).status_code == 403
     r = api.post(f"{url}/de/leicht/reviewed", json={"reviewed": True}, headers=auth(api.tokens["bernd"]))
     assert r.status_code == 200 and r.json()["versions"][0]["reviewed"] is True
+
+
+def test_a_suggestion_is_taken_over_in_a_version_tab_without_javascript(api):
+    ann_id = new_announcement(api)
+    token = sign_in(api, "anna")
+    text = "Seitens der Stadt ist die Straße zu."
+    checked = post_tab(api, ann_id, token, title="Die Straße ist zu", text=text, aktion="pruefen")
+    assert checked.status_code == 200 and "Ziel: Leichte Sprache" in checked.text
+    number = re.search(r'name="aktion" value="anwenden:(\d+)"[^>]*data-excerpt="Seitens"', checked.text).group(1)
+    r = post_tab(api, ann_id, token, title="Die Straße ist zu", text=text, aktion=f"anwenden:{number}")
+    assert r.status_code == 200 and "Übernommen: „von“" in r.text
+    assert '<textarea id="fv-text" name="text" rows="12">von der Stadt ist die Straße zu.</textarea>' in r.text

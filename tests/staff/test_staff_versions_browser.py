@@ -95,6 +95,16 @@ def test_version_tabs_at_phone_width(server):
         assert proposal.split()[0] in page.inner_text(".previews")  # this tab's own previews
         check("leicht-gespeichert")
 
+        # the live check of this tab, against Leichte Sprache, while typing
+        page.fill("#fv-text", "Die Stadt sperrt den Parkplatz. Seitens der Verwaltung erfolgt die Durchführung.")
+        page.wait_for_function("document.querySelector('#bericht .count') && "
+                               "document.querySelector('#markiert') && "
+                               "document.querySelector('#markiert').textContent.includes('Seitens')")  # fmt: skip
+        assert "Ziel: Leichte Sprache" in page.inner_text("#bericht")
+        assert page.locator("#markiert mark").count() > 0
+        check("leicht-live")
+        page.goto(f"{server.base}/staff/mitteilungen/{server.ann_id}?fassung=de-leicht")
+
         with page.expect_navigation():
             page.click("nav.version-tabs a:has-text('Englisch')")
         assert "nur für Deutsch" in page.inner_text(".version-panel")

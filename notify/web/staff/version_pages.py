@@ -66,6 +66,9 @@ def version_context(rt: Runtime, session: Session, ann: Announcement | None, key
     stored = current["version"] or {}
     values = override or {"title": stored.get("title", ""), "text": stored.get("text", ""), "proposal": ""}
     report = with_replacements(report_for(language, profile, values["text"]))
+    from notify.web.staff.pages import highlight
+
+    ctx["vmarked"] = highlight(values["text"], report["findings"]) if report else None
     previews: dict[str, Any] = {}
     if event is not None:
         for channel in ("sms", "push"):
@@ -111,6 +114,11 @@ async def version_post(request: Request, ann_id: int, key: str, staff: Staff = D
             try:
                 if action == "pruefen":
                     return show(ann, session, notice="Geprüft. Noch nicht gespeichert."), None
+                if action.startswith("anwenden:"):  # one suggestion taken over, without JavaScript
+                    from notify.web.staff.pages import apply_suggestion
+
+                    changed, notice = apply_suggestion({"text": text, "profile": profile}, action.split(":", 1)[1])
+                    return show(ann, session, notice=notice, text=changed["text"]), None
                 if action == "vorschlag":
                     if language != BASE[0]:
                         raise domain.Refused(400, "Vorschläge gibt es nur für Deutsch.")

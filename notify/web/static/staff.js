@@ -2,10 +2,12 @@
    Everything here also works without JavaScript (the "Prüfen" button re-renders on the server). */
 (function () {
   "use strict";
-  var form = document.getElementById("editor");
+  // The base editor, or a version tab's form (its profile is fixed: data-profile).
+  var form = document.getElementById("editor") || document.getElementById("fassung-form");
   if (!form) return;
-  var text = document.getElementById("f-text");
-  var profile = document.getElementById("f-profile");
+  var text = document.getElementById("f-text") || document.getElementById("fv-text");
+  var profile = document.getElementById("f-profile") ||
+    { value: form.getAttribute("data-profile"), addEventListener: function () {} };
   var report = document.getElementById("bericht");
   var audienceBox = document.getElementById("publikum-zahl");
   var audienceSection = document.getElementById("publikum");
