@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 import plainlang
+from notify.corrections import with_original_recipients
 from notify.events import CityEvent, parse_json_event
 from notify.formatting import CITY_TZ
 from notify.links import LinkSigner
@@ -103,6 +104,7 @@ def plan(rt: Runtime, event: CityEvent, event_pk: int, targets: dict[str, np.nda
     """Write the ledger rows for an event's audience; return the deliveries still to send."""
     with session_scope(rt.db_url) as session:
         record = session.get(EventRecord, event_pk)
+        targets = with_original_recipients(session, event, targets)  # corrections follow the original
         pairs = [(int(sid), channel) for channel, ids in targets.items() for sid in ids.tolist()]
         pending = write_deliveries(session, record, pairs, urgent=event.urgent)
         record.status = "matched"

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     )
     digest_hour: int = Field(7, validation_alias=AliasChoices("NOTIFY_DIGEST_HOUR", "digest_hour"))
     max_attempts: int = Field(5, validation_alias=AliasChoices("NOTIFY_MAX_ATTEMPTS", "max_attempts"))
+    # Other systems the worker reads (notify/sources): NINA feeds (space-separated URLs, every
+    # 60 s with ETag) and one OParl server (System or Body URL).
+    nina_urls: str = Field("", validation_alias=AliasChoices("NOTIFY_NINA_URLS", "nina_urls"))
+    oparl_url: str = Field("", validation_alias=AliasChoices("NOTIFY_OPARL_URL", "oparl_url"))
+    oparl_every_s: float = Field(900.0, validation_alias=AliasChoices("NOTIFY_OPARL_EVERY", "oparl_every_s"))
 
     # -- derived -----------------------------------------------------------------------------
     @property

@@ -34,11 +34,13 @@ from notify.events import CityEvent, InvalidEvent
 from notify.kafka import Publisher
 from notify.pipeline import Runtime, ingest, plan
 from notify.settings import get_settings
+from notify.sources.runner import run_nina, run_oparl
 from notify.subscriptions import publish_changes
 from subscribers.consent import purge_unconfirmed
 from subscribers.db import init_db, session_scope
 from subscribers.models import Delivery, EventRecord, utcnow
 from subscribers.store import iter_snapshot
+from topics.geometry import load_city_geometry
 from topics.matcher import MatchIndex
 
 log = logging.getLogger("stadtbote.worker")
@@ -46,6 +48,7 @@ log = logging.getLogger("stadtbote.worker")
 settings = get_settings()
 rt = Runtime(settings)
 index = MatchIndex(rt.catalogue)
+city_geometry = load_city_geometry(settings.city)
 
 topics_.limit_faust_fetch_wait(settings.kafka_fetch_max_wait_ms)
 app = faust.App(
@@ -141,7 +144,8 @@ async def match_agent(stream):
         try:
             event = CityEvent.model_validate_json(value["event"])
             await follower.caught_up()
-            targets = index.deliveries(event.data.topics, event.data.area, urgent=event.urgent)
+            area = city_geometry.refine(event.data.area, event.data.geometry)  # None: not in the city
+            targets = index.deliveries(event.data.topics, area, urgent=event.urgent) if area else {}
             pending = await asyncio.to_thread(plan, rt, event, value["event_pk"], targets)
         except Exception as exc:
             log.exception("match failed")
@@ -287,6 +291,32 @@ async def send_digests() -> None:
     """Daily and weekly digests whose cut-off has passed become one message each."""
     for did, sid, channel in await asyncio.to_thread(build_due_digests, rt, None, settings.digest_hour):
         await _republish(did, channel, sid)
+
+
+@app.timer(interval=60.0)
+async def read_nina() -> None:
+    """NINA feeds (``NOTIFY_NINA_URLS``): new warnings onto city-events; seen ones skipped."""
+    for url in settings.nina_urls.split():
+        try:
+            result = await run_nina(settings, url, publisher)
+        except Exception as exc:  # a feed that is down must not stop the others
+            log.warning("NINA %s not read: %s", url, exc)
+            continue
+        if result["events"] or result["ignored"]:
+            log.info("NINA %s: %d sent, %d not for us", url, len(result["events"]), len(result["ignored"]))
+
+
+@app.timer(interval=settings.oparl_every_s)
+async def read_oparl() -> None:
+    """The council information system (``NOTIFY_OPARL_URL``): future meetings become messages."""
+    if not settings.oparl_url:
+        return
+    try:
+        result = await run_oparl(settings, settings.oparl_url, publisher)
+    except Exception as exc:
+        log.warning("OParl %s not read: %s", settings.oparl_url, exc)
+        return
+    log.info("OParl: %d sent, %d archived", len(result["events"]), result["archived"])
 
 
 @app.timer(interval=3600.0)

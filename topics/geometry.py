@@ -35,12 +35,12 @@ class BadGeometry(ValueError):
     """A shape that cannot be read (wrong nesting, too few points, not numbers)."""
 
 
-def polygon(points: Sequence[tuple[float, float]]) -> Polygon:
+def polygon(points: Sequence[tuple[float, float]]) -> BaseGeometry:
     """A polygon from (lon, lat) points; an unclosed ring is closed, a self-touching one repaired."""
     if len(points) < 3:
         raise BadGeometry("ein Polygon braucht mindestens drei Punkte")
     ring = Polygon(points)
-    return ring if ring.is_valid else ring.buffer(0)  # type: ignore[return-value]
+    return ring if ring.is_valid else ring.buffer(0)
 
 
 def circle(lon: float, lat: float, radius_km: float) -> BaseGeometry:

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "notify.cli.preview",
     "notify.cli.letters",
     "notify.cli.staff",
+    "notify.cli.sources",
 )
 
 

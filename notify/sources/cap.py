@@ -12,8 +12,18 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from notify.sources.alerts import Alert, Area, Context, Converted, Info, parse_circle, parse_point_list
-from notify.sources.alerts import parse_references, parse_time, to_event
+from notify.sources.alerts import (
+    Alert,
+    Area,
+    Context,
+    Converted,
+    Info,
+    parse_circle,
+    parse_point_list,
+    parse_references,
+    parse_time,
+    to_event,
+)
 
 CAP_NAMESPACES = (
     "urn:oasis:names:tc:emergency:cap:1.2",

@@ -16,8 +16,18 @@ from typing import Any
 
 import httpx
 
-from notify.sources.alerts import Alert, Area, Context, Converted, Info, parse_circle, parse_point_list
-from notify.sources.alerts import parse_references, parse_time, to_event
+from notify.sources.alerts import (
+    Alert,
+    Area,
+    Context,
+    Converted,
+    Info,
+    parse_circle,
+    parse_point_list,
+    parse_references,
+    parse_time,
+    to_event,
+)
 
 log = logging.getLogger("stadtbote.sources.nina")
 SEEN_KEEP = 5000  # identifiers+sent remembered per feed; NINA feeds hold a few hundred at most
