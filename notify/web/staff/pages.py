@@ -25,6 +25,7 @@ from notify.web.pages import check_csrf, render_page
 from notify.web.staff import charts, stats
 from notify.web.staff.api import BROKER_DOWN, load, ready_publisher, replacement_for, with_replacements
 from notify.web.staff.auth import SESSION_COOKIE, cookie_settings, page_staff, throttle
+from notify.web.staff.city_systems import city_system_events
 from subscribers.announcements import EDITABLE, STATE_NAMES, Announcement, aware, history
 from subscribers.db import session_scope
 from subscribers.models import CHANNELS
@@ -197,7 +198,8 @@ def overview(request: Request, status: str | None = None, staff: Staff = Depends
              session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
     items = stats.announcements(session, status if status in STATE_NAMES else None)
     waiting = [a for a in items if a.status == "review"]
-    return page(request, "staff/list.html.j2", staff, items=items, waiting=waiting, status=status)
+    return page(request, "staff/list.html.j2", staff, items=items, waiting=waiting, status=status,
+                city_events=city_system_events(session))  # fmt: skip
 
 
 @router.get("/staff/auswertung")
