@@ -233,7 +233,7 @@ def to_event(alert: Alert, ctx: Context) -> Converted:
     """One alert → one event for the city, or the reason it is not for us (never an error)."""
     ignore = lambda reason: Converted(alert.identifier, reason=reason)  # noqa: E731
     if alert.status.lower() != "actual":
-        return ignore(f"Keine echte Warnung (status {alert.status}): Übungen und Tests werden nicht gesendet.")
+        return ignore(f"Keine echte Warnung (status {alert.status}): Übungen und Tests senden wir nicht.")
     if alert.scope and alert.scope.lower() != "public":
         return ignore(f"Nicht öffentlich (scope {alert.scope}).")
     if alert.msg_type not in ("Alert", "Update", "Cancel"):

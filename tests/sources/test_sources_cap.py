@@ -6,11 +6,11 @@ import json
 import re
 
 import pytest
+from source_samples import BERCHTESGADEN, CAP_DIR, MUL, NINA_DIR, files, gelsenkirchen_warning
 
 from notify.sources.alerts import Info, context_for, is_urgent, link_of, parse_references, to_event
 from notify.sources.cap import InvalidCap, convert_cap, parse_cap
 from notify.sources.nina import alert_from_json, convert_new, read_file_bytes
-from source_samples import BERCHTESGADEN, CAP_DIR, MUL, NINA_DIR, files, gelsenkirchen_warning
 
 
 @pytest.fixture(scope="module")
