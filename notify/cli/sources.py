@@ -41,7 +41,7 @@ def cap(files: list[Path] = typer.Argument(..., help="CAP-1.2-Dateien (XML)")) -
     from notify.sources.cap import InvalidCap, convert_cap
     from notify.sources.publish import publish_events, split
 
-    ctx = context_for(get_settings().city)
+    ctx = context_for(get_settings().city, get_settings().db_url)
     converted, refused = [], 0
     for file in files:
         try:

@@ -18,6 +18,7 @@ import html
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,7 @@ from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 from shapely.geometry import mapping
 
 from notify.events import CityEvent, InvalidEvent, parse_event
-from topics.catalogue import Catalogue
+from topics.catalogue import CITYWIDE, Catalogue
 from topics.citysystems import CitySystems
 from topics.geometry import BadGeometry, CityGeometry, circle, polygon
 
@@ -42,9 +43,11 @@ _HREF = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.I)
 # What a resident reads around the sender's text, per language (others fall back to German).
 WORDS = {
     "de": {"todo": "Das sollen Sie jetzt tun", "update": "Aktualisiert: ", "cancel": "Entwarnung: ",
-           "cancelled": "Die Warnung ist aufgehoben.", "from": "Absender"},
+           "cancelled": "Die Warnung ist aufgehoben.", "from": "Absender",
+           "elsewhere": "Die Warnung gilt nicht mehr für {city}."},
     "en": {"todo": "What you should do now", "update": "Update: ", "cancel": "All clear: ",
-           "cancelled": "The warning has been lifted.", "from": "Sender"},
+           "cancelled": "The warning has been lifted.", "from": "Sender",
+           "elsewhere": "The warning no longer applies to {city}."},
 }  # fmt: skip
 
 
@@ -102,6 +105,9 @@ class Context:
     systems: CitySystems
     geometry: CityGeometry
     type_prefix: str  # "de.gelsenkirchen"
+    # Whether we sent any of these events (source, ids): an Update or Cancel whose area no
+    # longer includes the city is then an all-clear for those who got the warning.
+    reached: Callable[[str, list[str]], bool] | None = None
 
 
 def parse_references(raw: str | None) -> list[str]:
@@ -209,8 +215,9 @@ def where(info: Info, ctx: Context) -> tuple[str | list[str] | None, Any]:
     return concerned, shape.simplify(0.001)
 
 
-def compose(info: Info, msg_type: str, language: str) -> tuple[str, str]:
-    """Title and text a resident reads, in ``language`` (the info's own)."""
+def compose(info: Info, msg_type: str, language: str, left_city: str | None = None) -> tuple[str, str]:
+    """Title and text a resident reads, in ``language`` (the info's own). ``left_city``: the
+    warning moved away from that city (an Update or Cancel for elsewhere): say only that."""
     words = WORDS.get(language, WORDS["de"])
     title = " ".join(plain(info.headline or info.event).split()) or info.event or "Warnung"
     if msg_type == "Update":
@@ -218,6 +225,9 @@ def compose(info: Info, msg_type: str, language: str) -> tuple[str, str]:
     elif msg_type == "Cancel":
         title = words["cancel"] + title
     parts = []
+    if left_city:
+        sender = f"\n\n{words['from']}: {plain(info.sender_name)}" if info.sender_name else ""
+        return title[:200], words["elsewhere"].format(city=left_city) + sender
     if msg_type == "Cancel":
         parts.append(words["cancelled"])
     if description := plain(info.description):
@@ -242,6 +252,10 @@ def to_event(alert: Alert, ctx: Context) -> Converted:
     if info is None:
         return ignore("Die Meldung hat keinen <info>-Teil mit Inhalt.")
     area, shape = where(info, ctx)
+    msg_type, left_city = alert.msg_type, None
+    if area is None and msg_type in ("Update", "Cancel") and alert.references and ctx.reached is not None \
+            and ctx.reached(alert.sender, alert.references):  # fmt: skip
+        area, msg_type, left_city = CITYWIDE, "Cancel", ctx.catalogue.city
     if area is None:
         desc = " ".join("; ".join(a.desc for a in info.areas if a.desc).split())[:120] or "ohne Gebietsangabe"
         return ignore(f"Die Meldung gilt nicht für {ctx.catalogue.city} (Gebiet: {desc}).")
@@ -249,7 +263,7 @@ def to_event(alert: Alert, ctx: Context) -> Converted:
     if not topics:
         return ignore(f"Für die Kategorie {', '.join(info.categories) or '–'} ist kein Thema festgelegt.")
     language = lang2(info.language)
-    title, text = compose(info, alert.msg_type, language)
+    title, text = compose(info, msg_type, language, left_city)
     data: dict[str, Any] = {"title": title, "text": text, "topics": topics, "area": area,
                             "urgency": "urgent" if is_urgent(info) else "normal"}  # fmt: skip
     if link := link_of(info.web):
@@ -270,7 +284,7 @@ def to_event(alert: Alert, ctx: Context) -> Converted:
         if other is info or other_lang in seen:
             continue
         seen.add(other_lang)
-        v_title, v_text = compose(other, alert.msg_type, other_lang)
+        v_title, v_text = compose(other, msg_type, other_lang, left_city)
         # Written by the sender (e.g. DWD's own translations), not proposed by our machine.
         versions.append({"language": other_lang, "profile": "standard", "title": v_title, "text": v_text,
                          "reviewed": True})  # fmt: skip
@@ -282,10 +296,10 @@ def to_event(alert: Alert, ctx: Context) -> Converted:
     }  # fmt: skip
     if alert.sent:
         envelope["time"] = alert.sent.isoformat()
-    if alert.msg_type in ("Update", "Cancel") and alert.references:
+    if msg_type in ("Update", "Cancel") and alert.references:
         envelope["corrects"] = alert.references[0]
         envelope["references"] = " ".join(alert.references)
-    if alert.msg_type == "Cancel":
+    if msg_type == "Cancel":
         envelope["correction"] = "cancel"
     try:
         return Converted(alert.identifier, event=parse_event(envelope, ctx.catalogue))
@@ -294,8 +308,9 @@ def to_event(alert: Alert, ctx: Context) -> Converted:
         return ignore(f"Die Meldung lässt sich nicht übernehmen: {exc.detail} {details}".strip())
 
 
-def context_for(city: str) -> Context:
-    """The city pack's catalogue, identifiers and shapes, for the adapters."""
+def context_for(city: str, db_url: str | None = None) -> Context:
+    """The city pack's catalogue, identifiers and shapes, for the adapters; with ``db_url`` the
+    event register tells whether we sent an event an Update or Cancel refers to."""
     from topics.catalogue import load_catalogue
     from topics.citysystems import load_city_systems
     from topics.geometry import load_city_geometry
@@ -303,7 +318,28 @@ def context_for(city: str) -> Context:
     catalogue = load_catalogue(city)
     slug = catalogue.city.lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
     slug = re.sub(r"[^a-z0-9-]+", "-", slug).strip("-") or "stadt"
-    return Context(catalogue, load_city_systems(city), load_city_geometry(city), f"de.{slug}")
+    reached = (lambda source, ids: was_sent(db_url, source, ids)) if db_url else None
+    return Context(catalogue, load_city_systems(city), load_city_geometry(city), f"de.{slug}", reached)
+
+
+def was_sent(db_url: str, source: str, ids: list[str]) -> bool:
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from subscribers.db import session_scope
+    from subscribers.models import EventRecord
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    query = select(col(EventRecord.id)).where(
+        col(EventRecord.source) == source, col(EventRecord.event_id).in_(ids),
+        col(EventRecord.status).in_(("accepted", "matched")),
+    )  # fmt: skip
+    try:
+        with session_scope(db_url) as session:
+            return session.execute(query.limit(1)).first() is not None
+    except SQLAlchemyError:  # no database yet: nothing was sent
+        return False
 
 
 def parse_time(value: Any) -> datetime | None:

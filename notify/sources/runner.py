@@ -39,7 +39,7 @@ def _save(settings: Settings, values: dict[str, Any]) -> None:
 async def run_nina(settings: Settings, where: str, publisher: Publisher,
                    http: httpx.Client | None = None) -> dict[str, Any]:  # fmt: skip
     """A NINA feed URL or a file, once: new warnings published, seen ones skipped."""
-    ctx = context_for(settings.city)
+    ctx = context_for(settings.city, settings.db_url)
     etag_key = f"nina:etag:{where}"
     seen_doc, etag_doc = await asyncio.to_thread(_load, settings, NINA_SEEN, etag_key)
     seen: list[str] = seen_doc.get("seen", [])

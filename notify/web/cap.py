@@ -36,7 +36,7 @@ async def post_cap(request: Request, runtime: Runtime = Depends(get_runtime)) ->
     body = await request.body()
     if len(body) > MAX_CAP_BYTES:
         raise Problem(413, f"Das Dokument ist größer als {MAX_CAP_BYTES // 1024 // 1024} MiB.")
-    ctx = context_for(runtime.settings.city)
+    ctx = context_for(runtime.settings.city, runtime.db_url)
     try:
         converted = await asyncio.to_thread(convert_cap, body, ctx)
     except InvalidCap as exc:

@@ -188,3 +188,12 @@ def test_a_message_seen_before_is_skipped(ctx):
 
 def test_the_mul_sample_has_its_polygons_for_elsewhere(ctx):
     assert convert_cap(MUL.read_bytes(), ctx).event is None
+
+
+@pytest.mark.parametrize("package", ["topics", "plainlang", "subscribers"])
+def test_the_domain_packages_do_not_import_the_adapters(package):
+    from source_samples import ROOT
+
+    offenders = [p.name for p in (ROOT / package).rglob("*.py")
+                 if re.search(r"^\s*(from|import)\s+notify\b", p.read_text(encoding="utf-8"), re.M)]  # fmt: skip
+    assert offenders == []

@@ -126,3 +126,18 @@ def test_with_district_shapes_a_polygon_reaches_the_stadtteile_it_touches(pack_w
     assert geometry.concerned([box(6.0, 51.0, 8.0, 52.0)]) == "citywide"
     assert geometry.refine(["buer", "horst"], box(7.05, 51.56, 7.06, 51.57).__geo_interface__) == ["buer"]
     assert CityGeometry().refine(["buer"], {"type": "Point", "coordinates": [0, 0]}) == ["buer"]  # no shapes
+
+
+def test_an_update_that_moves_the_warning_away_is_an_all_clear_for_those_who_got_it(runtime):
+    import re
+
+    anna = resident(runtime, "anna@example.org", [("unwetter", "buer")])
+    assert run(runtime, cap("c3")) == {anna}
+    elsewhere = re.sub(rb"<value>805513000</value>", b"<value>809172116</value>",  # Berchtesgaden's warn cell
+                       gelsenkirchen_warning("c3", "Update", f"{DWD},2.49.0.0.276.0.DWD.PVW.TEST.c3.Alert,x"))  # fmt: skip
+    moved = convert_cap(elsewhere, context_for("gelsenkirchen", runtime.db_url)).event
+    assert moved.model_extra["correction"] == "cancel" and moved.data.title.startswith("Entwarnung: ")
+    assert moved.data.text.startswith("Die Warnung gilt nicht mehr für Gelsenkirchen.")
+    assert run(runtime, moved) == {anna}
+    never_sent = re.sub(rb"TEST\.c3\.Alert", b"TEST.c9.Alert", elsewhere)
+    assert convert_cap(never_sent, context_for("gelsenkirchen", runtime.db_url)).event is None
