@@ -34,13 +34,11 @@ from notify.events import CityEvent, InvalidEvent
 from notify.kafka import Publisher
 from notify.pipeline import Runtime, ingest, plan
 from notify.settings import get_settings
-from notify.sources.runner import run_nina, run_oparl
 from notify.subscriptions import publish_changes
 from subscribers.consent import purge_unconfirmed
 from subscribers.db import init_db, session_scope
 from subscribers.models import Delivery, EventRecord, utcnow
 from subscribers.store import iter_snapshot
-from topics.geometry import load_city_geometry
 from topics.matcher import MatchIndex
 
 log = logging.getLogger("stadtbote.worker")
@@ -48,7 +46,6 @@ log = logging.getLogger("stadtbote.worker")
 settings = get_settings()
 rt = Runtime(settings)
 index = MatchIndex(rt.catalogue)
-city_geometry = load_city_geometry(settings.city)
 
 topics_.limit_faust_fetch_wait(settings.kafka_fetch_max_wait_ms)
 app = faust.App(
@@ -144,7 +141,7 @@ async def match_agent(stream):
         try:
             event = CityEvent.model_validate_json(value["event"])
             await follower.caught_up()
-            area = city_geometry.refine(event.data.area, event.data.geometry)  # None: not in the city
+            area = event.data.area if event.data.geometry is None else narrowed_area(event)
             targets = index.deliveries(event.data.topics, area, urgent=event.urgent) if area else {}
             pending = await asyncio.to_thread(plan, rt, event, value["event_pk"], targets)
         except Exception as exc:
@@ -153,6 +150,13 @@ async def match_agent(stream):
             continue
         await _publish_chunks(pending, event.urgent)
         log.info("event %s matched %d deliveries", event.id, len(pending))
+
+
+def narrowed_area(event: CityEvent):
+    """The event's area narrowed by its GeoJSON ``geometry``; None: it is not in the city."""
+    from topics.geometry import load_city_geometry  # shapely only when an event has a shape
+
+    return load_city_geometry(settings.city).refine(event.data.area, event.data.geometry)
 
 
 CHUNK = 200
@@ -296,6 +300,8 @@ async def send_digests() -> None:
 @app.timer(interval=60.0)
 async def read_nina() -> None:
     """NINA feeds (``NOTIFY_NINA_URLS``): new warnings onto city-events; seen ones skipped."""
+    from notify.sources.runner import run_nina
+
     for url in settings.nina_urls.split():
         try:
             result = await run_nina(settings, url, publisher)
@@ -311,6 +317,8 @@ async def read_oparl() -> None:
     """The council information system (``NOTIFY_OPARL_URL``): future meetings become messages."""
     if not settings.oparl_url:
         return
+    from notify.sources.runner import run_oparl
+
     try:
         result = await run_oparl(settings, settings.oparl_url, publisher)
     except Exception as exc:

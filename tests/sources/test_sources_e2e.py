@@ -162,3 +162,18 @@ def test_oparl_once_publishes_exactly_the_future_meeting_and_notifies_its_subscr
     with session_scope(db_url(stack)) as s:
         from_oparl = s.execute(select(EventRecord.event_id).where(EventRecord.source == f"{server.base}/body/1")).all()
     assert [r[0] for r in from_oparl] == [meeting["id"]]  # the past meetings: no event at all
+
+
+def test_an_event_whose_geometry_lies_outside_the_city_reaches_nobody(stack, people):
+    tag = people["tag"]
+    base = {"specversion": "1.0", "source": f"/e2e/geo/{tag}", "type": "de.gelsenkirchen.warnung"}
+    data = {"title": f"Sturm {tag}", "text": "Bitte bleiben Sie zu Hause.", "topics": ["unwetter"], "area": "citywide"}
+    far = {**base, "id": "far", "data": {**data, "geometry": {"type": "Point", "coordinates": [12.99, 47.63]}}}
+    near = {**base, "id": "near", "data": {**data, "geometry": {"type": "Point", "coordinates": [7.05, 51.58]}}}
+    for event in (far, near):
+        r = httpx.post(f"{stack.web_url}/v1/events", content=json.dumps(event), timeout=30,
+                       headers={"authorization": f"Bearer {people['key']}",
+                                "content-type": "application/cloudevents+json"})  # fmt: skip
+        assert r.status_code == 202, r.text
+    assert settled(stack, base["source"], "far").deliveries == 0
+    assert settled(stack, base["source"], "near").deliveries == 2  # the weather subscribers (de, en)
