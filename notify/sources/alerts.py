@@ -285,9 +285,10 @@ def to_event(alert: Alert, ctx: Context) -> Converted:
             continue
         seen.add(other_lang)
         v_title, v_text = compose(other, msg_type, other_lang, left_city)
-        # Written by the sender (e.g. DWD's own translations), not proposed by our machine.
+        # The sender's own translation (e.g. DWD's): not reviewed by anyone here ("reviewed" is
+        # an approver's mark), not a machine proposal of ours either.
         versions.append({"language": other_lang, "profile": "standard", "title": v_title, "text": v_text,
-                         "reviewed": True})  # fmt: skip
+                         "reviewed": False})  # fmt: skip
     if versions:
         data["versions"] = versions
     envelope: dict[str, Any] = {
