@@ -28,9 +28,9 @@ def _publisher():
 
 def _report(result: dict) -> None:
     for event_id in result.get("events", []):
-        console.print(f"gesendet: {event_id}", highlight=False)
+        console.print(f"gesendet: {event_id}", highlight=False, soft_wrap=True)
     for item in result.get("ignored", []):
-        console.print(f"nicht gesendet: {item['identifier']} – {item['reason']}", highlight=False)
+        console.print(f"nicht gesendet: {item['identifier']} – {item['reason']}", highlight=False, soft_wrap=True)
 
 
 @group.command("cap")
@@ -50,7 +50,7 @@ def cap(files: list[Path] = typer.Argument(..., help="CAP-1.2-Dateien (XML)")) -
             fail(f"Datei nicht gefunden: {file}")
         except InvalidCap as exc:
             refused += 1
-            errors.print(f"{file}: {exc}", highlight=False)
+            errors.print(f"{file}: {exc}", highlight=False, soft_wrap=True)
     events, ignored = split(converted, "cap")
 
     async def publish() -> list[str]:
@@ -65,7 +65,7 @@ def cap(files: list[Path] = typer.Argument(..., help="CAP-1.2-Dateien (XML)")) -
     except BrokerDown as exc:
         fail(str(exc), 1)
     _report({"events": ids, "ignored": ignored})
-    console.print(f"{len(ids)} gesendet, {len(ignored)} nicht für uns, {refused} abgelehnt.", highlight=False)
+    console.print(f"{len(ids)} gesendet, {len(ignored)} nicht für uns, {refused} abgelehnt.", highlight=False, soft_wrap=True)
     if refused:
         raise typer.Exit(1)
 
@@ -136,7 +136,7 @@ def oparl_cmd(
         console.print(f"{len(result['events'])} gesendet, {result['archived']} vergangene archiviert, "
                       f"{result['unchanged']} unverändert, {result['tombstones']} gelöscht.", highlight=False)  # fmt: skip
         for reason in result["skipped"]:
-            errors.print(f"übergangen: {reason}", highlight=False)
+            errors.print(f"übergangen: {reason}", highlight=False, soft_wrap=True)
         if once:
             return
         since_at = None

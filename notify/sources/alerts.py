@@ -325,12 +325,11 @@ def context_for(city: str, db_url: str | None = None) -> Context:
 
 def was_sent(db_url: str, source: str, ids: list[str]) -> bool:
     from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
     from sqlmodel import col
 
     from subscribers.db import session_scope
     from subscribers.models import EventRecord
-
-    from sqlalchemy.exc import SQLAlchemyError
 
     query = select(col(EventRecord.id)).where(
         col(EventRecord.source) == source, col(EventRecord.event_id).in_(ids),

@@ -197,3 +197,23 @@ def test_the_domain_packages_do_not_import_the_adapters(package):
     offenders = [p.name for p in (ROOT / package).rglob("*.py")
                  if re.search(r"^\s*(from|import)\s+notify\b", p.read_text(encoding="utf-8"), re.M)]  # fmt: skip
     assert offenders == []
+
+
+def test_the_cli_names_each_file_sent_left_out_or_refused(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from notify.cli import app
+    from notify.settings import get_settings
+
+    monkeypatch.setenv("NOTIFY_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    broken = tmp_path / "kaputt.xml"
+    broken.write_bytes(b"<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'>")
+    try:
+        result = CliRunner().invoke(app, ["sources", "cap", str(BERCHTESGADEN), str(broken)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "nicht gesendet: 2.49.0.1.276.0.DWD.PVW.1544539320000" in result.stdout
+    assert "0 gesendet, 1 nicht für uns, 1 abgelehnt." in result.stdout
+    assert "kaputt.xml: Das XML ist fehlerhaft" in result.stderr
