@@ -20,8 +20,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import shapely
 from shapely import affinity
-from shapely.geometry import Point, Polygon, shape
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
@@ -35,12 +37,28 @@ class BadGeometry(ValueError):
     """A shape that cannot be read (wrong nesting, too few points, not numbers)."""
 
 
-def polygon(points: Sequence[tuple[float, float]]) -> BaseGeometry:
-    """A polygon from (lon, lat) points; an unclosed ring is closed, a self-touching one repaired."""
-    if len(points) < 3:
-        raise BadGeometry("ein Polygon braucht mindestens drei Punkte")
-    ring = Polygon(points)
-    return ring if ring.is_valid else ring.buffer(0)
+def polygon(points: Sequence[tuple[float, float]] | np.ndarray) -> BaseGeometry:
+    """A polygon from (lon, lat) points; an unclosed ring is closed. Not yet checked for
+    validity: that costs more than everything else, so ``valid`` does it only for shapes near
+    the city."""
+    coords = np.asarray(points, dtype=float)
+    if coords.ndim != 2 or coords.shape[0] < 3 or coords.shape[1] != 2:
+        raise BadGeometry("ein Polygon braucht mindestens drei Punkte (Länge, Breite)")
+    if not np.array_equal(coords[0], coords[-1]):
+        coords = np.vstack([coords, coords[:1]])
+    if coords.shape[0] < 4:
+        raise BadGeometry("ein Polygon braucht mindestens drei verschiedene Punkte")
+    made: BaseGeometry = shapely.polygons(coords)  # type: ignore[assignment]  # one coords array → one Polygon
+    return made  # vectorised: Polygon(list) walks every point in Python, 10× slower on real outlines
+
+
+def valid(geom: BaseGeometry) -> BaseGeometry:
+    """A self-touching ring (common in real warning polygons) repaired."""
+    return geom if geom.is_valid else geom.buffer(0)
+
+
+def _boxes_meet(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
 def circle(lon: float, lat: float, radius_km: float) -> BaseGeometry:
@@ -89,8 +107,15 @@ class CityGeometry:
         district shapes the answer is the districts touched; a shape covering all of them is
         city-wide.
         """
-        area = unary_union(list(shapes))
-        holes = list(exclude)
+        known = [*self.districts.values()] or ([self.outline] if self.outline is not None else [])
+        if not known:
+            return None
+        city_box = unary_union(known).bounds if len(known) > 1 else known[0].bounds
+        near = [valid(s) for s in shapes if not s.is_empty and _boxes_meet(s.bounds, city_box)]
+        if not near:  # most warnings are for elsewhere: decided by their boxes, in microseconds
+            return None
+        area = unary_union(near)
+        holes = [valid(h) for h in exclude if _boxes_meet(h.bounds, city_box)]
         if holes:
             area = area.difference(unary_union(holes))
         if area.is_empty:

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from pydantic import AnyHttpUrl, TypeAdapter, ValidationError
 from shapely.geometry import mapping
 
 from notify.events import CityEvent, InvalidEvent, parse_event
 from topics.catalogue import CITYWIDE, Catalogue
 from topics.citysystems import CitySystems
-from topics.geometry import BadGeometry, CityGeometry, circle, polygon
+from topics.geometry import BadGeometry, CityGeometry, circle, polygon, valid
 
 log = logging.getLogger("stadtbote.sources")
 
@@ -54,7 +55,7 @@ WORDS = {
 @dataclass
 class Area:
     desc: str = ""
-    polygons: list[list[tuple[float, float]]] = field(default_factory=list)  # (lon, lat)
+    polygons: list[np.ndarray] = field(default_factory=list)  # rows of (lon, lat)
     circles: list[tuple[float, float, float]] = field(default_factory=list)  # lon, lat, km
     geocodes: list[tuple[str, str]] = field(default_factory=list)
 
@@ -127,20 +128,24 @@ def parse_references(raw: str | None) -> list[str]:
     return out
 
 
-def parse_point_list(text: str, lat_first: bool) -> list[tuple[float, float]]:
-    """``"lat,lon lat,lon …"`` (CAP XML) or ``"lon,lat …"`` (NINA JSON) → (lon, lat) points."""
-    points = []
-    for pair in text.split():
-        a, b = (float(x) for x in pair.split(",")[:2])
-        points.append((b, a) if lat_first else (a, b))
-    return points
+def parse_point_list(text: str, lat_first: bool) -> np.ndarray:
+    """``"lat,lon lat,lon …"`` (CAP XML) or ``"lon,lat …"`` (NINA JSON) → (lon, lat) rows.
+
+    Vectorised: real polygons have thousands of points (a Landkreis outline). A pair with a
+    third value (altitude) or a stray comma makes the whole list unreadable (ValueError)."""
+    pairs = text.split()
+    values = np.array(",".join(pairs).split(","), dtype=float) if pairs else np.empty(0)
+    if values.size % 2 or values.size != 2 * len(pairs):
+        raise ValueError("Punkte müssen Paare sein")
+    points = values.reshape(-1, 2)
+    return points[:, ::-1] if lat_first else points
 
 
 def parse_circle(text: str, lat_first: bool = True) -> tuple[float, float, float]:
     """``"lat,lon radius_km"`` → (lon, lat, km)."""
     centre, radius = text.split()
     lon, lat = parse_point_list(centre, lat_first)[0]
-    return lon, lat, float(radius)
+    return float(lon), float(lat), float(radius)
 
 
 def plain(text: str) -> str:
@@ -209,9 +214,9 @@ def where(info: Info, ctx: Context) -> tuple[str | list[str] | None, Any]:
         return None, None
     from shapely.ops import unary_union
 
-    shape = unary_union(shapes)
+    shape = unary_union([valid(s) for s in shapes])
     if exclude:
-        shape = shape.difference(unary_union(exclude))
+        shape = shape.difference(unary_union([valid(e) for e in exclude]))
     return concerned, shape.simplify(0.001)
 
 
