@@ -209,7 +209,11 @@ class Reader:
 
     def organization(self, url: str) -> dict[str, Any] | None:
         if url not in self._orgs:
-            self._orgs[url] = self.client.get(url)
+            try:
+                self._orgs[url] = self.client.get(url)
+            except OParlError as exc:  # one unreachable organization must not stop the run
+                log.warning("organization not readable: %s", exc)
+                self._orgs[url] = None
         return self._orgs[url]
 
     def audience(self, meeting: dict[str, Any]) -> tuple[list[str], str | list[str]]:

@@ -35,12 +35,10 @@ def db_url(stack) -> str:
 
 
 def mails_to(stack, address: str) -> list:
-    found = []
-    for path in (stack.data_dir / "mail" / "new").glob("*"):
-        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
-        if str(msg["To"]) == address:
-            found.append(msg)
-    return sorted(found, key=lambda m: m["Date"].datetime)
+    """Their e-mails in the order the SMTP server stored them (Date has only whole seconds)."""
+    paths = sorted((stack.data_dir / "mail" / "new").glob("*"), key=lambda p: p.stat().st_mtime_ns)
+    found = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths]
+    return [m for m in found if str(m["To"]) == address]
 
 
 def settled(stack, source: str, event_id: str, timeout: float = 90) -> EventRecord:

@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import pytest
 from oparl_server import OParlServer
 from source_samples import OPARL_DIR
 
-from notify.formatting import CITY_TZ
+from notify.formatting import CITY_TZ, german_date
 from notify.sources.alerts import context_for
-from notify.sources.oparl import read_server
+from notify.sources.oparl import Client, Outcome, Reader, read_server
 
 NOW = datetime.now(CITY_TZ).replace(microsecond=0)
 
@@ -130,3 +131,23 @@ def test_of_several_bodies_only_the_one_with_our_ags_is_read_even_without_its_le
     out = read_server(server.url, ctx, {})
     assert [e.source for e in out.events] == [ours["id"]]
     assert not any(r.endswith("/body/1/meeting") for r in server.requests)  # Hürtgenwald's own list: not read
+
+
+@pytest.mark.parametrize(("name", "hosts"), [
+    ("wuppertal_somacos_meeting.json", ["http://oparl.wuppertal.de"]),  # its organizations answer 404
+    ("karlsruhe_meeting_10022_reserialized.json", ["https://web1.karlsruhe.de"]),  # OParl 1.1
+    ("oparl11_spec_example_Meeting-01.json", ["https://oparl.example.org"]),
+])  # fmt: skip
+def test_single_real_meetings_of_other_servers_become_messages_when_in_the_future(server, ctx, name, hosts):
+    raw = (OPARL_DIR / name).read_text(encoding="utf-8")
+    for host in hosts:  # every link points at the loopback server, which answers 404 for them
+        raw = raw.replace(host, server.base)
+    meeting = json.loads(raw)
+    start = (NOW + timedelta(days=3)).replace(hour=17, minute=0, second=0)
+    meeting["start"], meeting["end"] = start.isoformat(), (start + timedelta(hours=2)).isoformat()
+    reader = Reader(ctx, Client(), {}, now=NOW)
+    out = Outcome()
+    reader.meeting(f"{server.base}/body", meeting, out)
+    [event] = out.events
+    assert event.data.starts_at == start and event.data.topics == ["ratssitzungen"]
+    assert event.data.title.endswith(f" am {german_date(start)}")
