@@ -20,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -264,6 +264,8 @@ def to_event(alert: Alert, ctx: Context) -> Converted:
     if area is None:
         desc = " ".join("; ".join(a.desc for a in info.areas if a.desc).split())[:120] or "ohne Gebietsangabe"
         return ignore(f"Die Meldung gilt nicht für {ctx.catalogue.city} (Gebiet: {desc}).")
+    if info.expires is not None and info.expires <= datetime.now(UTC) and msg_type != "Cancel":
+        return ignore(f"Die Warnung ist schon abgelaufen ({info.expires.isoformat()}).")
     topics = [t for t in ctx.systems.topics_for_cap(info.categories, info.event_codes) if t in ctx.catalogue.topics]
     if not topics:
         return ignore(f"Für die Kategorie {', '.join(info.categories) or '–'} ist kein Thema festgelegt.")

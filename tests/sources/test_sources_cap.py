@@ -217,3 +217,9 @@ def test_the_cli_names_each_file_sent_left_out_or_refused(tmp_path, monkeypatch)
     assert "nicht gesendet: 2.49.0.1.276.0.DWD.PVW.1544539320000" in result.stdout
     assert "0 gesendet, 1 nicht für uns, 1 abgelehnt." in result.stdout
     assert "kaputt.xml: Das XML ist fehlerhaft" in result.stderr
+
+
+def test_an_expired_warning_for_the_city_is_left_out_saying_so(ctx):
+    xml = gelsenkirchen_warning("t5", hours=-1)
+    result = convert_cap(xml, ctx)
+    assert result.event is None and "schon abgelaufen" in result.reason
