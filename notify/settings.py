@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     # Other systems the worker reads (notify/sources): NINA feeds (space-separated URLs, every
     # 60 s with ETag) and one OParl server (System or Body URL).
     nina_urls: str = Field("", validation_alias=AliasChoices("NOTIFY_NINA_URLS", "nina_urls"))
+    nina_every_s: float = Field(60.0, validation_alias=AliasChoices("NOTIFY_NINA_EVERY", "nina_every_s"))
     oparl_url: str = Field("", validation_alias=AliasChoices("NOTIFY_OPARL_URL", "oparl_url"))
     oparl_every_s: float = Field(900.0, validation_alias=AliasChoices("NOTIFY_OPARL_EVERY", "oparl_every_s"))
 

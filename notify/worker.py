@@ -297,7 +297,7 @@ async def send_digests() -> None:
         await _republish(did, channel, sid)
 
 
-@app.timer(interval=60.0)
+@app.timer(interval=settings.nina_every_s)
 async def read_nina() -> None:
     """NINA feeds (``NOTIFY_NINA_URLS``): new warnings onto city-events; seen ones skipped."""
     from notify.sources.runner import run_nina
