@@ -271,8 +271,10 @@ def to_event(alert: Alert, ctx: Context) -> Converted:
         return ignore(f"Für die Kategorie {', '.join(info.categories) or '–'} ist kein Thema festgelegt.")
     language = lang2(info.language)
     title, text = compose(info, msg_type, language, left_city)
+    # An all-clear is good news: it need not wake anybody at night or skip their digest.
+    urgent = is_urgent(info) and msg_type != "Cancel"
     data: dict[str, Any] = {"title": title, "text": text, "topics": topics, "area": area,
-                            "urgency": "urgent" if is_urgent(info) else "normal"}  # fmt: skip
+                            "urgency": "urgent" if urgent else "normal"}  # fmt: skip
     if link := link_of(info.web):
         data["link"] = link
     if info.expires:

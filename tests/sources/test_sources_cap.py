@@ -74,6 +74,7 @@ def test_update_and_cancel_name_the_original_and_cancel_is_an_all_clear(ctx):
     cancel = convert_cap(gelsenkirchen_warning("t2", "Cancel", ref), ctx).event
     assert update.model_extra["corrects"] == "2.49.0.0.276.0.DWD.PVW.TEST.t2.Alert"
     assert update.data.title.startswith("Aktualisiert: ") and "correction" not in update.model_extra
+    assert update.urgent and not cancel.urgent  # an all-clear is not urgent news
     assert cancel.model_extra["correction"] == "cancel"
     assert cancel.data.title.startswith("Entwarnung: ") and cancel.data.text.startswith("Die Warnung ist aufgehoben.")
     assert {v["language"]: v["title"] for v in cancel.data.versions}["en"].startswith("All clear: ")
