@@ -1,0 +1,102 @@
+"""The simplification assistant: ``simplify(text, profile) -> Simplified``, offline and rule-based.
+
+It proposes; staff decide. The proposal is built in two steps, each a list of edits whose
+offsets are mapped back to the input, so every :class:`Change` says rule, before, after and
+where in the input it happened:
+
+1. words (:mod:`.lexical`): Amtsdeutsch, empty nouns, abbreviations, number words, dates and
+   times, rare words with a more frequent synonym;
+2. sentences (:mod:`.sentences`): splits at semicolons, coordinating conjunctions, *dass* and
+   relative clauses; passive → active where the agent is named; nominal style → verb; for
+   Leichte Sprache one sentence per line;
+and, for Leichte Sprache, long compounds are split with the city's separator in step 1
+(``compound_separator``, "·" or "-"; the city pack's setting is passed in by the caller, so
+``plainlang`` stays independent of ``topics``).
+
+Meaning stays: no rule deletes a negation or a number (property tests in
+``tests/plainlang/test_plainlang_simplify.py``).
+"""
+
+from __future__ import annotations
+
+from plainlang import profiles
+from plainlang.checker import analyse_text
+from plainlang.simplify import lexical, sentences
+from plainlang.simplify import words as w
+from plainlang.simplify.edits import Edit, OffsetMap, resolve
+from plainlang.simplify.types import Change, Simplified
+
+PROFILES = ("einfach", "leicht", "standard")
+SEPARATORS = ("·", "-")
+SPLIT_FROM_WORDS = {"leicht": 0, "einfach": 10, "standard": 25}
+
+__all__ = ["PROFILES", "Change", "Simplified", "simplify"]
+
+
+def simplify(text: str, profile: str = "einfach", *, compound_separator: str | None = None) -> Simplified:
+    """Propose a simpler text for ``profile`` ("einfach", "leicht"; "standard" only replaces words)."""
+    if profile not in PROFILES:
+        raise ValueError(f"Unbekanntes Profil „{profile}“. Erlaubt sind: {', '.join(PROFILES)}.")
+    if compound_separator is not None and compound_separator not in SEPARATORS:
+        raise ValueError("Das Trennzeichen für lange Wörter muss „·“ oder „-“ sein.")
+    config = profiles.profile_config(profile)["rules"]
+    leicht = profile == "leicht"
+    changes: list[Change] = []
+
+    # 1. words
+    edits = lexical.amtsdeutsch(text) + lexical.abbreviations(text, leicht)
+    if profile != "standard":
+        edits += lexical.number_words(text) + lexical.dates_and_times(text)
+        edits += lexical.rare_synonyms(text, float(config.get("rare_word", {}).get("max_zipf", 2.5)))
+    if leicht:
+        settings = config.get("long_word", {})
+        separator = compound_separator or settings.get("separator", "·")
+        edits += lexical.split_compounds(text, int(settings.get("max_letters", 12)), separator)
+    edits = resolve(edits)
+    changes += [Change(e.rule, text[e.start : e.end], e.after, e.start, e.end) for e in edits]
+    text1, map1 = OffsetMap.apply(text, edits)
+
+    # 2. sentences
+    edits2: list[Edit] = []
+    spans = [(s.start, s.end, s.kind) for s in analyse_text(text1).sentences] if text1.strip() else []
+    for k, (start, end, kind) in enumerate(spans):
+        origin = (map1.start(start), map1.end(end))
+        if kind == "sentence" and profile != "standard":
+            pieces = _sentence(text1[start:end], profile, changes, origin)
+            if pieces is not None:
+                edits2.append(Edit(start, end, ("\n" if leicht else " ").join(pieces), "sentence"))
+        if leicht and k + 1 < len(spans):
+            gap = text1[end : spans[k + 1][0]]
+            if "\n" not in gap:
+                edits2.append(Edit(end, spans[k + 1][0], "\n", "line_per_sentence"))
+                changes.append(Change("line_per_sentence", gap, "\n", map1.end(end), map1.start(spans[k + 1][0])))
+    text2, _ = OffsetMap.apply(text1, edits2)
+
+    changes.sort(key=lambda c: (c.start, c.end))
+    return Simplified(text2, changes)
+
+
+def _sentence(segment: str, profile: str, changes: list[Change], origin: tuple[int, int]) -> list[str] | None:
+    """The rewritten sentence(s) of one sentence, or None when nothing changed."""
+    tokens = w.tokens(segment)
+    if not tokens:
+        return None
+    queue, done = [tokens], []
+    changed = False
+    while queue:
+        current = queue.pop(0)
+        if len(done) + len(queue) < 8 and (";" in current or sentences._words(current) > SPLIT_FROM_WORDS[profile]):
+            parts = sentences.split(current, profile == "leicht")
+            if parts:
+                changes.append(Change("split_sentence", w.join(current), " ".join(w.join(p) for p in parts), *origin))
+                queue = parts + queue
+                changed = True
+                continue
+        for rule, rewrite in (("active", sentences.active), ("nominal_style", sentences.nominal)):
+            new = rewrite(current)
+            if new is not None and new != current:
+                changes.append(Change(rule, w.join(current), w.join(new), *origin))
+                current = new
+                changed = True
+        done.append(current)
+    return [w.join(s) for s in done] if changed else None
