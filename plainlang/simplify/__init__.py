@@ -19,8 +19,11 @@ Meaning stays: no rule deletes a negation or a number (property tests in
 
 from __future__ import annotations
 
+import re
+
 from plainlang import profiles
-from plainlang.checker import analyse_text
+from plainlang.segment import CLOSERS, TERMINAL, find_sentence_starts
+from plainlang.segment import _abbreviations as segment_abbreviations
 from plainlang.simplify import lexical, sentences
 from plainlang.simplify import words as w
 from plainlang.simplify.edits import Edit, OffsetMap, resolve
@@ -58,7 +61,7 @@ def simplify(text: str, profile: str = "einfach", *, compound_separator: str | N
 
     # 2. sentences
     edits2: list[Edit] = []
-    spans = [(s.start, s.end, s.kind) for s in analyse_text(text1).sentences] if text1.strip() else []
+    spans = sentence_spans(text1)
     for k, (start, end, kind) in enumerate(spans):
         origin = (map1.start(start), map1.end(end))
         if kind == "sentence" and profile != "standard":
@@ -100,3 +103,73 @@ def _sentence(segment: str, profile: str, changes: list[Change], origin: tuple[i
                 changed = True
         done.append(current)
     return [w.join(s) for s in done] if changed else None
+
+
+class _Token:
+    """What :func:`plainlang.segment.find_sentence_starts` reads of a spaCy token."""
+
+    __slots__ = ("idx", "text", "whitespace_")
+
+    def __init__(self, text: str, idx: int) -> None:
+        self.text, self.idx, self.whitespace_ = text, idx, ""
+
+
+_CHUNK = re.compile(r"\s+|\S+")
+_EDGE = "\"'„“”»«‘’()[]{},;:!?…"
+
+
+def _tokens(text: str) -> list[_Token]:
+    """A light tokenizer with spaCy's conventions where the segmentation rules look: punctuation
+    apart, a full stop kept on ordinals ("3.") and known abbreviations, line breaks and runs of
+    spaces as tokens. spaCy's tokenizer creates a lexeme for every new word, which costs more
+    than all rules of the proposal together on text it has never seen."""
+    every, _ = segment_abbreviations()
+    out: list[_Token] = []
+    for match in _CHUNK.finditer(text):
+        chunk, start = match.group(0), match.start()
+        if chunk.isspace():
+            if out and chunk == " ":
+                out[-1].whitespace_ = " "
+            else:
+                out.append(_Token(chunk, start))
+            continue
+        lead = 0
+        while lead < len(chunk) - 1 and chunk[lead] in _EDGE:
+            out.append(_Token(chunk[lead], start + lead))
+            lead += 1
+        core_end = len(chunk)
+        trail: list[_Token] = []
+        while core_end - 1 > lead and (chunk[core_end - 1] in _EDGE or chunk[core_end - 1] == "."):
+            core = chunk[lead:core_end]
+            if chunk[core_end - 1] == "." and (core.lower() in every or (core[:-1].isdigit() and len(core) <= 4)):
+                break
+            trail.insert(0, _Token(chunk[core_end - 1], start + core_end - 1))
+            core_end -= 1
+        out.append(_Token(chunk[lead:core_end], start + lead))
+        out.extend(trail)
+    return out
+
+
+def sentence_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of each sentence, by the checker's segmentation rules."""
+    if not text.strip():
+        return []
+    tokens = _tokens(text)
+    starts = find_sentence_starts(tokens)  # type: ignore[arg-type]
+    spans = []
+    current: list[_Token] = []
+    for token, start in zip(tokens, [*starts], strict=True):
+        if start and current:
+            spans.append(_span(current))
+            current = []
+        if not token.text.isspace():
+            current.append(token)
+    if current:
+        spans.append(_span(current))
+    return spans
+
+
+def _span(tokens: list[_Token]) -> tuple[int, int, str]:
+    last = tokens[-1].text
+    kind = "sentence" if last in TERMINAL or last in CLOSERS or last == ":" else "heading"
+    return tokens[0].idx, tokens[-1].idx + len(last), kind

@@ -39,6 +39,11 @@ def _capitalised(plain: str, written: str) -> str:
 
 
 @cache
+def _first_words() -> frozenset[str]:
+    return frozenset(re.split(r"[\s,]", phrase, maxsplit=1)[0] for phrase in _amtsdeutsch()[1])
+
+
+@cache
 def _amtsdeutsch() -> tuple[re.Pattern[str], dict[str, str]]:
     table = {
         row[0].lower(): row[1]
@@ -52,8 +57,16 @@ def _amtsdeutsch() -> tuple[re.Pattern[str], dict[str, str]]:
 
 def amtsdeutsch(text: str) -> list[Edit]:
     pattern, table = _amtsdeutsch()
+    first = _first_words()
     edits = []
-    for m in pattern.finditer(text):
+    last_end = 0
+    for word in _WORD.finditer(text):
+        if word.start() < last_end or word.group(0).lower() not in first:
+            continue
+        m = pattern.match(text, word.start())
+        if m is None:
+            continue
+        last_end = m.end()
         written, end = m.group(0), m.end()
         plain = _capitalised(table[written.lower()], written)
         article = written.rsplit(" ", 1)[-1].lower()
