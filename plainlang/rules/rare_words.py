@@ -20,7 +20,7 @@ from plainlang.resources import load_table
 from plainlang.rules.base import finding
 from plainlang.segment import Analysis
 
-COMMON_PART = 3.5
+COMMON_PART = 3.0
 
 
 @cache
@@ -45,9 +45,9 @@ def is_rare(word: str, threshold: float) -> bool:
     z = frequency.zipf(word)
     if z == frequency.UNKNOWN or z >= threshold or len(word) < 4:
         return False
-    if len(word) >= 10:
+    if len(word) >= 8:
         parts = compounds.split(word)
-        if len(parts) > 1 and all(frequency.zipf(p) >= COMMON_PART for p in parts):
+        if len(parts) > 1 and all(max(frequency.zipf(p), frequency.zipf(p[:-1])) >= COMMON_PART for p in parts):
             return False
     return True
 
