@@ -42,7 +42,11 @@ from plainlang.quality import evaluate, load_corpus  # noqa: E402
 CORPUS = ROOT / "tests" / "plainlang" / "data" / "quality_corpus.yaml"
 HOLDOUT = ROOT / "tests" / "plainlang" / "data" / "holdout_corpus.yaml"
 REAL = next(
-    (p / "shared" / "data" / "real" / "plainlang" for p in ROOT.parents if (p / "shared" / "data" / "real" / "plainlang").is_dir()),
+    (
+        p / "shared" / "data" / "real" / "plainlang"
+        for p in ROOT.parents
+        if (p / "shared" / "data" / "real" / "plainlang").is_dir()
+    ),
     ROOT.parent / "shared" / "data" / "real" / "plainlang",
 )
 TARGETS = ("passive", "nominal_style", "amtsdeutsch", "konjunktiv", "long_sentence")

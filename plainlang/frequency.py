@@ -28,7 +28,7 @@ def _load() -> dict[str, int]:
     if _table is None:
         with _lock:
             if _table is None:
-                import msgpack
+                import msgpack  # type: ignore[import-untyped]
                 from wordfreq import DATA_PATH
 
                 with gzip.open(DATA_PATH / "large_de.msgpack.gz", "rb") as handle:

@@ -34,7 +34,6 @@ from plainlang.frequency import word_zipf
 from plainlang.resources import load_yaml
 from plainlang.segment import Analysis
 
-
 RARE_METRIC_ZIPF = 3.0
 
 

@@ -65,7 +65,12 @@ def main(path: str) -> None:
                 continue
             best = None
             for other in synset:
-                if other == word or other[0].isupper() != word[0].isupper() or membership[other] > 2 or other.lower() in NUMBER_WORDS | english:
+                if (
+                    other == word
+                    or other[0].isupper() != word[0].isupper()
+                    or membership[other] > 2
+                    or other.lower() in NUMBER_WORDS | english
+                ):
                     continue
                 if _negative(other) != _negative(word) or len(other) < 3:
                     continue

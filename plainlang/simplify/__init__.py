@@ -84,7 +84,8 @@ def _sentence(segment: str, profile: str, changes: list[Change], origin: tuple[i
     tokens = w.tokens(segment)
     if not tokens:
         return None
-    queue, done = [tokens], []
+    queue: list[list[str]] = [tokens]
+    done: list[list[str]] = []
     changed = False
     while queue:
         current = queue.pop(0)

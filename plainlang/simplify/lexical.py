@@ -22,8 +22,20 @@ from plainlang.resources import load_table, load_yaml
 from plainlang.rules import rare_words, vocabulary
 from plainlang.simplify.edits import Edit
 
-MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-          "Oktober", "November", "Dezember")
+MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
 _DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?(?![\d])")
 _TIME = re.compile(r"(?<![\d.:])([01]?\d|2[0-3])[.:]([0-5]\d)(?=\s*Uhr\b)")
 _WORD = re.compile(r"[^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)*")
@@ -81,7 +93,9 @@ def amtsdeutsch(text: str) -> list[Edit]:
 
 
 def abbreviations(text: str, leicht: bool) -> list[Edit]:
-    edits = [Edit(s, e, _capitalised(plain, written), "abbreviation") for s, e, written, plain in vocabulary._dotted(text)]
+    edits = [
+        Edit(s, e, _capitalised(plain, written), "abbreviation") for s, e, written, plain in vocabulary._dotted(text)
+    ]
     plain = vocabulary._abbreviations()
     well_known = set(load_yaml("abbreviations.yaml")["well_known"])
     for match in vocabulary._ACRONYM.finditer(text):
@@ -90,7 +104,14 @@ def abbreviations(text: str, leicht: bool) -> list[Edit]:
             edits.append(Edit(match.start(), match.end(), plain[word], "abbreviation"))
     for match in vocabulary._STREET.finditer(text):
         written = match.group(0)
-        edits.append(Edit(match.start(), match.end(), written[:-1] + ("aße" if written.endswith("str.") else "atz"), "abbreviation"))
+        edits.append(
+            Edit(
+                match.start(),
+                match.end(),
+                written[:-1] + ("aße" if written.endswith("str.") else "atz"),
+                "abbreviation",
+            )
+        )
     return edits
 
 

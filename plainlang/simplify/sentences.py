@@ -16,12 +16,26 @@ from plainlang.simplify import words as w
 
 END = frozenset({".", "!", "?"})
 COORDINATING = {"und": None, "aber": "Aber", "oder": "Oder", "denn": "Denn", "doch": "Doch"}
-CORRELATES = {"darauf": ["auf", "Folgendes"], "daran": ["an", "Folgendes"], "darum": ["um", "Folgendes"],
-              "dafür": ["für", "Folgendes"], "darüber": ["über", "Folgendes"], "davon": ["von", "Folgendem"],
-              "damit": ["mit", "Folgendem"], "dazu": ["zu", "Folgendem"]}
+CORRELATES = {
+    "darauf": ["auf", "Folgendes"],
+    "daran": ["an", "Folgendes"],
+    "darum": ["um", "Folgendes"],
+    "dafür": ["für", "Folgendes"],
+    "darüber": ["über", "Folgendes"],
+    "davon": ["von", "Folgendem"],
+    "damit": ["mit", "Folgendem"],
+    "dazu": ["zu", "Folgendem"],
+}
 RELATIVE = frozenset({"der", "die", "das", "den", "dem"})
-MODALS = {"möglich": "können", "erlaubt": "dürfen", "gestattet": "dürfen", "zulässig": "dürfen",
-          "erforderlich": "müssen", "notwendig": "müssen", "nötig": "müssen"}
+MODALS = {
+    "möglich": "können",
+    "erlaubt": "dürfen",
+    "gestattet": "dürfen",
+    "zulässig": "dürfen",
+    "erforderlich": "müssen",
+    "notwendig": "müssen",
+    "nötig": "müssen",
+}
 WERDEN = {"wird": False, "werden": True}
 
 
@@ -60,7 +74,11 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
         if body[k] != "," or body[k + 1] not in COORDINATING:
             continue
         left, right = body[:k], body[k + 2 :]
-        if _words(left) < 3 or _words(right) < 3 or not (w.is_noun(right[0]) or right[0].lower() in w.PRONOUNS | w.DETERMINERS):
+        if (
+            _words(left) < 3
+            or _words(right) < 3
+            or not (w.is_noun(right[0]) or right[0].lower() in w.PRONOUNS | w.DETERMINERS)
+        ):
             continue
         opener = COORDINATING[body[k + 1]]
         return [[*left, "."], _start([*([opener] if opener else []), *right, *end])]
@@ -117,7 +135,10 @@ def active(sentence: list[str]) -> list[str] | None:
     finite_verb, particle = verb
     if WERDEN[clause[aux]] != plural and clause[0] != "Es" and w.noun_phrase_end(clause, 0) == aux:
         pass  # patient and agent differ in number: fine, the verb follows the agent
-    if any(t in ("der", "ein", "kein") and (k == 0 or middle[k - 1].lower() not in w.PREPOSITIONS) for k, t in enumerate(middle)):
+    if any(
+        t in ("der", "ein", "kein") and (k == 0 or middle[k - 1].lower() not in w.PREPOSITIONS)
+        for k, t in enumerate(middle)
+    ):
         return None  # a nominative "der/ein …" would have to become accusative: not sure of the gender
     front = clause[:aux]
     rest = [*middle, *([particle] if particle else []), *tail, *end]

@@ -18,29 +18,148 @@ from plainlang.rules.passive import SEPARABLE_PREFIXES
 _TOKEN = re.compile(r"\d+\.(?=\s+[^\W\d_])|\d+(?:[.:,]\d+)*|[^\W\d_](?:[\w·-]*\w)?|…|\.\.\.|[^\w\s]")
 NO_SPACE_BEFORE = frozenset({".", ",", ";", ":", "!", "?", ")", "]", "“", "«", "…"})
 NO_SPACE_AFTER = frozenset({"(", "[", "„", "»"})
-DETERMINERS = frozenset({"der", "die", "das", "ein", "eine", "kein", "keine", "diese", "dieser", "dieses",
-                         "unser", "unsere", "ihr", "ihre", "jede", "jeder", "jedes", "alle", "viele", "den", "dem",
-                         "des", "einen", "einem", "einer", "eines"})
+DETERMINERS = frozenset(
+    {
+        "der",
+        "die",
+        "das",
+        "ein",
+        "eine",
+        "kein",
+        "keine",
+        "diese",
+        "dieser",
+        "dieses",
+        "unser",
+        "unsere",
+        "ihr",
+        "ihre",
+        "jede",
+        "jeder",
+        "jedes",
+        "alle",
+        "viele",
+        "den",
+        "dem",
+        "des",
+        "einen",
+        "einem",
+        "einer",
+        "eines",
+    }
+)
 PRONOUNS = frozenset({"er", "sie", "es", "wir", "ihr", "man", "ich", "du", "das", "dies", "alle"})
-PREPOSITIONS = frozenset({"an", "am", "auf", "aus", "bei", "beim", "bis", "durch", "für", "gegen", "hinter", "in",
-                          "im", "mit", "nach", "neben", "ohne", "seit", "über", "um", "unter", "von", "vom", "vor",
-                          "wegen", "zu", "zum", "zur", "zwischen", "ab", "ins", "ans"})
+PREPOSITIONS = frozenset(
+    {
+        "an",
+        "am",
+        "auf",
+        "aus",
+        "bei",
+        "beim",
+        "bis",
+        "durch",
+        "für",
+        "gegen",
+        "hinter",
+        "in",
+        "im",
+        "mit",
+        "nach",
+        "neben",
+        "ohne",
+        "seit",
+        "über",
+        "um",
+        "unter",
+        "von",
+        "vom",
+        "vor",
+        "wegen",
+        "zu",
+        "zum",
+        "zur",
+        "zwischen",
+        "ab",
+        "ins",
+        "ans",
+    }
+)
 ABSTRACT_ENDINGS = ("ung", "heit", "keit", "ion", "ität", "nahme", "gabe", "ungen")
 _STRONG_3SG = {
-    "geben": "gibt", "nehmen": "nimmt", "sprechen": "spricht", "treffen": "trifft", "helfen": "hilft",
-    "werfen": "wirft", "lesen": "liest", "sehen": "sieht", "empfehlen": "empfiehlt", "vergessen": "vergisst",
-    "messen": "misst", "essen": "isst", "fahren": "fährt", "tragen": "trägt", "schlagen": "schlägt",
-    "laden": "lädt", "halten": "hält", "lassen": "lässt", "fallen": "fällt", "laufen": "läuft",
-    "stoßen": "stößt", "wissen": "weiß", "treten": "tritt", "brechen": "bricht", "sterben": "stirbt",
-    "gelten": "gilt", "raten": "rät", "waschen": "wäscht", "graben": "gräbt", "schlafen": "schläft",
-    "geschehen": "geschieht", "befehlen": "befiehlt", "stehlen": "stiehlt", "werden": "wird", "sein": "ist",
-    "haben": "hat", "tun": "tut",
+    "geben": "gibt",
+    "nehmen": "nimmt",
+    "sprechen": "spricht",
+    "treffen": "trifft",
+    "helfen": "hilft",
+    "werfen": "wirft",
+    "lesen": "liest",
+    "sehen": "sieht",
+    "empfehlen": "empfiehlt",
+    "vergessen": "vergisst",
+    "messen": "misst",
+    "essen": "isst",
+    "fahren": "fährt",
+    "tragen": "trägt",
+    "schlagen": "schlägt",
+    "laden": "lädt",
+    "halten": "hält",
+    "lassen": "lässt",
+    "fallen": "fällt",
+    "laufen": "läuft",
+    "stoßen": "stößt",
+    "wissen": "weiß",
+    "treten": "tritt",
+    "brechen": "bricht",
+    "sterben": "stirbt",
+    "gelten": "gilt",
+    "raten": "rät",
+    "waschen": "wäscht",
+    "graben": "gräbt",
+    "schlafen": "schläft",
+    "geschehen": "geschieht",
+    "befehlen": "befiehlt",
+    "stehlen": "stiehlt",
+    "werden": "wird",
+    "sein": "ist",
+    "haben": "hat",
+    "tun": "tut",
 }
 _REGULAR_EXCEPTIONS = ("beantragen", "veranlassen")
-_NEUTER_HEADS = ("amt", "werk", "werke", "büro", "referat", "team", "unternehmen", "land", "ministerium",
-                 "zentrum", "institut", "gericht", "präsidium", "krankenhaus", "rathaus", "gesundheitsamt")
-_MASCULINE_HEADS = ("dienst", "betrieb", "rat", "verband", "verein", "kreis", "bürgermeister", "träger",
-                    "bezirk", "vorstand", "ausschuss", "oberbürgermeister", "versorger", "entsorger")
+_NEUTER_HEADS = (
+    "amt",
+    "werk",
+    "werke",
+    "büro",
+    "referat",
+    "team",
+    "unternehmen",
+    "land",
+    "ministerium",
+    "zentrum",
+    "institut",
+    "gericht",
+    "präsidium",
+    "krankenhaus",
+    "rathaus",
+    "gesundheitsamt",
+)
+_MASCULINE_HEADS = (
+    "dienst",
+    "betrieb",
+    "rat",
+    "verband",
+    "verein",
+    "kreis",
+    "bürgermeister",
+    "träger",
+    "bezirk",
+    "vorstand",
+    "ausschuss",
+    "oberbürgermeister",
+    "versorger",
+    "entsorger",
+)
 
 
 def tokens(text: str) -> list[str]:
@@ -137,7 +256,10 @@ def finite(infinitive: str, plural: bool) -> tuple[str, str] | None:
     if verb.endswith(_REGULAR_EXCEPTIONS):
         strong = None
     else:
-        strong = next((verb[: -len(b)] + f for b, f in sorted(_STRONG_3SG.items(), key=lambda x: -len(x[0])) if verb.endswith(b)), None)
+        strong = next(
+            (verb[: -len(b)] + f for b, f in sorted(_STRONG_3SG.items(), key=lambda x: -len(x[0])) if verb.endswith(b)),
+            None,
+        )
     if strong:
         return strong, particle
     stem = verb[:-2] if verb.endswith("en") else verb[:-1]
@@ -167,7 +289,12 @@ def agent_nominative(words: list[str]) -> tuple[list[str], bool] | None:
         return [article, *[_strip_n(a) for a in adjectives], *[w for w in rest if not w.islower()]], False
     if first == "den":
         nouns = [w for w in rest if not w.islower()]
-        if nouns and nouns[0].endswith("n") and not nouns[0].endswith("nen") and compounds.head(nouns[0][:-1]).lower() in compounds.vocabulary():
+        if (
+            nouns
+            and nouns[0].endswith("n")
+            and not nouns[0].endswith("nen")
+            and compounds.head(nouns[0][:-1]).lower() in compounds.vocabulary()
+        ):
             nouns[0] = nouns[0][:-1]
         return ["die", *adjectives, *nouns], True
     if first == "einer" and not adjectives:

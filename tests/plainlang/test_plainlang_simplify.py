@@ -110,7 +110,12 @@ def test_done_when_leichte_sprache():
     result = plainlang.simplify(DONE_WHEN, "leicht")
     before, after = plainlang.check(DONE_WHEN, "leicht"), plainlang.check(result.text, "leicht")
     assert after.index >= before.index + 5
-    assert ("leicht", "einfach", "standard", "schwer").index(after.level) < ("leicht", "einfach", "standard", "schwer").index(before.level)
+    assert ("leicht", "einfach", "standard", "schwer").index(after.level) < (
+        "leicht",
+        "einfach",
+        "standard",
+        "schwer",
+    ).index(before.level)
     assert not [f for f in after.findings if f.rule == "amtsdeutsch"]
     assert "nicht" in result.text.split()
     assert all(len(line.split()) <= 15 for line in result.text.splitlines())
@@ -119,7 +124,20 @@ def test_done_when_leichte_sprache():
 
 
 NEGATIONS = re.compile(r"\b(nicht|kein\w*|nie|niemals|niemand\w*|nichts|ohne|weder)\b", re.IGNORECASE)
-MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember")
+MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
 FRAGMENTS = [
     "Die Straße wird von der Stadt nicht gesperrt.",
     "Im Rahmen der Durchführung der Arbeiten ist eine Nutzung der Halle nicht möglich.",
@@ -135,7 +153,10 @@ FRAGMENTS = [
 
 def _numbers(text: str) -> list[str]:
     """Numbers as values: "01.03.2027" and "1. März 2027" both give 1, 3, 2027; "drei" gives 3."""
-    words = {str(k): str(v).rstrip(".").replace(".", "") for k, v in plainlang.resources.load_yaml("grammar.yaml")["number_words"].items()}
+    words = {
+        str(k): str(v).rstrip(".").replace(".", "")
+        for k, v in plainlang.resources.load_yaml("grammar.yaml")["number_words"].items()
+    }
     for month, name in enumerate(MONTHS, 1):
         text = re.sub(rf"\b{name}\b", f" {month} ", text)
     values = [str(int(n)) for n in re.findall(r"\d+", text.replace(".000", "000"))]
@@ -191,7 +212,9 @@ def test_cli_text_from_stdin(cli):
     assert "Die Stadt sperrt die Straße." in result.stdout
 
 
-@pytest.mark.parametrize("args", [["simplify", "missing.txt"], ["simplify", "-p", "standard", "-"], ["simplify", "-f", "xml", "-"]])
+@pytest.mark.parametrize(
+    "args", [["simplify", "missing.txt"], ["simplify", "-p", "standard", "-"], ["simplify", "-f", "xml", "-"]]
+)
 def test_cli_usage_errors(cli, args):
     result = CliRunner().invoke(cli, args, input="Hallo.")
     assert result.exit_code == 2
