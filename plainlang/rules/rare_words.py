@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from typing import Any
 
-from plainlang import compounds, frequency
+from plainlang import frequency
 from plainlang.report import Finding
 from plainlang.resources import load_table
 from plainlang.rules.base import finding
@@ -45,11 +45,22 @@ def is_rare(word: str, threshold: float) -> bool:
     z = frequency.zipf(word)
     if z == frequency.UNKNOWN or z >= threshold or len(word) < 4:
         return False
-    if len(word) >= 8:
-        parts = compounds.split(word)
-        if len(parts) > 1 and all(max(frequency.zipf(p), frequency.zipf(p[:-1])) >= COMMON_PART for p in parts):
-            return False
-    return True
+    return not (len(word) >= 8 and transparent(word.lower()))
+
+
+def _common(part: str) -> bool:
+    return len(part) >= 3 and (frequency.zipf(part) >= COMMON_PART or (part[-1] == "s" and frequency.zipf(part[:-1]) >= COMMON_PART))
+
+
+@lru_cache(maxsize=100_000)
+def transparent(word: str) -> bool:
+    """A compound of common words ("parkflächen" = "park" + "flächen", "abfuhrtag"), found with
+    a few frequency look-ups per cut instead of the full split of :mod:`plainlang.compounds`."""
+    for cut in range(3, len(word) - 2):
+        right = word[cut:]
+        if _common(word[:cut]) and (frequency.zipf(right) >= COMMON_PART or transparent(right)):
+            return True
+    return False
 
 
 def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
