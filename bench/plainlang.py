@@ -40,7 +40,10 @@ import plainlang  # noqa: E402
 from plainlang.checker import analyse_text  # noqa: E402
 
 CALIBRATION = ROOT / "tests" / "plainlang" / "data" / "calibration"
-SEEDS = next((p / "shared" / "seeds" for p in ROOT.parents if (p / "shared" / "seeds").is_dir()), ROOT.parent / "shared" / "seeds")
+SEEDS = next(
+    (p / "shared" / "seeds" for p in ROOT.parents if (p / "shared" / "seeds").is_dir()),
+    ROOT.parent / "shared" / "seeds",
+)
 
 
 def varied_texts() -> list[str]:

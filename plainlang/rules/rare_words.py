@@ -49,7 +49,9 @@ def is_rare(word: str, threshold: float) -> bool:
 
 
 def _common(part: str) -> bool:
-    return len(part) >= 3 and (frequency.zipf(part) >= COMMON_PART or (part[-1] == "s" and frequency.zipf(part[:-1]) >= COMMON_PART))
+    return len(part) >= 3 and (
+        frequency.zipf(part) >= COMMON_PART or (part[-1] == "s" and frequency.zipf(part[:-1]) >= COMMON_PART)
+    )
 
 
 @lru_cache(maxsize=100_000)

@@ -5,7 +5,8 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
 - ``split``: at semicolons; at ", und/aber/oder/denn/doch" before a new main clause; a
   sentence-final *dass* clause after a correlate ("weist darauf hin, dass …" → "weist auf
   Folgendes hin. …"); a sentence-final relative clause ("…, die zur Schule führt." →
-  "… . Die Straße führt zur Schule."). The verb at the end of the clause moves to second place.
+  "… . Die Straße führt zur Schule."); a sentence-final *weil* clause ("…, weil sie krank ist." →
+  "… . Denn sie ist krank."). The verb at the end of the clause moves to second place.
 - ``active``: "X wird von der Stadt gesperrt." → "Die Stadt sperrt X." (only with a named agent).
 - ``nominal``: "Eine Nutzung der Halle ist nicht möglich." → "Sie können die Halle nicht nutzen."
 """
@@ -86,6 +87,11 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
         if body[k] != "," or "," in body[k + 1 :]:
             continue
         nxt = body[k + 1]
+        if nxt == "weil" and _words(body[:k]) >= 3:
+            clause = to_main_clause(body[k + 2 :])
+            if clause is None:
+                return None
+            return [[*body[:k], "."], ["Denn", w.lower_function_word(clause[0]), *clause[1:], *end]]
         if nxt == "dass":
             main = body[:k]
             clause = to_main_clause(body[k + 2 :])

@@ -64,6 +64,12 @@ DONE_WHEN = (
             "split_sentence",
             "Wir sperren ab morgen die lange Straße. Die Straße führt zur Schule.",
         ),
+        (
+            "Die Sprechstunde am Montag fällt aus, weil die Ärztin krank ist.",
+            "einfach",
+            "split_sentence",
+            "Die Sprechstunde am Montag fällt aus. Denn die Ärztin ist krank.",
+        ),
         ("Bringen Sie ggf. den Ausweis mit.", "einfach", "abbreviation", "Bringen Sie wenn nötig den Ausweis mit."),
         ("Die Sprechstunde beginnt um 14.00 Uhr.", "einfach", "time", "Die Sprechstunde beginnt um 14 Uhr."),
         (
