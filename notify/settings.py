@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         8, validation_alias=AliasChoices("NOTIFY_PROVIDER_CONCURRENCY", "provider_concurrency")
     )
     sms_segment_budget: int = Field(2, validation_alias=AliasChoices("NOTIFY_SMS_SEGMENTS", "sms_segment_budget"))
+    # A warning may use more parts than the budget, up to this, so its instructions are never dropped.
+    sms_urgent_segments: int = Field(
+        4, ge=1, validation_alias=AliasChoices("NOTIFY_SMS_URGENT_SEGMENTS", "sms_urgent_segments")
+    )
     letter_close_every_s: float = Field(
         300.0, validation_alias=AliasChoices("NOTIFY_LETTER_CLOSE_EVERY", "letter_close_every_s")
     )
