@@ -31,6 +31,7 @@ from sqlalchemy import insert, select
 import plainlang
 from notify.channels.base import ChannelSender, SendResult
 from notify.events import CityEvent
+from notify.matched import matched_subscriptions, subscriptions_of
 from notify.pipeline import Runtime, event_context, readable_text, template_context
 from notify.timing import QUIET_CHANNELS, quiet_until
 from subscribers.announcements import ReleasedDelivery
@@ -79,7 +80,7 @@ class Dispatcher:
         with session_scope(self.rt.db_url) as session:
             owned = claim(session, ids)
             if not owned:
-                return [], {}, {}, set()
+                return [], {}, {}, set(), {}
             # Plain column tuples, not ORM objects: this runs for every message sent.
             jobs = session.execute(
                 select(Delivery.id, Delivery.event_pk, Delivery.subscriber_id, Delivery.channel,
@@ -93,6 +94,7 @@ class Dispatcher:
                 ).all()
             }
             people = contacts(session, [j[2] for j in jobs])
+            subscriptions = subscriptions_of(session, people)
             jobs = [tuple(j) for j in jobs]
             # Held texts that staff released after reading the report go out despite the gate.
             released = set(
@@ -100,7 +102,7 @@ class Dispatcher:
                     select(ReleasedDelivery.delivery_id).where(ReleasedDelivery.delivery_id.in_(list(owned)))
                 ).scalars()
             )
-        return jobs, payloads, people, released
+        return jobs, payloads, people, released, subscriptions
 
     def _record(self, outcomes: list[Outcome], reports: dict[str, tuple[float | None, str | None]]) -> None:
         """Write every outcome in one transaction; a bounced address is unsubscribed there too."""
@@ -169,7 +171,7 @@ class Dispatcher:
         return None
 
     async def run_batch(self, ids: list[str]) -> list[Outcome]:
-        jobs, payloads, people, released = await asyncio.to_thread(self._claim_and_load, ids)
+        jobs, payloads, people, released, subscriptions = await asyncio.to_thread(self._claim_and_load, ids)
         outcomes: list[Outcome] = []
         reports: dict[str, tuple[float | None, str | None]] = {}
         sends: list[tuple[Outcome, asyncio.Future]] = []
@@ -198,7 +200,9 @@ class Dispatcher:
                     if len(self._bases) > 1024:
                         self._bases.clear()
                     self._bases[base_key] = event_context(self.rt, event, language)
-                context = template_context(self.rt, event, contact, language, self._bases[base_key])
+                matched = matched_subscriptions(self.rt.catalogue, event.data.topics, event.data.area,
+                                                subscriptions.get(sid, ()))  # fmt: skip
+                context = template_context(self.rt, event, contact, language, self._bases[base_key], matched)
                 prepared = sender.prepare(did, context, contact.addresses[channel], language, profile)
                 decision = self._gate_for(
                     (event_pk, channel, language, profile), prepared.readable, profile, event, channel
