@@ -11,6 +11,7 @@ Each delivery ends in exactly one of these outcomes, and the worker routes it:
 - ``skipped``   — not ours any more (already sent, claimed elsewhere, subscriber gone).
 - ``digest``    — the resident wants a daily or weekly digest; ``notify.digests`` bundles it later.
 - ``deferred``  — SMS or push inside the resident's quiet hours; released when they end.
+- ``too_late``  — a letter that could not arrive while the message is valid (``notify.letter_timing``).
 
 Urgent events skip digests and quiet hours. A permanent failure of an e-mail address or phone
 number also unsubscribes that address (``mark_bounced``), so it is never tried again.
@@ -31,6 +32,7 @@ from sqlalchemy import insert, select
 import plainlang
 from notify.channels.base import ChannelSender, SendResult
 from notify.events import CityEvent
+from notify.letter_timing import letter_too_late
 from notify.matched import matched_subscriptions, subscriptions_of
 from notify.pipeline import Runtime, event_context, readable_text, template_context
 from notify.timing import QUIET_CHANNELS, quiet_until
@@ -193,6 +195,9 @@ class Dispatcher:
             try:
                 event = self._event(event_pk, payloads)
                 if not (urgent or event.urgent) and self._waits(outcome, event, contact, channel):
+                    continue
+                if channel == "letter" and (late := letter_too_late(event, self.rt.settings, datetime.now(UTC))):
+                    outcome.status, outcome.error = "too_late", late  # the ledger's "nicht rechtzeitig erreichbar"
                     continue
                 language, profile = contact.language, contact.profile
                 base_key = (event_pk, language)

@@ -8,6 +8,7 @@ call these and route errors.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -171,4 +172,8 @@ def template_context(
         if matched else manage_url,
         "subscribed": describe(rt.catalogue, matched, language),  # the footer: "Parken in Buer"
         "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
+        # One letter a day per resident (letter_batch), under an opaque key, never the public id.
+        "resident_key": hashlib.sha256(f"resident:{contact.public_id}".encode()).hexdigest()[:20],
+        # Only a postal address: the letter offers a phone number for warnings.
+        "letter_only": set(contact.addresses) == {"letter"},
     }
