@@ -164,9 +164,10 @@ def run_demo(stack: DevStack, console: Console) -> None:
         settled = _wait_until_settled(keys)
     if not settled:
         console.print("[yellow]Nach zwei Minuten war noch nicht alles verschickt. Der Stand bis jetzt:[/]")
-    _report(console, keys)
     settings = get_settings()
-    letters = close_batch(settings.data_dir, force=True)
+    # The day's letters go to the print service now: one letter per resident, and the ledger says so.
+    letters = close_batch(settings.data_dir, force=True, db_url=settings.db_url)
+    _report(console, keys)
     console.print("[bold]Wo Sie nachsehen können:[/]")
     console.print(f"  E-Mails (Maildir, eine Datei je E-Mail): {settings.mail_dir / 'new'}")
     console.print(f"  SMS und Push (JSON-Zeilen): {settings.data_dir / 'outbox'}")

@@ -50,5 +50,6 @@ def letter_too_late(event: CityEvent, settings: Settings, now: datetime) -> str 
     arrival = earliest_arrival(now, settings)
     if until is None or until >= arrival:
         return None
-    return (f"nicht rechtzeitig erreichbar: gilt bis {german_datetime(until)}, "
-            f"ein Brief käme frühestens am {german_date(arrival.date())}")  # fmt: skip
+    latest = add_delivery_days(arrival.date(), max(settings.letter_days_max - settings.letter_days_min, 0))
+    return (f"nicht rechtzeitig erreichbar: gilt bis {german_datetime(until)}, ein Brief käme "
+            f"frühestens am {german_date(arrival.date())}, spätestens am {german_date(latest)}")  # fmt: skip

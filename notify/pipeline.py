@@ -161,15 +161,15 @@ def template_context(
         area = event.data.area
         matched = [(t, d) for t in event.data.topics for d in ([CITYWIDE] if area == CITYWIDE else area)]
     manage_url = rt.signer.url("manage", contact.public_id)
+    # One-click "not this any more", next to "nothing any more": it names the resident's own
+    # subscriptions that brought this message, never the event's first topic. (None matched —
+    # changed since the match: the settings page, where they choose.)
+    topic_url = rt.signer.url("unsubscribe", contact.public_id, subs=link_value(matched)) if matched else manage_url
     return {
         **(base or event_context(rt, event, language)),
         "manage_url": manage_url,
         "unsubscribe_url": rt.signer.url("unsubscribe", contact.public_id),
-        # One-click "not this any more", next to "nothing any more": it names the resident's own
-        # subscriptions that brought this message, never the event's first topic. (None matched —
-        # changed since the match: the settings page, where they choose.)
-        "unsubscribe_topic_url": rt.signer.url("unsubscribe", contact.public_id, subs=link_value(matched))
-        if matched else manage_url,
+        "unsubscribe_topic_url": topic_url,
         "subscribed": describe(rt.catalogue, matched, language),  # the footer: "Parken in Buer"
         "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
         # One letter a day per resident (letter_batch), under an opaque key, never the public id.

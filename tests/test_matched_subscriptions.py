@@ -28,9 +28,11 @@ def received(maildir) -> email.message.EmailMessage:
     return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
 
 
-def subscriptions(rt, sid) -> set[tuple[str, str]]:
+def subscriptions(rt, sid) -> set[tuple[str, str]]:  # noqa: F811
     with session_scope(rt.db_url) as s:
-        rows = s.execute(select(Subscription.topic_id, Subscription.district_id).where(Subscription.subscriber_id == sid))
+        rows = s.execute(
+            select(Subscription.topic_id, Subscription.district_id).where(Subscription.subscriber_id == sid)
+        )
         return {tuple(r) for r in rows}
 
 
@@ -40,10 +42,19 @@ def subscriptions(rt, sid) -> set[tuple[str, str]]:
         # Marie chose Parken in Buer; the event is about Baustellen + Parken in Buer.
         ({("parken", "buer"), ("abfall", "citywide")}, PARKING_WORKS, "Parken in Buer", {("abfall", "citywide")}),
         # A whole Lebenslage for her Stadtbezirk: that is what she ordered, and what the link removes.
-        ({("verkehr", "nord"), ("schule", "buer")}, PARKING_WORKS, "Verkehr & Baustellen in Gelsenkirchen-Nord", {("schule", "buer")}),
+        (
+            {("verkehr", "nord"), ("schule", "buer")},
+            PARKING_WORKS,
+            "Verkehr & Baustellen in Gelsenkirchen-Nord",
+            {("schule", "buer")},
+        ),
         # Two of her subscriptions matched: both are named, both go.
-        ({("parken", "citywide"), ("baustellen", "buer"), ("kita", "buer")}, PARKING_WORKS,
-         "Baustellen und Straßensperrungen in Buer, Parken in ganz Gelsenkirchen", {("kita", "buer")}),
+        (
+            {("parken", "citywide"), ("baustellen", "buer"), ("kita", "buer")},
+            PARKING_WORKS,
+            "Baustellen und Straßensperrungen in Buer, Parken in ganz Gelsenkirchen",
+            {("kita", "buer")},
+        ),
     ],
 )
 async def test_footer_and_topic_link_name_the_residents_own_matched_subscriptions(rt, sink, subs, event, footer, left):  # noqa: F811

@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Template
 
-from notify.channels.gsm import normalise_for_sms
+from notify.channels.gsm import normalise_for_sms, sms_info
 from notify.channels.sentence_fit import Fitted, fit_sentences, fit_sms_sentences
 from notify.render import candidate_names, file_environment
 
@@ -126,7 +126,7 @@ def fit_push_for(
 
 def shortening_notes(fitted: Fitted, channel: str = "sms", budget: int | None = None) -> list[str]:
     """What staff must know before sending: whole sentences left out, or a first sentence too long."""
-    unit = "Teile" if channel == "sms" else "Zeichen"
+    unit = ("Teil" if fitted.limit == 1 else "Teile") if channel == "sms" else "Zeichen"
     notes = []
     if not fitted.first_sentence_fits:
         notes.append(f"Achtung: Schon der erste Satz passt nicht in {fitted.limit} {unit}. "
@@ -134,6 +134,7 @@ def shortening_notes(fitted: Fitted, channel: str = "sms", budget: int | None = 
     elif fitted.dropped:
         count = "Der letzte Satz fehlt" if fitted.dropped == 1 else f"Die letzten {fitted.dropped} Sätze fehlen"
         notes.append(f"{count} in der Nachricht. Sie passen nicht in {fitted.limit} {unit}.")
-    if channel == "sms" and budget is not None and fitted.limit > budget:
-        notes.append(f"Eine Warnung darf bis zu {fitted.limit} Teile haben (sonst {budget}).")
+    if channel == "sms" and budget is not None and (used := sms_info(fitted.text).segments) > budget:
+        notes.append(f"Diese Warnung hat {used} Teile. Eine Warnung darf bis zu {fitted.limit} Teile haben, "
+                     f"damit alle Anweisungen darin bleiben (sonst höchstens {budget}).")  # fmt: skip
     return notes

@@ -92,8 +92,6 @@ def test_german_sms_stays_gsm7_despite_typographic_quotes():
     assert '"Hauptstraße"' in sms
 
 
-
-
 def test_unknown_event_type_falls_back_to_default():
     sms = compose_sms("sperrmuell", make_context(text="Kurz."))
     assert sms.startswith("Stadt Gelsenkirchen: Sperrung der Hauptstraße")

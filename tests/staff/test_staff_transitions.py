@@ -51,7 +51,9 @@ def test_an_applied_suggestion_is_saved_before_the_state_changes(api, action, wh
 def test_a_text_that_cannot_be_saved_stops_the_step_and_stays_on_the_screen(api):
     ann_id = new_draft(api)
     sign_in(api, "anna")
-    fields = editor_fields(api, ann_id, title="", text="Mein neuer Text, noch nicht gespeichert.", aktion="zur-freigabe")
+    fields = editor_fields(
+        api, ann_id, title="", text="Mein neuer Text, noch nicht gespeichert.", aktion="zur-freigabe"
+    )
     r = api.post(f"/staff/mitteilungen/{ann_id}/aktion", data=fields)
     assert r.status_code == 400 and "Nichts weitergegeben" in r.text and 'href="#f-title"' in r.text
     assert "Mein neuer Text, noch nicht gespeichert." in r.text and 'data-unsaved="ja"' in r.text

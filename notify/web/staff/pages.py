@@ -365,7 +365,9 @@ async def act(
         return await run_in_threadpool(_editor_with_error, request, rt, staff, ann_id, exc)
 
 
-def _editor_not_saved(request: Request, rt: Runtime, staff: Staff, ann_id: int, exc: transitions.NotSaved) -> HTMLResponse:
+def _editor_not_saved(
+    request: Request, rt: Runtime, staff: Staff, ann_id: int, exc: transitions.NotSaved
+) -> HTMLResponse:
     """The step did not happen because the text on the screen could not be saved: show it again."""
     with session_scope(rt.db_url) as session:
         ann = load(session, ann_id)
