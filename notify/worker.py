@@ -351,7 +351,9 @@ async def close_letter_batch() -> None:
     global _letter_pool
     if _letter_pool is None:
         _letter_pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    files = await asyncio.get_running_loop().run_in_executor(_letter_pool, close_batch, settings.data_dir)
+    files = await asyncio.get_running_loop().run_in_executor(
+        _letter_pool, close_batch, settings.data_dir, None, False, settings.db_url
+    )
     if files is not None:
         log.info("letter batch written: %s", files.pdf)
 
