@@ -61,6 +61,10 @@ class Version(BaseModel):
     def key(self) -> str:
         return f"{self.language}/{self.profile}"
 
+    def __getitem__(self, name: str) -> Any:
+        """``version["title"]`` as well as ``version.title`` (code that reads events as JSON)."""
+        return getattr(self, name)
+
 
 def version_errors(versions: list[Version] | None) -> list[dict[str, Any]]:
     """Field-path errors for ``data.versions``: at most one per language × profile, and none

@@ -116,8 +116,10 @@ class Delivery(SQLModel, table=True):
     channel: str = Field(max_length=8)
     urgent: bool = False
     # pending | sending | sent | retry | failed | dead | held | skipped |
-    # digest (waits for the resident's digest) | bundled (went out in a digest) | deferred (quiet hours) |
-    # waiting (their version of the text is not there yet; see notify/versions.py)
+    # digest (waits for the resident's digest) | bundled (went out in a digest) | deferred (quiet hours)
+    # | too_late (a letter could not arrive in time) | handed_over (a letter's batch went to the print service)
+    # | waiting (their version of the text is not there yet; see notify/versions.py)
+    # What each means to a person, per channel: subscribers/delivery_status.py
     status: str = Field(default="pending", max_length=12, index=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))

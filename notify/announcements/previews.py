@@ -20,7 +20,7 @@ def preview(
     (email HTML, SMS with cost, push): the version they would read, as notify/versions.py chooses."""
     from notify.channels.email import render_email
     from notify.channels.gsm import sms_info
-    from notify.channels.short_text import compose_push, compose_sms
+    from notify.channels.short_text import fit_push_for, fit_sms_for, shortening_notes
     from notify.pipeline import template_context
     from notify.preview import SAMPLE
 
@@ -31,11 +31,14 @@ def preview(
         mail = render_email(event.template_name, context, language, profile)
         return {"channel": "email", "subject": mail.subject, "html": mail.html, "text": mail.text}
     if channel == "sms":
-        text = compose_sms(event.template_name, context, language, profile, rt.settings.sms_segment_budget)
-        return {"channel": "sms", "text": text, **sms_info(text).as_dict(), "budget": rt.settings.sms_segment_budget}
+        budget = rt.settings.sms_segment_budget
+        fitted = fit_sms_for(event.template_name, context, language, profile, budget, rt.settings.sms_urgent_segments)
+        return {"channel": "sms", "text": fitted.text, **sms_info(fitted.text).as_dict(), "budget": fitted.limit,
+                "notes": shortening_notes(fitted, "sms", budget)}  # fmt: skip
     if channel == "push":
-        push = compose_push(event.template_name, context, language, profile)
-        return {"channel": "push", "title": push.title, "body": push.body, "link": push.link}
+        push, fitted = fit_push_for(event.template_name, context, language, profile)
+        return {"channel": "push", "title": push.title, "body": push.body, "link": push.link,
+                "notes": shortening_notes(fitted, "push")}  # fmt: skip
     raise Refused(404, f"Keine Vorschau für „{channel}“.")
 
 
