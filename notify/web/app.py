@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from notify.events import InvalidEvent, from_binary_mode, parse_json_event
 from notify.kafka import CITY_EVENTS, BrokerDown, Publisher
 from notify.pipeline import Runtime
-from notify.web import problems
+from notify.web import health, problems
 from notify.web.deps import get_runtime, require_scope
 from notify.web.problems import Problem
 from subscribers.db import init_db
@@ -48,8 +49,9 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["Betrieb"])
-    async def healthz() -> dict:
-        return {"status": "ok"}
+    async def healthz(runtime: Runtime = Depends(get_runtime)) -> dict:
+        """The web API answers; ``channels`` says which provider the workers cannot reach."""
+        return await asyncio.to_thread(health.report, runtime)
 
     @app.get("/v1/catalogue", tags=["Katalog"])
     async def catalogue(runtime: Runtime = Depends(get_runtime)) -> dict:

@@ -20,6 +20,7 @@ from notify import announcements as domain
 from notify.formatting import CITY_TZ, german_datetime
 from notify.kafka import BrokerDown
 from notify.pipeline import Runtime
+from notify.web import health
 from notify.web.deps import get_runtime, get_session
 from notify.web.pages import check_csrf, render_page
 from notify.web.staff import charts, stats
@@ -131,7 +132,8 @@ def when(value: datetime | None) -> str:
 
 def page(request: Request, template: str, staff: Staff | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     response = render_page(request, template, status_code=status_code, staff=staff, role_names=ROLE_NAMES,
-                           state_names=STATE_NAMES, channel_names=CHANNEL_NAMES, when=when, **ctx)  # fmt: skip
+                           state_names=STATE_NAMES, channel_names=CHANNEL_NAMES, when=when,
+                           channel_notices=health.notices(request.app.state.rt) if staff else [], **ctx)  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
     return response
 
