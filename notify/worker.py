@@ -275,7 +275,7 @@ async def sweep() -> None:
         await accepted.send(key=key.encode(), value={"event_pk": pk, "event": payload})
 
 
-@app.timer(interval=10.0)
+@app.timer(interval=min(10.0, settings.lease_s / 3))
 async def keep_leases() -> None:
     """Renew the leases of what this worker sends; re-queue rows whose owner stopped renewing."""
     if dispatcher is None:
