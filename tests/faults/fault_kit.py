@@ -29,6 +29,7 @@ from sqlalchemy import func, insert, select
 from notify.devstack import DevStack
 from subscribers.db import init_db, session_scope
 from subscribers.keys import create_key
+from subscribers.ledger import delivery_id
 from subscribers.models import ChannelAddress, Delivery, Subscriber, Subscription, utcnow
 
 FULL = os.environ.get("FAULTS_FULL") == "1"
@@ -43,15 +44,18 @@ def size(reduced: int, full: int) -> int:
 class FaultStack:
     """The four processes plus what a fault run needs: seeding, one event, counting, faults."""
 
-    def __init__(self, data_dir: Path, residents: int, **env: str) -> None:
+    def __init__(self, data_dir: Path, residents: int, broker_storage: str | None = None, **env: str) -> None:
         self.residents = residents
         extra = {"NOTIFY_SECRET_KEY": "faults", "NOTIFY_BASE_URL": "https://stadtbote.test",
                  # short enough that the reduced runs stay fast; the defaults are 30 s and 10 s
                  "NOTIFY_LEASE_S": "6", "NOTIFY_KAFKA_SESSION_TIMEOUT_S": "6", **env}  # fmt: skip
-        self.stack = DevStack.on_free_ports(data_dir, extra_env=extra)
+        self.stack = DevStack.on_free_ports(data_dir, extra_env=extra, broker_storage=broker_storage)
         self.maildir = data_dir / "mail" / "new"
         self._seen: dict[str, str | None] = {}
         self.started_at = 0.0
+        self.marks: dict[str, float] = {}
+        self.expected: set[str] = set()  # the delivery ids of the current event
+        self._fault_at: int | None = None  # distinct deliveries when the fault was injected
 
     @property
     def db_url(self) -> str:
@@ -93,7 +97,10 @@ class FaultStack:
             return create_key(s, "Fehlertest", ["events:write"])
 
     # -- the event -----------------------------------------------------------------------------
-    def post_event(self, event_id: str = "F-1", urgency: str = "normal") -> None:
+    def post_event(self, event_id: str, urgency: str = "normal") -> None:
+        """One citywide event every resident gets; counting starts afresh for it."""
+        self.expected = {delivery_id("/faults", event_id, sid, "email") for sid in range(1, self.residents + 1)}
+        self.marks, self._fault_at = {}, None
         event = {"specversion": "1.0", "id": event_id, "source": "/faults", "type": "de.gelsenkirchen.abfall",
                  "data": {"title": "Müllabfuhr einen Tag später", "urgency": urgency,
                           "text": "Wegen des Feiertags kommt die Müllabfuhr einen Tag später. Bitte stellen Sie die Tonne am neuen Tag an die Straße.",
@@ -113,12 +120,17 @@ class FaultStack:
                     with path.open("rb") as fh:
                         found = DELIVERY_HEADER.search(fh.read(8192))
                     self._seen[path.name] = found.group(1).decode() if found else None
-        ids = [d for d in self._seen.values() if d]
+        ids = [d for d in self._seen.values() if d in self.expected]
         return len(ids), len(set(ids))
 
     def open_rows(self) -> int:
         with session_scope(self.db_url) as s:
-            return s.execute(select(func.count()).where(Delivery.status.in_(OPEN))).scalar() or 0
+            return (
+                s.execute(
+                    select(func.count()).where(Delivery.status.in_(OPEN), Delivery.id.in_(self.expected))
+                ).scalar()
+                or 0
+            )
 
     def wait_for_share(self, share: float, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
@@ -126,6 +138,7 @@ class FaultStack:
             if time.monotonic() > deadline:
                 raise AssertionError(f"not {share:.0%} delivered within {timeout:.0f} s: {self.delivered()}")
             time.sleep(0.05)
+        self.mark(f"{share:.0%} delivered")
 
     def wait_done(self, timeout: float) -> dict:
         """Until every resident has the message and no ledger row is open; then a short grace
@@ -134,33 +147,62 @@ class FaultStack:
         while time.monotonic() < deadline:
             if self.delivered()[1] >= self.residents and self.open_rows() == 0:
                 break
+            if self._fault_at is not None and "resumed" not in self.marks and self.delivered()[1] > self._fault_at:
+                self.mark("resumed")  # the first new message after the fault
             time.sleep(0.25)
         seconds = time.monotonic() - self.started_at
         time.sleep(1.5)
         files, distinct = self.delivered()
         with session_scope(self.db_url) as s:
-            statuses = dict(s.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+            statuses = dict(s.execute(select(Delivery.status, func.count()).where(Delivery.id.in_(self.expected))
+                                      .group_by(Delivery.status)).all())  # fmt: skip
         return {"residents": self.residents, "lost": self.residents - distinct, "twice": files - distinct,
-                "seconds": round(seconds, 1), "ledger": statuses}  # fmt: skip
+                "seconds": round(seconds, 1), "ledger": statuses, "marks": self.marks}  # fmt: skip
 
     # -- faults --------------------------------------------------------------------------------
+    def mark(self, what: str) -> None:
+        """Note when a step happened (seconds since the event), for the figures."""
+        self.marks[what] = round(time.monotonic() - self.started_at, 1)
+
     def kill_worker(self) -> None:
         """``kill -9`` of the worker's process group: no shutdown code runs."""
         proc = self.stack.procs.pop("worker")
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
+        self.mark("killed")
+        self._fault_at = self.delivered()[1]
 
     def start_worker(self, name: str = "worker") -> None:
+        self.stack.ready_file.unlink(missing_ok=True)
         self.stack._spawn(name, "worker")
+        deadline = time.monotonic() + 180
+        while not self.stack.ready_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.mark("worker ready")
 
     def stop_smtp(self) -> None:
         self.stack.stop_process("smtp")
+        self.mark("SMTP stopped")
 
     def start_smtp(self) -> None:
         self.stack._spawn("smtp", "smtp-sink", "--port", str(self.stack.smtp_port))
         from notify.embedded.broker import wait_for_port
 
         wait_for_port(self.stack.host, self.stack.smtp_port, 30)
+        self.mark("SMTP back")
+        self._fault_at = self.delivered()[1]
+
+    def stop_broker(self) -> None:
+        self.stack.stop_process("broker")
+        self.mark("broker stopped")
+
+    def start_broker(self) -> None:
+        from notify.embedded.broker import wait_for_port
+
+        self.stack.start_broker()
+        wait_for_port(self.stack.host, self.stack.kafka_port, 30)
+        self.mark("broker back")
+        self._fault_at = self.delivered()[1]
 
     def health(self) -> dict:
         return httpx.get(f"{self.stack.web_url}/healthz", timeout=5).json()
