@@ -211,10 +211,11 @@ class FaultStack:
 @contextmanager
 def private_dir():
     """A data dir of its own: pytest's shared basetemp rotation (other sessions on this machine)
-    must not remove the Maildir while a run counts it. Kept when the run fails, for its logs."""
+    must not remove the Maildir while a run counts it. ``FAULTS_KEEP=1`` keeps it (logs, ledger)."""
     path = Path(tempfile.mkdtemp(prefix="stadtbote-faults-"))
     yield path / "var"
-    shutil.rmtree(path, ignore_errors=True)
+    if os.environ.get("FAULTS_KEEP") != "1":
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def report(name: str, figures: dict) -> None:
