@@ -80,6 +80,7 @@ follower = ChangeFollower(
     settings.kafka_bootstrap, index, lambda: _snapshot(), fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms
 )
 dispatcher: Dispatcher | None = None
+dispatcher_ready = asyncio.Event()  # set once start-up is done: delivery agents wait for it
 circuits = Circuits(settings.circuit_threshold, max_probe_s=settings.circuit_max_probe_s)
 watch = ChannelWatch(rt, circuits, lambda items: _publish_chunks(items, urgent=False))
 
@@ -100,6 +101,7 @@ async def start_following() -> None:
     await asyncio.to_thread(init_db, rt.db_url)
     await asyncio.to_thread(plainlang.warm_up)  # the first event should not wait for the word lists
     dispatcher = Dispatcher(rt, build_senders(settings), circuits=circuits)
+    dispatcher_ready.set()
     await topics_.ensure_topics(settings.kafka_bootstrap, topics_.topic_plan(settings.partitions))
     await follower.start()
     # The language data and the match index live as long as the worker: keep their millions of
@@ -221,9 +223,10 @@ def _delivery_ids(item: dict) -> list[str]:
 
 async def _deliver(stream) -> None:
     async for batch in stream.take(CHUNK, within=0.05):
+        # A restarted worker gets its first records while it still loads: wait, do not drop them
+        # (dropped, they would wait for the sweep — minutes).
+        await dispatcher_ready.wait()
         ids = [did for item in batch for did in _delivery_ids(item)]
-        if dispatcher is None:
-            continue  # not started yet: the sweep re-publishes what is still pending
         for start in range(0, len(ids), CHUNK):
             try:
                 outcomes = await dispatcher.run_batch(ids[start : start + CHUNK])

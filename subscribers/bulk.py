@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlmodel import Session, col
 
-from subscribers.models import ChannelAddress, Subscriber, Subscription, utcnow
+from subscribers.models import ChannelAddress, Subscriber, Subscription, new_public_id, utcnow
 
 if TYPE_CHECKING:
     from subscribers.importer import Row
@@ -86,8 +86,11 @@ def save_rows(session: Session, chunk: list[tuple[Row, tuple[str, str]]]) -> lis
     new_rows = [row for row, identity in chunk if identity not in found]
     new_ids: list[int] = []
     if new_rows:
-        values = [Subscriber(origin="import", name=r.name, language=r.language, profile=r.profile,
-                             frequency=r.frequency).model_dump(exclude={"id"}) for r in new_rows]  # fmt: skip
+        # Plain dicts, not model objects: building 200,000 SQLModel instances took most of the time.
+        values = [{"public_id": new_public_id(), "name": r.name, "language": r.language, "profile": r.profile,
+                   "frequency": r.frequency, "status": "active", "origin": "import", "quiet_start": None,
+                   "quiet_end": None, "service_code": None, "created_at": now, "updated_at": now}
+                  for r in new_rows]  # fmt: skip
         result = session.execute(insert(_SUBSCRIBER).returning(_SUBSCRIBER.c.id, sort_by_parameter_order=True), values)
         new_ids = [r[0] for r in result]
     ids_of_new = iter(new_ids)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from sqlmodel import Session
 
 from subscribers.models import CHANNELS, FREQUENCIES, PROFILES
@@ -56,6 +57,24 @@ def _split(cell: str | None) -> list[str]:
     return [part.strip() for part in (cell or "").split(";") if part.strip()]
 
 
+# A plain ASCII address (dot-atom local part, letters-only TLD): the case of nearly every row.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,64}(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
+_SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
+
+
+def normalized_email(value: str) -> str:
+    """Lower-cased address, or EmailNotValidError. Plain ASCII addresses are checked by a strict
+    pattern (email_validator costs ~60 µs a row, a third of a city-wide import); anything else —
+    international addresses, quoted local parts, special-use domains — goes to email_validator."""
+    if (len(value) <= 254 and len(value.split("@", 1)[0]) <= 64 and _PLAIN_EMAIL.fullmatch(value)
+            and "--" not in value.split("@", 1)[-1] and value.rsplit(".", 1)[-1].lower() not in _SPECIAL_USE):  # fmt: skip
+        return value.lower()
+    return validate_email(value, check_deliverability=False).normalized.lower()
+
+
 def parse_row(line: int, raw: dict[str, str], topics: Collection[str], districts: Collection[str]) -> Row:
     """Validate one CSV row; raises ValueError with a German message naming the problem."""
     cell = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
@@ -89,7 +108,7 @@ def parse_row(line: int, raw: dict[str, str], topics: Collection[str], districts
             continue
         if channel == "email":
             try:
-                value = validate_email(value, check_deliverability=False).normalized.lower()
+                value = normalized_email(value)
             except EmailNotValidError:
                 problems.append(f"ungültige E-Mail-Adresse: {value}")
                 continue

@@ -6,12 +6,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
 
 from subscribers import importer
 from subscribers.bulk import change_records
 from subscribers.db import session_scope
-from subscribers.importer import import_csv
+from subscribers.importer import import_csv, normalized_email
 from subscribers.models import ChannelAddress, Subscriber
 from subscribers.store import change_record
 
@@ -98,3 +99,22 @@ def test_change_records_in_bulk_are_the_same_as_one_by_one(db_url, catalogue):
     ids = [1, 2, 3, 4, 5, 999]
     with session_scope(db_url) as s:
         assert change_records(s, ids, chunk=4) == [change_record(s, sid) for sid in ids]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["Anna@Example.org", "a.b+c@sub.example.de", "x@localhost", "x@foo.test", "a..b@example.org", ".a@example.org",
+     "a@-example.org", "a@example", "a@example.123", "ä@example.org", "a@bücher.de", '"a b"@example.org',
+     "a@example.invalid", "a@exa_mple.org", "a" * 65 + "@example.org", "a@" + "b" * 64 + ".de", "a@example.org.",
+     "not-an-address", "a@b.c", "user@[127.0.0.1]", "a@ex--ample.org", "o'brien@example.ie"],
+)  # fmt: skip
+def test_the_fast_address_check_agrees_with_email_validator(address):
+    try:
+        expected = validate_email(address, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        expected = "invalid"
+    try:
+        got = normalized_email(address)
+    except EmailNotValidError:
+        got = "invalid"
+    assert got == expected
