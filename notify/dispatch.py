@@ -311,13 +311,13 @@ class Dispatcher:
                     nxt,
                 )
             return
-        if result.outage:  # the provider is away: wait for it, do not count this as an attempt
-            outcome.status, outcome.outage, outcome.attempts = "retry", True, max(outcome.attempts - 1, 0)
-            return
         delay = backoff_seconds(outcome.attempts)
         born = self._claimed.get(outcome.delivery_id)
         horizon = timedelta(hours=self.rt.settings.retry_horizon_h)
         past_horizon = born is not None and utcnow() + timedelta(seconds=delay) > born + horizon
+        if result.outage and not past_horizon:  # the provider is away: wait, the attempt does not count
+            outcome.status, outcome.outage, outcome.attempts = "retry", True, max(outcome.attempts - 1, 0)
+            return
         if outcome.attempts >= self.max_attempts or past_horizon:
             outcome.status = "dead"
             return

@@ -144,3 +144,29 @@ async def test_at_most_one_message_per_connection_is_between_sent_and_recorded(r
         await dispatcher.close()
     assert [o.status for o in outcomes] == ["sent"] * N
     assert 1 <= peak <= 2
+
+
+@pytest.mark.parametrize(("age_h", "status"), [(0.0, "retry"), (3.5, "retry"), (4.5, "dead")])
+async def test_a_per_message_failure_is_retried_for_hours_then_given_up(rt, tmp_path, age_h, status):
+    """451 for one address: retried with back-off until the horizon (4 h by default), not after
+    five quick attempts."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    rt.settings.max_attempts = 100
+    ids = [p[0] for p in pending(rt)][:1]
+    with session_scope(rt.db_url) as s:
+        [sid] = s.execute(select(Delivery.subscriber_id).where(Delivery.id == ids[0])).scalars()
+        s.execute(update(ChannelAddress).where(ChannelAddress.subscriber_id == sid).values(address="x@later.invalid"))
+        s.execute(update(Delivery).where(Delivery.id == ids[0]).values(created_at=utcnow() - timedelta(hours=age_h)))
+    controller = start_sink(tmp_path / "mail", port=rt.settings.smtp_host_port[1])
+    dispatcher = Dispatcher(rt, build_senders(rt.settings))
+    try:
+        [outcome] = await dispatcher.run_batch(ids)
+    finally:
+        controller.stop()
+        await dispatcher.close()
+    assert (outcome.status, outcome.outage) == (status, False) and "451" in outcome.error
+    if status == "retry":
+        assert utcnow() < outcome.not_before <= utcnow() + timedelta(seconds=2)  # first back-off: ≤ 2 s
