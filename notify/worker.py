@@ -348,6 +348,25 @@ async def purge() -> None:
         log.info("purged %d unconfirmed or expired records", removed)
 
 
+@app.timer(interval=3600.0)
+async def ledger_retention() -> None:
+    """Finished deliveries of events older than the retention period go, in bounded steps."""
+    from subscribers.retention import purge_step
+
+    def step() -> int:
+        with session_scope(rt.db_url) as session:
+            return purge_step(session)
+
+    removed = 0
+    for _ in range(400):  # at most 2 million rows an hour; the rest next hour
+        if not (n := await asyncio.to_thread(step)):
+            break
+        removed += n
+        await asyncio.sleep(0.1)  # let the senders at the database in between
+    if removed:
+        log.info("ledger retention: %d old deliveries removed", removed)
+
+
 _letter_pool: ProcessPoolExecutor | None = None
 
 
