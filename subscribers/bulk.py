@@ -72,7 +72,9 @@ def save_rows(session: Session, chunk: list[tuple[Row, tuple[str, str]]]) -> lis
     found = _find(session, [identity for _, identity in chunk])
     # Two rows of one chunk that find the same subscriber (by different addresses): the later one
     # is written after the earlier, as row-by-row would.
-    first, later, owners = [], [], set()
+    first: list[tuple[Row, tuple[str, str]]] = []
+    later: list[tuple[Row, tuple[str, str]]] = []
+    owners: set[int] = set()
     for item in chunk:
         sid = found.get(item[1])
         (later if sid is not None and sid in owners else first).append(item)

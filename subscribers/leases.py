@@ -65,7 +65,7 @@ def renew(session: Session, ids: Sequence[str], owner: str, lease_s: float = LEA
         .where(col(Delivery.id).in_(list(ids)), col(Delivery.status) == "sending", col(Delivery.lease_owner) == owner)
         .values(lease_until=utcnow() + timedelta(seconds=lease_s))
     )
-    return result.rowcount or 0
+    return getattr(result, "rowcount", 0) or 0  # a CursorResult for an UPDATE
 
 
 def requeue_expired(session: Session, limit: int = 10_000) -> list[tuple[str, int, str]]:
