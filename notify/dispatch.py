@@ -79,9 +79,9 @@ class Dispatcher:
         self.owner = leases.new_owner()
         self.circuits = circuits or Circuits(rt.settings.circuit_threshold, max_probe_s=rt.settings.circuit_max_probe_s)
         s = rt.settings
-        self._slots = Slots(
-            {"email": s.smtp_connections, "sms": s.provider_concurrency, "push": s.provider_concurrency}
-        )
+        k = s.in_doubt_per_connection
+        self._slots = Slots({"email": s.smtp_connections * k, "sms": s.provider_concurrency * k,
+                             "push": s.provider_concurrency * k})  # fmt: skip
         self._recorder = GroupRecorder(self._record)
         self._claimed: dict[str, datetime] = {}  # in flight: id → when its row was written
         self._events: OrderedDict[int, CityEvent] = OrderedDict()

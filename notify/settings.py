@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     )
     # A claimed delivery's lease (subscribers/leases.py): renewed while the worker works on it.
     lease_s: float = Field(30.0, ge=5, validation_alias=AliasChoices("NOTIFY_LEASE_S", "lease_s"))
+    # Sends per SMTP connection (per provider slot) that may be between "started" and "outcome
+    # committed": 1 bounds the messages a crash can leave in doubt by the connections; 2 lets a
+    # connection start its next message while the last outcome is being written (faster, twice
+    # the bound).
+    in_doubt_per_connection: int = Field(
+        1, ge=1, le=4, validation_alias=AliasChoices("NOTIFY_IN_DOUBT_PER_CONNECTION", "in_doubt_per_connection")
+    )
     # How quickly Kafka notices a dead worker and hands its partitions to the others.
     kafka_session_timeout_s: float = Field(
         10.0, ge=3, validation_alias=AliasChoices("NOTIFY_KAFKA_SESSION_TIMEOUT_S", "kafka_session_timeout_s")
