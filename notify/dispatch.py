@@ -159,9 +159,11 @@ class Dispatcher:
         for o in outcomes:
             self._claimed.pop(o.delivery_id, None)
 
-    def renew_leases(self) -> int:
-        """Extend the leases of the deliveries this worker still works on (run in a thread)."""
-        ids = list(self._claimed)
+    def in_flight(self) -> list[str]:
+        return list(self._claimed)
+
+    def renew_leases(self, ids: list[str]) -> int:
+        """Extend the leases of these deliveries if this worker still holds them (run in a thread)."""
         if not ids:
             return 0
         with session_scope(self.rt.db_url) as session:

@@ -283,7 +283,7 @@ async def keep_leases() -> None:
     """Renew the leases of what this worker sends; re-queue rows whose owner stopped renewing."""
     if dispatcher is None:
         return
-    await asyncio.to_thread(dispatcher.renew_leases)
+    await asyncio.to_thread(dispatcher.renew_leases, dispatcher.in_flight())
 
     def expired() -> list[tuple[str, int, str]]:
         with session_scope(rt.db_url) as session:
