@@ -11,3 +11,9 @@ from fault_kit import FaultStack, private_dir, size
 def fault_stack():
     with private_dir() as data_dir, FaultStack(data_dir, size(400, 20_000), NOTIFY_SMTP_CONNECTIONS="4") as run:
         yield run
+
+
+def pytest_collection_modifyitems(items):
+    """Runs that restart the broker go last: the shared stack's later runs should not start on a
+    broker that just lost its memory."""
+    items.sort(key=lambda item: item.get_closest_marker("restarts_broker") is not None)

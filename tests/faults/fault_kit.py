@@ -97,19 +97,24 @@ class FaultStack:
             return create_key(s, "Fehlertest", ["events:write"])
 
     # -- the event -----------------------------------------------------------------------------
-    def post_event(self, event_id: str, urgency: str = "normal") -> None:
-        """One citywide event every resident gets; counting starts afresh for it."""
+    def post_event(self, event_id: str, urgency: str = "normal", expect: int | None = 202) -> None:
+        """One citywide event every resident gets; counting starts afresh for it (``expect=None``:
+        only start counting, the event was posted already)."""
         self.expected = {delivery_id("/faults", event_id, sid, "email") for sid in range(1, self.residents + 1)}
         self.marks, self._fault_at = {}, None
+        self.started_at = time.monotonic()
+        if expect is not None:
+            response = self.post_raw(event_id, urgency)
+            assert response.status_code == expect, response.text
+
+    def post_raw(self, event_id: str, urgency: str = "normal") -> httpx.Response:
         event = {"specversion": "1.0", "id": event_id, "source": "/faults", "type": "de.gelsenkirchen.abfall",
                  "data": {"title": "Müllabfuhr einen Tag später", "urgency": urgency,
                           "text": "Wegen des Feiertags kommt die Müllabfuhr einen Tag später. Bitte stellen Sie die Tonne am neuen Tag an die Straße.",
                           "topics": ["abfall"], "area": "citywide"}}  # fmt: skip
-        self.started_at = time.monotonic()
-        response = httpx.post(f"{self.stack.web_url}/v1/events", content=json.dumps(event), timeout=30,
-                              headers={"authorization": f"Bearer {self.key}",
-                                       "content-type": "application/cloudevents+json"})  # fmt: skip
-        assert response.status_code == 202, response.text
+        return httpx.post(f"{self.stack.web_url}/v1/events", content=json.dumps(event), timeout=60,
+                          headers={"authorization": f"Bearer {self.key}",
+                                   "content-type": "application/cloudevents+json"})  # fmt: skip
 
     # -- counting ------------------------------------------------------------------------------
     def delivered(self) -> tuple[int, int]:

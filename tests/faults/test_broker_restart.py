@@ -4,11 +4,9 @@ and nobody is left out."""
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 
-import httpx
 import pytest
 from fault_kit import FaultStack, private_dir, report, size
 from sqlalchemy import create_engine, text
@@ -51,16 +49,10 @@ def durable_storage():
 
 def test_a_durable_broker_restarted_mid_fan_out_loses_nothing(durable_storage):
     with private_dir() as data_dir, FaultStack(data_dir, size(400, 20_000), broker_storage=durable_storage) as run:
-        run.post_event()
+        run.post_event("F-durable")
         run.wait_for_share(0.3)
         run.stop_broker()
-        refused = httpx.post(f"{run.stack.web_url}/v1/events", timeout=60,
-                             content=json.dumps({"specversion": "1.0", "id": "F-2", "source": "/faults",
-                                                 "type": "de.gelsenkirchen.abfall",
-                                                 "data": {"title": "Zweite Meldung", "text": "Ein Text.",
-                                                          "topics": ["abfall"], "area": "citywide"}}),
-                             headers={"authorization": f"Bearer {run.key}",
-                                      "content-type": "application/cloudevents+json"})  # fmt: skip
+        refused = run.post_raw("F-durable-2")
         run.start_broker()
         figures = run.wait_done(timeout=size(300, 900))
         report("durable broker restarted at 30 %", figures)
