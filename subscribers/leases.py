@@ -13,7 +13,7 @@ import os
 import socket
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlmodel import Session, col
@@ -53,7 +53,8 @@ def claim(session: Session, ids: Sequence[str], owner: str, lease_s: float = LEA
         )  # fmt: skip
         .returning(col(Delivery.id), col(Delivery.created_at))
     )
-    return {row[0]: row[1] for row in result}
+    # Some databases hand times back without a zone; every time in the ledger is UTC.
+    return {row[0]: row[1] if row[1].tzinfo else row[1].replace(tzinfo=UTC) for row in result}
 
 
 def renew(session: Session, ids: Sequence[str], owner: str, lease_s: float = LEASE_S) -> int:
