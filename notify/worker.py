@@ -241,6 +241,9 @@ for _channel, _topic in channel_topics.items():
 app.agent(urgent_topic, name="deliver_urgent", concurrency=settings.delivery_concurrency)(_deliver)
 
 
+STALE = timedelta(minutes=2)
+
+
 @app.timer(interval=30.0)
 async def sweep() -> None:
     """Re-publish ledger rows left behind; nothing is lost even if a worker stopped mid-way."""
@@ -255,12 +258,18 @@ async def sweep() -> None:
                 Delivery.not_before.is_(None) & (Delivery.updated_at < now - timedelta(minutes=2))
                 | (Delivery.not_before <= now - timedelta(seconds=10))
             )
-            stale_pending = (Delivery.status == "pending") & (Delivery.updated_at < now - timedelta(minutes=2))
+            # A big fan-out on a slow machine can keep rows pending (queued in Kafka) for minutes:
+            # republish each at most once per STALE, or the sweep floods the worker it waits for.
+            stale_pending = (Delivery.status == "pending") & (Delivery.updated_at < now - STALE)
             rows = session.execute(
-                select(Delivery.id, Delivery.subscriber_id, Delivery.channel)
+                select(Delivery.id, Delivery.subscriber_id, Delivery.channel, Delivery.status)
                 .where(due_retry | stale_pending)
                 .limit(10_000)
             ).all()
+            for status, values in (("pending", {"updated_at": now}), ("retry", {"not_before": now + STALE})):
+                ids = [r[0] for r in rows if r[3] == status]
+                for start in range(0, len(ids), 1000):
+                    session.execute(update(Delivery).where(Delivery.id.in_(ids[start : start + 1000])).values(**values))
         return [(r[0], r[1], r[2]) for r in rows]
 
     def unmatched() -> list[tuple[int, str]]:
@@ -272,8 +281,7 @@ async def sweep() -> None:
             ).all()
         return [(pk, payload, f"{source}\x1f{event_id}") for pk, payload, source, event_id in rows]
 
-    for did, sid, channel in await asyncio.to_thread(stale):
-        await _republish(did, channel, sid)
+    await _publish_chunks(await asyncio.to_thread(stale), urgent=False)  # chunks, not one message each
     for pk, payload, key in await asyncio.to_thread(unmatched):
         await accepted.send(key=key.encode(), value={"event_pk": pk, "event": payload})
 

@@ -3,13 +3,16 @@ suite pays for starting the four processes once."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from fault_kit import FaultStack, private_dir, size
 
 
 @pytest.fixture(scope="session")
 def fault_stack():
-    with private_dir() as data_dir, FaultStack(data_dir, size(400, 20_000), NOTIFY_SMTP_CONNECTIONS="4") as run:
+    residents = int(os.environ.get("FAULTS_RESIDENTS", 0)) or size(400, 20_000)
+    with private_dir() as data_dir, FaultStack(data_dir, residents, NOTIFY_SMTP_CONNECTIONS="4") as run:
         yield run
 
 

@@ -22,7 +22,7 @@ def test_while_the_broker_is_away_events_get_503_and_afterwards_everything_goes_
         assert accepted.status_code == 503 and time.monotonic() < deadline, accepted.text
         time.sleep(1)
     run.post_event("F-away-2", expect=None)  # count this event (already accepted above)
-    figures = run.wait_done(timeout=size(300, 900))
+    figures = run.wait_done(timeout=size(300, 2400))
     report("broker away, then back", figures)
     assert refused.status_code == 503 and int(refused.headers["retry-after"]) > 0
     assert refused.headers["content-type"].startswith("application/problem+json")

@@ -54,7 +54,7 @@ def test_a_durable_broker_restarted_mid_fan_out_loses_nothing(durable_storage):
         run.stop_broker()
         refused = run.post_raw("F-durable-2")
         run.start_broker()
-        figures = run.wait_done(timeout=size(300, 900))
+        figures = run.wait_done(timeout=size(300, 2400))
         report("durable broker restarted at 30 %", figures)
     assert refused.status_code == 503 and refused.headers.get("retry-after"), refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")

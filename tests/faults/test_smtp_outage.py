@@ -26,7 +26,7 @@ def test_an_smtp_outage_loses_nothing_and_the_backlog_drains_afterwards(fault_st
     disturbed = run.health()
     time.sleep(outage_s)
     run.start_smtp()
-    figures = run.wait_done(timeout=size(300, 1800))
+    figures = run.wait_done(timeout=size(300, 3600))
     healthy = run.health()
     report(f"SMTP down {outage_s:g} s at 30 %", figures)
     assert disturbed["status"] == "degraded" and "since" in disturbed["channels"]["email"], disturbed

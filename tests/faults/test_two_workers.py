@@ -24,7 +24,7 @@ def test_one_of_two_workers_killed_mid_fan_out_loses_nothing(fault_stack):
     run.wait_for_share(0.3)
     run.kill_worker()  # the first one; the second carries on alone
     run.stack.procs["worker"] = run.stack.procs.pop("worker2")  # later runs see one worker again
-    figures = run.wait_done(timeout=size(300, 900))
+    figures = run.wait_done(timeout=size(300, 2400))
     report("one of two workers killed at 30 %", figures)
     assert figures["lost"] == 0, figures
     assert figures["twice"] <= 4, figures

@@ -17,7 +17,7 @@ def test_a_killed_worker_loses_nothing_and_sends_at_most_one_message_per_connect
     run.wait_for_share(0.3)
     run.kill_worker()
     run.start_worker()
-    figures = run.wait_done(timeout=size(300, 900))
+    figures = run.wait_done(timeout=size(300, 2400))
     report("kill -9 worker at 30 %", figures)
     assert figures["lost"] == 0, figures
     assert figures["twice"] <= SMTP_CONNECTIONS, figures
