@@ -137,7 +137,7 @@ class FaultStack:
                 or 0
             )
 
-    def wait_for_share(self, share: float, timeout: float = 300) -> None:
+    def wait_for_share(self, share: float, timeout: float = 1800 if FULL else 300) -> None:
         deadline = time.monotonic() + timeout
         while self.delivered()[1] < share * self.residents:
             if time.monotonic() > deadline:
