@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "subscribers.staff",
     "subscribers.announcements",
     "subscribers.channel_health",
+    "subscribers.source_state",
 )
 
 
