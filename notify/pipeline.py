@@ -21,6 +21,8 @@ import plainlang
 from notify.events import CityEvent, parse_json_event
 from notify.formatting import CITY_TZ
 from notify.links import LinkSigner
+from notify.publishing.links import event_links, personal_links
+from notify.publishing.store import publish
 from notify.settings import Settings
 from notify.textformat import to_html, to_plain
 from subscribers.db import session_scope
@@ -96,6 +98,7 @@ def ingest(raw: bytes, rt: Runtime) -> Ingested:
             record.status = "held"
             return Ingested(event, record.id, "held")
         record.status = "accepted"  # a replay arriving from now on is a duplicate
+        publish(session, record, event, rt.catalogue)  # the public archive, when the event is public
         return Ingested(event, record.id, "new")
 
 
@@ -137,6 +140,7 @@ def event_context(rt: Runtime, event: CityEvent, language: str) -> dict[str, Any
         "language": language,
         "sender": rt.catalogue.sender,
         "today": datetime.now(CITY_TZ).date(),
+        **event_links(rt, event),  # message_url (short link), feedback_url
     }
 
 
@@ -145,11 +149,13 @@ def template_context(
 ) -> dict[str, Any]:
     """Everything a channel template gets: the event's part (``base``, reusable) and the resident's."""
     postal = contact.addresses.get("letter", "")
+    base = base or event_context(rt, event, language)
     return {
-        **(base or event_context(rt, event, language)),
+        **base,
         "manage_url": rt.signer.url("manage", contact.public_id),
         "unsubscribe_url": rt.signer.url("unsubscribe", contact.public_id),
         # One-click "not this topic any more", next to "nothing any more".
         "unsubscribe_topic_url": rt.signer.url("unsubscribe", contact.public_id, topic=event.data.topics[0]),
         "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
+        **personal_links(rt, contact, base, language),  # this resident's version and feedback link
     }

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 STRUCTURED = "application/cloudevents+json"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Routers of later capabilities; each is optional so the spine runs on its own.
-OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff")
+OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff", "notify.publishing.router")
 
 
 def create_app(rt: Runtime | None = None) -> FastAPI:
