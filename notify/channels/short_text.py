@@ -84,5 +84,5 @@ def compose_push(name: str, context: dict[str, Any], language: str = "de", profi
     return PushMessage(
         title=shorten(_block(template, "title", context), PUSH_TITLE_MAX),
         body=shorten(_block(template, "body", context), PUSH_BODY_MAX),
-        link=context.get("link") or context.get("manage_url"),
+        link=context.get("link") or context.get("message_url"),  # the full text, never the settings page
     )
