@@ -25,20 +25,20 @@ FLUSH_SECONDS = 5.0
 
 class ViewCounter:
     def __init__(self) -> None:
-        self._counts: Counter[tuple[int, str]] = Counter()
+        self._counts: dict[str, Counter[tuple[int, str]]] = {}
         self._lock = threading.Lock()
         self._last = time.monotonic()
 
     def add(self, db_url: str, message_id: int, version: str) -> None:
         with self._lock:
-            self._counts[(message_id, version)] += 1
+            self._counts.setdefault(db_url, Counter())[(message_id, version)] += 1
             due = time.monotonic() - self._last >= FLUSH_SECONDS
         if due:
             self.flush(db_url)
 
     def flush(self, db_url: str) -> None:
         with self._lock:
-            counts, self._counts = self._counts, Counter()
+            counts = self._counts.pop(db_url, Counter())
             self._last = time.monotonic()
         if not counts:
             return
