@@ -116,7 +116,7 @@ def question(request: Request, message_id: int, p: str = "", fassung: str = "") 
     rt = request.app.state.rt
     m = _message(rt, message_id)
     if m is None:
-        return notice(request, 404, "Diese Meldung gibt es nicht", "Vielleicht ist der Link falsch.")
+        return notice(request, 404, "Diese Meldung gibt es nicht", "Vielleicht stimmt die Adresse nicht.")
     try:
         voter = voter_of(rt, p, message_id)
     except Refused:
@@ -130,7 +130,7 @@ async def answer(request: Request, message_id: int) -> HTMLResponse:
     form = await request.form()
     m = await asyncio.to_thread(_message, rt, message_id)
     if m is None:
-        return notice(request, 404, "Diese Meldung gibt es nicht", "Vielleicht ist der Link falsch.")
+        return notice(request, 404, "Diese Meldung gibt es nicht", "Vielleicht stimmt die Adresse nicht.")
     try:
         check_csrf(request, str(form.get("csrf_token") or ""))
     except Problem as exc:

@@ -78,8 +78,8 @@ def message_page(request: Request, message_id: int, fassung: str = "") -> HTMLRe
     with session_scope(rt.db_url) as session:
         message = archive.by_id(session, message_id)
         if message is None:
-            return notice(request, 404, "Diese Meldung gibt es nicht", "Vielleicht ist der Link falsch. "
-                          "Alle Meldungen finden Sie unter „Meldungen“.")  # fmt: skip
+            return notice(request, 404, "Diese Meldung gibt es nicht",
+                          "Vielleicht stimmt die Adresse nicht. Unten finden Sie alle Nachrichten der Stadt.")  # fmt: skip
         corrected = archive.by_id(session, message.corrects_id) if message.corrects_id else None
         corrections = archive.corrections_of(session, message.id)
     versions = present.versions_of(message)
@@ -100,7 +100,7 @@ def short_link(request: Request, code: str) -> Response:
         if not unknown_codes.hit(client_ip(request)):
             return notice(request, 429, "Zu viele falsche Codes", "Bitte warten Sie einige Minuten.")
         return notice(request, 404, "Diesen Kurzlink gibt es nicht",
-                      "Bitte prüfen Sie die Buchstaben und Zahlen. Alle Meldungen finden Sie unter „Meldungen“.")  # fmt: skip
+                      "Bitte prüfen Sie die Buchstaben und Zahlen. Unten finden Sie alle Nachrichten der Stadt.")  # fmt: skip
     target = f"/meldungen/{found.message_id}" + (f"?fassung={found.version}" if found.version else "")
     return RedirectResponse(target, status_code=302)
 
