@@ -7,8 +7,10 @@ already has the newest feed gets 304 without a database query (the stamp is cach
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+from collections import OrderedDict
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
@@ -138,18 +140,14 @@ def calendar(rt: Any, filters: archive.Filters, rows: list) -> bytes:
     return cal.to_ical()
 
 
-def _serve(request: Request, kind: str, thema: str | None, gebiet: str | None, q: str | None) -> Response:
-    rt = request.app.state.rt
-    try:
-        filters = archive.Filters.checked(rt.catalogue, thema, gebiet, q)
-    except archive.BadFilter as exc:
-        return notice(request, 400, "Diese Auswahl gibt es nicht", str(exc))
-    top, modified = archive.stamp(rt.db_url)
-    etag = _validators(kind, filters, top)
-    headers = {"ETag": etag, "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
-               "Cache-Control": "public, max-age=60"}  # fmt: skip
-    if not_modified(request, etag, modified):
-        return Response(status_code=304, headers=headers)
+_bodies: OrderedDict[str, bytes] = OrderedDict()  # rendered feeds by ETag: the ETag names the content
+BODY_CACHE = 512
+
+
+def _render(rt: Any, kind: str, filters: archive.Filters, modified: datetime, etag: str) -> bytes:
+    cached = _bodies.get(etag)
+    if cached is not None:
+        return cached
     with session_scope(rt.db_url) as session:
         if kind == "ics":
             rows = archive.dated(session, filters)
@@ -161,19 +159,43 @@ def _serve(request: Request, kind: str, thema: str | None, gebiet: str | None, q
         body = json_feed(rt, filters, rows)
     else:
         body = calendar(rt, filters, rows)
+    _bodies[etag] = body
+    while len(_bodies) > BODY_CACHE:
+        _bodies.popitem(last=False)
+    return body
+
+
+async def _serve(request: Request, kind: str, thema: str | None, gebiet: str | None, q: str | None) -> Response:
+    """On the event loop up to the 304 (no thread hop, no database within the stamp's second);
+    a full answer is built in a thread."""
+    rt = request.app.state.rt
+    try:
+        filters = archive.Filters.checked(rt.catalogue, thema, gebiet, q)
+    except archive.BadFilter as exc:
+        return notice(request, 400, "Diese Auswahl gibt es nicht", str(exc))
+    top, modified = archive.stamp(rt.db_url)
+    etag = _validators(kind, filters, top)
+    headers = {"ETag": etag, "Last-Modified": format_datetime(modified.astimezone(UTC), usegmt=True),
+               "Cache-Control": "public, max-age=60"}  # fmt: skip
+    if not_modified(request, etag, modified):
+        return Response(status_code=304, headers=headers)
+    body = await asyncio.to_thread(_render, rt, kind, filters, modified, etag)
     return Response(body, media_type=MEDIA[kind], headers=headers)
 
 
 @router.get("/meldungen/feed.atom")
-def feed_atom(request: Request, thema: str | None = None, gebiet: str | None = None, q: str | None = None) -> Response:
-    return _serve(request, "atom", thema, gebiet, q)
+async def feed_atom(request: Request, thema: str | None = None, gebiet: str | None = None,
+                 q: str | None = None) -> Response:  # fmt: skip
+    return await _serve(request, "atom", thema, gebiet, q)
 
 
 @router.get("/meldungen/feed.json")
-def feed_json(request: Request, thema: str | None = None, gebiet: str | None = None, q: str | None = None) -> Response:
-    return _serve(request, "json", thema, gebiet, q)
+async def feed_json(request: Request, thema: str | None = None, gebiet: str | None = None,
+                 q: str | None = None) -> Response:  # fmt: skip
+    return await _serve(request, "json", thema, gebiet, q)
 
 
 @router.get("/meldungen/kalender.ics")
-def feed_ics(request: Request, thema: str | None = None, gebiet: str | None = None, q: str | None = None) -> Response:
-    return _serve(request, "ics", thema, gebiet, q)
+async def feed_ics(request: Request, thema: str | None = None, gebiet: str | None = None,
+                 q: str | None = None) -> Response:  # fmt: skip
+    return await _serve(request, "ics", thema, gebiet, q)
