@@ -176,8 +176,10 @@ def main() -> None:
         server = subprocess.Popen([sys.executable, "-m", "notify", "web", "--port", str(port)], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 240  # a loaded machine starts slowly
             while time.monotonic() < deadline:
+                if server.poll() is not None:
+                    raise SystemExit(f"notify web stopped: {server.stderr.read().decode()[-2000:]}")
                 try:
                     socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                     break

@@ -13,6 +13,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -54,9 +55,8 @@ def list_messages(
     links: dict[str, str] = {}
     if len(rows) > limit:
         rows = rows[:limit]
-        params = request.query_params.multi_items()
-        kept = "&".join(f"{k}={v}" for k, v in params if k != "cursor")
-        links["next"] = f"{base}/v1/messages?{kept + '&' if kept else ''}cursor={rows[-1].id}"
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        links["next"] = f"{base}/v1/messages?{urlencode([*kept, ('cursor', str(rows[-1].id))])}"
     licence = archive.pack_texts(rt.settings.city)["licence"]
     return JSONResponse({"data": [present.open_data(base, m) for m in rows], "links": links,
                          "licence": {"name": licence["name"], "url": licence["url"]}})  # fmt: skip

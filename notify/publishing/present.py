@@ -12,8 +12,8 @@ from markupsafe import Markup
 
 from notify.publishing.archive import utc
 from notify.publishing.store import version_key
-from subscribers.published import PublishedMessage
 from notify.textformat import to_html
+from subscribers.published import PublishedMessage
 from topics.catalogue import CITYWIDE, Catalogue
 
 PROFILE_NAMES = {"standard": "Standard", "einfach": "Einfache Sprache", "leicht": "Leichte Sprache"}
