@@ -157,13 +157,14 @@ def test_a_new_message_changes_the_etag(web, monkeypatch):
 def test_open_data_pages_with_a_cursor_and_dumps_carry_the_licence(web):
     for n in range(5):
         put(web.rt, {**ROADWORKS, "title": f"Baustelle Nummer {n}"})
-    first = web.get("/v1/messages?limit=2&topic=verkehr").json()
+    first = web.get("/v1/messages", params={"limit": 2, "topic": "verkehr", "since": "2020-01-01T00:00:00+01:00"}).json()
     assert [d["title"] for d in first["data"]] == ["Baustelle Nummer 4", "Baustelle Nummer 3"]
     keys = {"id", "title", "text", "topics", "area", "urgency", "published_at", "starts_at", "ends_at",
             "valid_until", "url", "versions"}  # fmt: skip
     assert keys <= set(first["data"][0])
     second = web.get(first["links"]["next"].removeprefix("https://stadtbote.test")).json()
     assert [d["title"] for d in second["data"]] == ["Baustelle Nummer 2", "Baustelle Nummer 1"]
+    assert web.get("/v1/messages", params={"since": "2100-01-01T00:00:00Z"}).json()["data"] == []
     dump = web.get("/v1/messages/dump.json").json()
     assert dump["licence"]["name"].startswith("Datenlizenz Deutschland") and len(dump["data"]) == 5
     rows = list(csv.DictReader(io.StringIO(web.get("/v1/messages/dump.csv").text)))
