@@ -224,3 +224,29 @@ def test_impressum_and_accessibility_statement_come_from_the_city_pack(web, path
 def test_favicon(web):
     icon = web.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml" and b"<svg" in icon.content
+
+
+@pytest.mark.parametrize(("language", "profile", "expected"), [
+    ("de", "leicht", "k7q2x9a"),      # the resident's version has its own code
+    ("de", "standard", None),         # None: the message's standard code
+    ("tr", "einfach", None),          # no such version: the standard text
+])  # fmt: skip
+def test_each_resident_gets_the_short_link_of_the_version_they_read(web, language, profile, expected):
+    from notify.events import parse_json_event
+    from notify.pipeline import template_context
+    from subscribers.store import Contact
+
+    raw = json.dumps(envelope(COUNCIL, event_id="rat-v")).encode()
+    put(web.rt, COUNCIL, event_id="rat-v")
+    m = only_message(web.rt)
+    with session_scope(web.rt.db_url) as s:
+        s.add(ShortCode(code="k7q2x9a", message_id=m.id, version="de-leicht"))
+    from notify.publishing.store import _CODES
+
+    _CODES.clear()
+    event = parse_json_event(raw, web.rt.catalogue)
+    ctx = template_context(web.rt, event, Contact(1, "pub-1", None, language, profile, {}), language)
+    assert ctx["message_url"] == f"https://stadtbote.test/m/{expected or m.code}"
+    token = ctx["feedback_url"].split("?p=")[1]
+    assert web.rt.signer.verify("feedback", token)["m"] == str(m.id)
+    assert "pub-1" not in ctx["message_url"]  # the short link carries nothing personal
