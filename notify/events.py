@@ -47,6 +47,8 @@ class EventData(BaseModel):
     ends_at: datetime | None = None
     public: bool = True  # published in the archive, the feeds and the open data
     geometry: dict[str, Any] | None = None
+    # The same message in other languages and levels (ARCHITECTURE.md); from CAP: one per <info>.
+    versions: list[dict[str, Any]] | None = None
 
     @field_validator("title")
     @classmethod

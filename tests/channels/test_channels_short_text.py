@@ -49,7 +49,7 @@ def test_push_limits_and_deep_link(language, profile):
     push = compose_push("default", context, language, profile)
     assert 0 < len(push.title) <= PUSH_TITLE_MAX
     assert 0 < len(push.body) <= PUSH_BODY_MAX
-    assert push.body.endswith("…")
+    assert push.body.endswith("gesperrt.")  # whole sentences only (issue 10, item 3)
     assert push.link == "https://www.gelsenkirchen.de/baustellen/hauptstrasse"
     assert push.body_with_link().endswith("\n" + push.link)
 
