@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "subscribers.announcements",
     "subscribers.channel_health",
     "subscribers.source_state",
+    "subscribers.published",
 )
 
 

@@ -68,12 +68,14 @@ def highlight(text: str, findings: list[dict[str, Any]]) -> Markup:
 def form_values(ann: Announcement | None = None) -> dict[str, Any]:
     if ann is None:
         return {"title": "", "text": "", "topics": [], "area_mode": "citywide", "districts": [], "urgency": "normal",
-                "channels": list(CHANNELS), "profile": "einfach", "link": "", "schedule_at": "", "kind": "announcement"}  # fmt: skip
+                "channels": list(CHANNELS), "profile": "einfach", "link": "", "schedule_at": "", "kind": "announcement",
+                "public": True}  # fmt: skip
     area = ann.area_value
     return {"title": ann.title, "text": ann.text, "topics": ann.topic_list,
             "area_mode": "citywide" if area == CITYWIDE else "districts",
             "districts": [] if area == CITYWIDE else area, "urgency": ann.urgency, "channels": ann.channel_list,
-            "profile": ann.profile, "link": ann.link or "", "schedule_at": local(ann.schedule_at), "kind": ann.kind}  # fmt: skip
+            "profile": ann.profile, "link": ann.link or "", "schedule_at": local(ann.schedule_at), "kind": ann.kind,
+            "public": ann.public}  # fmt: skip
 
 
 def values_from_form(form) -> dict[str, Any]:
@@ -84,6 +86,8 @@ def values_from_form(form) -> dict[str, Any]:
         "channels": form.getlist("channels"), "profile": form.get("profile", "einfach"),
         "link": form.get("link", "").strip(), "schedule_at": form.get("schedule_at", "").strip(),
         "kind": form.get("kind", "announcement").strip() or "announcement",
+        # an unticked checkbox is not sent: "public_shown" says the form had it
+        "public": form.get("public") == "1" if form.get("public_shown") else True,
     }  # fmt: skip
 
 
@@ -93,6 +97,7 @@ def to_fields(values: dict[str, Any], new: bool) -> domain.DraftFields:
         "area": CITYWIDE if values["area_mode"] == "citywide" else values["districts"],
         "urgency": values["urgency"], "channels": values["channels"] or None, "profile": values["profile"],
         "link": values["link"] or None, "schedule_at": values["schedule_at"] or None, "kind": values["kind"],
+        "public": values.get("public", True),
     }  # fmt: skip
     model = domain.NewDraft if new else domain.DraftFields
     return model.model_validate(data)
