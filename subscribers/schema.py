@@ -13,6 +13,9 @@ MODEL_MODULES = (
     "subscribers.consent",
     "subscribers.staff",
     "subscribers.announcements",
+    "subscribers.team",
+    "subscribers.totp",
+    "subscribers.templates_store",
 )
 
 
