@@ -17,7 +17,7 @@ from notify.pipeline import Runtime
 from notify.web.deps import get_runtime, get_session
 from notify.web.pages import check_csrf
 from notify.web.staff.auth import page_staff
-from notify.web.staff.pages import page, see_other
+from notify.web.staff.pages import page
 from subscribers import team, totp
 from subscribers.db import session_scope
 from subscribers.staff import ROLE_NAMES, ROLES, Staff, StaffUser, UnknownRole
