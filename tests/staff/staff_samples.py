@@ -173,3 +173,48 @@ def add_deliveries(db_url: str, event_id: str, rows: list[tuple[int, str, str]])
                                  last_error="Der Text ist nicht in Einfache Sprache." if status == "held" else None))  # fmt: skip
             ids.append(did)
     return ids
+
+
+@pytest.fixture(scope="session")
+def sink(tmp_path_factory):
+    """The real SMTP sink (aiosmtpd writing a Maildir) on a free port."""
+    from notify.devstack import free_port
+    from notify.embedded.smtp_sink import start_sink
+
+    maildir = tmp_path_factory.mktemp("staff-mail") / "Maildir"
+    port = free_port()
+    controller = start_sink(maildir, port=port)
+    controller.maildir_path, controller.smtp_port = maildir, port
+    yield controller
+    controller.stop()
+
+
+def mails_to(sink, address: str) -> list:
+    """Every message the sink holds for ``address`` (parsed)."""
+    from email import message_from_bytes, policy
+
+    out = []
+    for folder in ("new", "cur"):
+        for p in sorted((sink.maildir_path / folder).glob("*")) if (sink.maildir_path / folder).exists() else []:
+            msg = message_from_bytes(p.read_bytes(), policy=policy.default)
+            if address.lower() in str(msg["To"]).lower():
+                out.append(msg)
+    return out
+
+
+@pytest.fixture
+def mail_api(tmp_path, db_url, sink, monkeypatch):
+    """Like ``api``, but e-mail goes to the real SMTP sink and SMS to the data dir's outbox."""
+    from notify.pipeline import Runtime
+    from notify.settings import Settings
+
+    monkeypatch.setenv("NOTIFY_DATA_DIR", str(tmp_path / "var"))
+    settings = Settings(data_dir=tmp_path / "var", database_url=db_url, secret_key="test-secret",
+                        base_url="https://stadtbote.test", smtp_url=f"smtp://127.0.0.1:{sink.smtp_port}")  # fmt: skip
+    rt = Runtime(settings)
+    app = create_app(rt)
+    with TestClient(app, base_url="https://stadtbote.test") as client:
+        app.state.publisher = FakePublisher()
+        client.publisher, client.rt, client.sink = app.state.publisher, rt, sink
+        client.tokens = add_people(rt.db_url)
+        yield client

@@ -39,6 +39,7 @@ FIELD_NAMES = {"title": "Überschrift", "text": "Text", "topics": "Themen", "are
 ACTION_NAMES = {"create": "Angelegt", "edit": "Bearbeitet", "submit": "Zur Freigabe gegeben", "approve": "Freigegeben",
                 "schedule": "Geplant", "claim": "Senden begonnen", "sent": "Gesendet", "cancel": "Zurückgezogen",
                 "unclaim": "Senden fehlgeschlagen", "release": "Angehaltene freigegeben", "correction": "Korrektur angelegt"}  # fmt: skip
+ACTION_NAMES["test"] = "Test an sich gesendet"
 
 
 # -- helpers -------------------------------------------------------------------------------------
