@@ -8,7 +8,7 @@ import json
 
 import pytest
 from sqlalchemy import select
-from staff_samples import add_deliveries, add_residents, api, auth, sign_in  # noqa: F401
+from staff_samples import add_deliveries, add_residents, auth, sign_in
 
 from subscribers.db import session_scope
 from subscribers.models import Delivery, DeliveryAttempt

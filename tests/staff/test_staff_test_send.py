@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from sqlalchemy import func, select
-from staff_samples import add_residents, auth, csrf_of, draft, mail_api, mails_to, sign_in, sink  # noqa: F401
+from staff_samples import add_residents, auth, draft, mails_to, sign_in
 
 from subscribers.db import session_scope
 from subscribers.models import Delivery, EventRecord
