@@ -75,6 +75,7 @@ ACTION_NAMES = {
     "totp-reset": "Zweiten Faktor zurückgesetzt", "invite": "Eingeladen", "invite-accepted": "Einladung angenommen",
     "role-change": "Rolle geändert", "revoke": "Gesperrt", "reset-requested": "Neues Passwort angefordert",
     "password-reset": "Passwort neu gesetzt", "address-lookup": "Adressen angesehen", "test-send": "Test gesendet",
+    "paper-registration": "Papierformular erfasst",
 }  # fmt: skip
 
 
