@@ -218,7 +218,7 @@ def set_role(session: Session, user: StaffUser, role: str, actor: str) -> bool:
 
 def admins_left(session: Session, without: StaffUser) -> int:
     rows = session.execute(
-        select(StaffUser.id).where(col(StaffUser.role) == "admin", col(StaffUser.revoked_at).is_(None),
+        select(col(StaffUser.id)).where(col(StaffUser.role) == "admin", col(StaffUser.revoked_at).is_(None),
                                    col(StaffUser.id) != without.id)
     ).all()  # fmt: skip
     return len(rows)
@@ -239,7 +239,7 @@ def members(session: Session) -> list[dict[str, Any]]:
     users = list(session.execute(select(StaffUser).order_by(col(StaffUser.email))).scalars())
     enrolled = {row.user_id for row in session.execute(select(StaffTotp)).scalars() if row.confirmed_at}
     pending = {r[0] for r in session.execute(
-        select(StaffLink.user_id).where(col(StaffLink.kind) == "invite", col(StaffLink.used_at).is_(None),
+        select(col(StaffLink.user_id)).where(col(StaffLink.kind) == "invite", col(StaffLink.used_at).is_(None),
                                         col(StaffLink.expires_at) > utcnow()))}  # fmt: skip
     out = []
     for u in users:

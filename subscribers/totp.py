@@ -133,7 +133,7 @@ def use_recovery_code(session: Session, user_id: int, code: str) -> bool:
 
 def recovery_codes_left(session: Session, user_id: int) -> int:
     rows = session.execute(
-        select(StaffRecoveryCode.id).where(
+        select(col(StaffRecoveryCode.id)).where(
             col(StaffRecoveryCode.user_id) == user_id, col(StaffRecoveryCode.used_at).is_(None)
         )
     ).all()
