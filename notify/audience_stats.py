@@ -24,8 +24,8 @@ from subscribers.models import CHANNELS, ChannelAddress, Delivery, EventRecord, 
 DIMENSIONS = {"topic": "Thema", "district": "Gebiet", "channel": "Kanal", "language": "Sprache", "profile": "Sprachstufe"}
 STATUS_NAMES = {"active": "Bestätigt", "pending": "Nicht bestätigt", "unsubscribed": "Abgemeldet"}
 HEALTH_STATUSES = ("sent", "bundled", "failed", "dead", "retry", "pending", "sending", "held", "skipped")
-WAITING = {"held": "Angehalten (Verständlichkeit)", "digest": "Wartet auf Sammel-Nachricht",
-           "deferred": "Wartet (Ruhezeit)", "pending": "Wartet auf Versand", "retry": "Neuer Versuch folgt"}  # fmt: skip
+WAITING = {"held": "Angehalten, weil der Text zu schwer ist", "digest": "Wartet auf die Sammel-Nachricht",
+           "deferred": "Wartet auf das Ende der Ruhezeit", "pending": "Wartet auf den Versand", "retry": "Wird bald noch einmal versucht"}  # fmt: skip
 MAX_SERIES = 6
 ANNOUNCEMENTS_SOURCE = "/stadtbote/announcements"
 

@@ -55,8 +55,8 @@ def test_the_page_shows_the_audience_with_tables_beside_the_chart(api):
     assert r.status_code == 200 and '<svg class="chart"' in r.text and 'id="publikum-tabelle"' in r.text
     status = dict(re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td></tr>', r.text.split('id="je-status"')[1].split("</table>")[0]))
     assert status == {"Bestätigt": "2", "Nicht bestätigt": "1", "Abgemeldet": "1"}
-    assert "Abgemeldet: <strong>1</strong>" in r.text and "Beschwerde): <strong>1</strong> (SMS 1)" in r.text
-    assert "Gateway 30007" in r.text and "Angehalten (Verständlichkeit): <strong>1</strong>" in r.text
+    assert "abgemeldet: <strong>1</strong>" in r.text and "beschwert hat: <strong>1</strong> (SMS 1)" in r.text
+    assert "Gateway 30007" in r.text and "Angehalten, weil der Text zu schwer ist: <strong>1</strong>" in r.text
     day = re.search(r'data-label="Presseteam">(\d+)</td><td data-label="Fachverfahren">(\d+)</td><td data-label="Zustellungen">(\d+)', r.text)
     assert day.groups() == ("1", "1", "3")
     assert api.get("/staff/ereignisse").text.count("ansehen<span") == 2
