@@ -230,6 +230,9 @@ def revoke(session: Session, user: StaffUser, actor: str) -> None:
     if user.role == "admin" and admins_left(session, user) == 0:
         raise Refused("Es muss immer eine Person mit der Rolle Verwaltung geben.")
     revoke_staff(session, user.email)
+    session.execute(  # a pending invitation must not bring the person back
+        update(StaffLink).where(col(StaffLink.user_id) == user.id, col(StaffLink.used_at).is_(None)).values(used_at=utcnow())
+    )
     audit(session, actor, "revoke", user.email)
 
 

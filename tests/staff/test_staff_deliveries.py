@@ -109,3 +109,17 @@ def test_the_page_searches_and_exports_csv(api):
     table = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
     assert exported.headers["content-type"].startswith("text/csv") and len(table) == 3
     assert "address" not in table[0] and {t["channel"] for t in table} == {"email", "sms"}
+
+
+@pytest.mark.parametrize(("answer", "cell"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+49 gesperrt", "'+49 gesperrt"),
+    ("550 mailbox unknown", "550 mailbox unknown"),
+])  # fmt: skip
+def test_the_csv_keeps_provider_answers_as_text_in_spreadsheets(api, answer, cell):
+    ids = three_residents(api)
+    with session_scope(api.rt.db_url) as s:
+        for d in s.query(Delivery).filter(Delivery.subscriber_id == ids[1]):
+            d.last_error = answer
+    sign_in(api, "anna")
+    table = list(csv.DictReader(io.StringIO(api.get("/staff/zustellungen.csv").text.lstrip("\ufeff"))))
+    assert [t["error"] for t in table if t["channel"] == "sms"] == [cell]

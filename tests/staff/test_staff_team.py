@@ -159,3 +159,14 @@ def test_throttling_is_shared_by_every_web_process(api):
 def test_the_login_page_no_longer_points_to_the_command_line(api):
     page = api.get("/staff/anmelden").text
     assert "notify staff" not in page and "Passwort vergessen?" in page and "Einladung" in page
+
+
+def test_revoking_an_invited_person_voids_their_invitation(mail_api):
+    email = f"olaf.{uuid.uuid4().hex[:6]}@stadt.example"
+    url = invite(mail_api, email, "author")
+    token = sign_in(mail_api, "admin")
+    team = mail_api.get("/staff/team").text
+    user_id = re.search(rf'action="/staff/team/(\d+)/rolle"[^<]*<input[^>]*>\s*<label for="role-\d+">Rolle von {re.escape(email)}', team).group(1)
+    assert "ist gesperrt" in mail_api.post(f"/staff/team/{user_id}/sperren", data={"csrf_token": token}).text
+    mail_api.cookies.clear()
+    assert mail_api.get(url).status_code == 410

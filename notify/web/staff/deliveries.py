@@ -100,6 +100,15 @@ CSV_COLUMNS = ("recipient", "address", "channel", "version", "status", "error", 
                "last_attempt", "updated_at", "event_source", "event_id")  # fmt: skip
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """A provider's answer like "=HYPERLINK(…)" must stay text when the file is opened in a spreadsheet."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 @router.get("/staff/zustellungen.csv", include_in_schema=False)
 def log_csv(mitteilung: str | None = None, ereignis: str | None = None, zustand: str | None = None,
             kanal: str | None = None, suche: str | None = None, staff: Staff = Depends(page_staff),
@@ -118,7 +127,7 @@ def log_csv(mitteilung: str | None = None, ereignis: str | None = None, zustand:
                 row = {**r, "error": r.get("error") or "", "attempts": len(tries) or "",
                        "first_attempt": tries[0]["at"] if tries else "", "last_attempt": tries[-1]["at"] if tries else "",
                        "event_source": (r["event"] or {}).get("source", ""), "event_id": (r["event"] or {}).get("id", "")}  # fmt: skip
-                writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+                writer.writerow([spreadsheet_safe(row.get(c)) for c in columns])
             written += len(found)
             if after is None:
                 break
