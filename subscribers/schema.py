@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "subscribers.team",
     "subscribers.totp",
     "subscribers.templates_store",
+    "subscribers.source_state",
 )
 
 
