@@ -166,7 +166,7 @@ async def confirm(request: Request) -> dict:
         if result is None:
             message = "Der Code stimmt nicht oder ist abgelaufen."
             raise Problem(400, message, errors=[{"field": "code", "message": message}])
-    await service.announce(request.app, [result.subscriber_id])
+    await service.announce(request.app, result.changed_ids)
     return {"status": "confirmed", "manage_url": service.links(rt, result.public_id)["manage"]}
 
 

@@ -17,6 +17,7 @@ from notify.channels.apprise_out import AppriseSender
 from notify.channels.email import SmtpPool, build_message, render_email
 from notify.formatting import CITY_TZ
 from notify.pipeline import Runtime
+from notify.web.residents import system_texts
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 15.0
@@ -50,10 +51,10 @@ def apprise_sender(rt: Runtime) -> AppriseSender:
     return AppriseSender({"sms": rt.settings.sms_url, "push": rt.settings.push_url}, concurrency=2)
 
 
-async def send_code(rt: Runtime, channel: str, to: str, code: str) -> bool:
+async def send_code(rt: Runtime, channel: str, to: str, code: str, language: str = "de") -> bool:
     """A confirmation code by SMS or push. Short, plain and without a link (SMS phishing)."""
-    text = f"Ihr Code für den Stadtboten der Stadt {rt.catalogue.city}: {code}. Der Code gilt 3 Tage."
-    title = "" if channel == "sms" else "Stadtbote: Ihr Code"
+    text = system_texts.code_text(language, rt.catalogue.city, code)
+    title = "" if channel == "sms" else system_texts.code_title(language)
     result = await apprise_sender(rt).send(channel, to, title, text)
     if not result.ok:
         log.warning("%s code not sent: %s", channel, result.error)

@@ -208,7 +208,7 @@ async def code_post(request: Request):
             errors=errors,
             error_list=ordered_errors(errors),
         )
-    await service.announce(request.app, [result.subscriber_id])
+    await service.announce(request.app, result.changed_ids)
     return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"])
 
 
@@ -234,7 +234,7 @@ async def confirm_link_post(token: str, request: Request):
         result = await asyncio.to_thread(service.confirm_email, rt, token)
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    await service.announce(request.app, [result.subscriber_id])
+    await service.announce(request.app, result.changed_ids)
     return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"])
 
 

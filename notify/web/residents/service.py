@@ -203,27 +203,6 @@ class SendReport:
     channels: list[str] = field(default_factory=list)
 
 
-def _find_existing(session: Session, inp: SubscriptionInput) -> tuple[Subscriber | None, list[ChannelAddress]]:
-    """The person behind these addresses (e-mail, then phone, then push, then postal address)."""
-    for channel in ("email", "sms", "push", "letter"):
-        address = inp.address(channel)
-        if not address:
-            continue
-        rows = session.execute(
-            select(ChannelAddress, Subscriber)
-            .join(Subscriber, Subscriber.id == ChannelAddress.subscriber_id)
-            .where(ChannelAddress.channel == channel, ChannelAddress.address == address)
-            .order_by(Subscriber.status)  # active < pending < unsubscribed
-        ).all()
-        if rows:
-            sub = rows[0][1]
-            matched = (
-                session.execute(select(ChannelAddress).where(ChannelAddress.subscriber_id == sub.id)).scalars().all()
-            )
-            return sub, [m for m in matched if inp.address(m.channel) == m.address]
-    return None, []
-
-
 def _plan_confirmations(session: Session, rt: Runtime, sub: Subscriber, pending: list[tuple[str, str]],
                         out: Outbox) -> None:  # fmt: skip
     """E-mail gets a link, SMS a code; push and letter get a code only when they stand alone."""
@@ -245,39 +224,6 @@ def _plan_confirmations(session: Session, rt: Runtime, sub: Subscriber, pending:
                 consent.confirm_channel(session, sub, channel)  # the resident is known: no extra step
             elif not channels & {"email", "sms"} and (channel == "push" or "push" not in channels):
                 out.codes.append((channel, address, consent.issue_code(session, sub.id, channel, pepper(rt))))
-
-
-def subscribe_db(rt: Runtime, inp: SubscriptionInput, via: str) -> Outbox:
-    with session_scope(rt.db_url) as session:
-        sub, matched = _find_existing(session, inp)
-        if sub is not None and sub.status == "active":
-            # Known: no error (that would tell strangers who subscribed). Send the manage link.
-            out = Outbox(sub.public_id, sub.language, sub.profile, sub.name)
-            for row in matched:
-                if row.channel == "email":
-                    out.emails.append(("already" if row.confirmed_at else "confirm", row.address))
-                elif row.channel == "sms" and row.confirmed_at:
-                    out.texts.append(("sms", row.address, "Sie sind schon beim Stadtboten angemeldet. "
-                                      f"Ihre Einstellungen: {rt.signer.url('manage', sub.public_id)}"))  # fmt: skip
-                elif row.channel == "sms":
-                    out.codes.append(("sms", row.address, consent.issue_code(session, sub.id, "sms", pepper(rt))))
-            consent.audit(session, sub.id, "subscribe-repeat", "resident", f"via={via}")
-            return out
-        if sub is None:
-            sub = Subscriber(origin="web", status="pending")
-        sub.status = "pending"
-        _set_preferences(sub, inp)
-        session.add(sub)
-        session.flush()
-        session.execute(delete(ChannelAddress).where(ChannelAddress.subscriber_id == sub.id))
-        save_subscriber(session, sub, inp.addresses, _pairs(inp), confirmed=False)
-        consent.record_consent(
-            session, sub.id, topics=inp.topics, districts=inp.districts, channels=inp.channels, via=via
-        )
-        consent.audit(session, sub.id, "subscribe-requested", "resident", f"via={via}; {_summary(inp)}")
-        out = Outbox(sub.public_id, sub.language, sub.profile, sub.name)
-        _plan_confirmations(session, rt, sub, list(inp.addresses), out)
-        return out
 
 
 async def deliver(rt: Runtime, out: Outbox) -> SendReport:
@@ -308,7 +254,7 @@ async def deliver(rt: Runtime, out: Outbox) -> SendReport:
                 log.exception("confirmation letter failed")
                 ok = False
         else:
-            ok = await messages.send_code(rt, channel, address, code)
+            ok = await messages.send_code(rt, channel, address, code, out.language)
         report.ok &= ok
         report.channels.append(channel)
     for channel, address, text in out.texts:
@@ -318,8 +264,14 @@ async def deliver(rt: Runtime, out: Outbox) -> SendReport:
 
 
 async def subscribe(rt: Runtime, inp: SubscriptionInput, via: str) -> SendReport:
-    out = await asyncio.to_thread(subscribe_db, rt, inp, via)
-    return await deliver(rt, out)
+    from notify.web.residents.signup import subscribe_db
+
+    report = SendReport()
+    for out in await asyncio.to_thread(subscribe_db, rt, inp, via):
+        part = await deliver(rt, out)
+        report.ok &= part.ok
+        report.channels += part.channels
+    return report
 
 
 # -- confirming --------------------------------------------------------------------------------------
@@ -330,6 +282,11 @@ class Confirmed:
     subscriber_id: int
     public_id: str
     changed: bool
+    others: list[int] = field(default_factory=list)  # residents who lost this address to the confirmer
+
+    @property
+    def changed_ids(self) -> list[int]:
+        return [self.subscriber_id, *self.others]
 
 
 def confirm_email(rt: Runtime, token: str) -> Confirmed:
@@ -348,7 +305,7 @@ def confirm_email(rt: Runtime, token: str) -> Confirmed:
         if row.confirmed_at is not None and sub.status == "active":
             return Confirmed(sub.id, sub.public_id, False)
         changed = consent.confirm_channel(session, sub, "email")
-        return Confirmed(sub.id, sub.public_id, changed)
+        return Confirmed(sub.id, sub.public_id, changed, consent.release_elsewhere(session, sub, "email"))
 
 
 def confirm_code(rt: Runtime, code: str, phone: str | None) -> Confirmed | None:
@@ -361,7 +318,7 @@ def confirm_code(rt: Runtime, code: str, phone: str | None) -> Confirmed | None:
         if sub is None:
             return None
         changed = consent.confirm_channel(session, sub, channel)
-        return Confirmed(sub.id, sub.public_id, changed)
+        return Confirmed(sub.id, sub.public_id, changed, consent.release_elsewhere(session, sub, channel))
 
 
 # -- managing ----------------------------------------------------------------------------------------
