@@ -283,7 +283,8 @@ def confirm_channel(session: Session, subscriber: Subscriber, channel: str, acto
 def release_elsewhere(session: Session, subscriber: Subscriber, channel: str) -> list[int]:
     """An e-mail address or mobile number belongs to one resident at a time: whoever confirmed it
     last. Other residents who had confirmed the same address lose it (nothing else of theirs
-    changes); one left without a confirmed address is unsubscribed. Returns their ids.
+    changes); one left without a confirmed address is pending again (an address still waits for
+    its code) or unsubscribed. Returns their ids.
 
     This only happens when one person signed up twice before confirming and then confirmed both:
     without it, they would get every message twice.
@@ -322,7 +323,13 @@ def release_elsewhere(session: Session, subscriber: Subscriber, channel: str) ->
         ).first()
         other = session.get(Subscriber, sid)
         if left is None and other is not None:
-            unsubscribe_all(session, other, "system", "address confirmed by a newer sign-up")
+            waiting = session.execute(
+                select(col(ChannelAddress.id)).where(col(ChannelAddress.subscriber_id) == sid)
+            ).first()
+            if waiting is None:
+                unsubscribe_all(session, other, "system", "address confirmed by a newer sign-up")
+            else:  # an address of theirs still waits for its code: pending again, purged if never confirmed
+                other.status, other.updated_at = "pending", utcnow()
         changed.append(sid)
     session.flush()
     return changed

@@ -156,10 +156,10 @@ def test_the_page_says_an_email_was_sent_only_when_one_was(client, sink):
 PEOPLE = st.sampled_from(["A", "B", "C"])
 SIGN_UP = st.tuples(PEOPLE, st.sampled_from([None, "a", "b"]), st.sampled_from([None, "a", "b"]),
                     st.sampled_from([None, "home", "other"])).filter(lambda s: any(s[1:]))  # fmt: skip
-STEPS = st.lists(st.one_of(SIGN_UP, st.just("confirm")), min_size=1, max_size=5)
+STEPS = st.lists(st.one_of(SIGN_UP, st.just("confirm")), min_size=1, max_size=4)
 
 
-@settings(max_examples=12, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
 def test_any_sign_up_sequence_never_mixes_people(client, sink, steps, monkeypatch):
     monkeypatch.setenv("NOTIFY_RATE_SUBSCRIBE_ADDRESS", "100000/3600")
