@@ -255,3 +255,14 @@ def test_openapi_documents_the_subscription_api(client):
         assert path in spec["paths"], path
     schema = spec["paths"]["/v1/subscriptions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "topics" in schema["properties"]
+
+
+@pytest.mark.parametrize(
+    ("postal_address", "field"),
+    [([{}], "postal_address"), ([1, 2], "postal_address"), ({"zeile": "x"}, "postal_address")],
+)
+def test_postal_address_of_the_wrong_type_is_a_400_not_a_500(client, postal_address, field):
+    """Found by schemathesis: ``"postal_address": [{}]`` answered 500."""
+    r = client.post("/v1/subscriptions", json=subscription(channels=["letter"], postal_address=postal_address))
+    body = assert_problem(r, 400)
+    assert field in {e["field"] for e in body["errors"]}

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 import plainlang
 from notify import announcements as domain
+from notify.web.error_pages import german_message
 from notify.formatting import CITY_TZ, german_datetime
 from notify.kafka import BrokerDown
 from notify.pipeline import Runtime
@@ -100,8 +101,9 @@ def form_errors(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors(include_url=False):
         name = str(err["loc"][0]) if err["loc"] else ""
-        message = {"missing": "Bitte ausfüllen.", "too_short": "Bitte ausfüllen.",
-                   "string_too_short": "Bitte ausfüllen."}.get(err["type"], err["msg"].removeprefix("Value error, "))  # fmt: skip
+        empty = err["type"] in ("missing", "too_short", "string_too_short") or (
+            err["type"] == "string_type" and err.get("input") in (None, ""))
+        message = "Bitte ausfüllen." if empty else german_message(err)
         out.append({"field": name, "label": FIELD_NAMES.get(name, name), "message": message})
     return out
 
