@@ -195,6 +195,7 @@ class Outbox:
     codes: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, address, code)
     texts: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, address, text)
     changed_ids: list[int] = field(default_factory=list)
+    ordered: list[str] = field(default_factory=list)  # what was ordered, for the confirmation e-mail
 
 
 @dataclass
@@ -233,7 +234,7 @@ async def deliver(rt: Runtime, out: Outbox) -> SendReport:
     for template, address in out.emails:
         context = {"confirm_url": confirm_url(rt, out.public_id, address), "manage_url": urls["manage"],
                    "unsubscribe_url": urls["unsubscribe"], "hours": int(consent.unconfirmed_hours()),
-                   "privacy_url": f"{rt.signer.base_url}/datenschutz"}  # fmt: skip
+                   "privacy_url": f"{rt.signer.base_url}/datenschutz", "ordered": out.ordered}  # fmt: skip
         try:
             ok = await messages.send_email(rt, address, template, context, language=out.language, profile=out.profile,
                                            unsubscribe_url=urls["unsubscribe"])  # fmt: skip

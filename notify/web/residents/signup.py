@@ -81,7 +81,8 @@ def subscribe_db(rt: Runtime, inp: SubscriptionInput, via: str) -> list[Outbox]:
         save_subscriber(session, sub, rest, _pairs(inp), confirmed=False)
         consent.record_consent(session, sub.id, topics=inp.topics, districts=inp.districts, channels=channels, via=via)
         consent.audit(session, sub.id, "subscribe-requested", "resident", f"via={via}; {_summary(inp)}")
-        out = Outbox(sub.public_id, sub.language, sub.profile, sub.name)
+        out = Outbox(sub.public_id, sub.language, sub.profile, sub.name,
+                     ordered=system_texts.ordered_lines(sub.language, rt.catalogue, inp.topics, inp.districts, channels))
         _plan_confirmations(session, rt, sub, rest, out)
         outs.append(out)
         return outs

@@ -36,3 +36,24 @@ def code_text(language: str, city: str, code: str) -> str:
 
 def code_title(language: str) -> str:
     return _CODE_TITLE[shipped(language)]
+
+_ORDER_LABELS = {"de": ("Themen", "Orte", "Wege"), "en": ("Topics", "Places", "Channels"),
+                 "tr": ("Konular", "Yerler", "Kanallar")}  # fmt: skip
+_CHANNEL_NAMES = {
+    "de": {"email": "E-Mail", "sms": "SMS", "push": "Push", "letter": "Brief"},
+    "en": {"email": "e-mail", "sms": "SMS", "push": "push", "letter": "letter"},
+    "tr": {"email": "e-posta", "sms": "SMS", "push": "push", "letter": "mektup"},
+}
+_WHOLE_CITY = {"de": "ganz {city}", "en": "all of {city}", "tr": "tüm {city}"}
+
+
+def ordered_lines(language: str, catalogue, topics: list[str], districts: list[str], channels: list[str]) -> list[str]:
+    """What a sign-up ordered, three lines; topic and place names are the city pack's (German)."""
+    lang = shipped(language)
+    labels = _ORDER_LABELS[lang]
+    topic_names = [catalogue.topics[t].name for t in topics if t in catalogue.topics]
+    places = [_WHOLE_CITY[lang].format(city=catalogue.city) if d == "citywide" else catalogue.districts[d].name
+              for d in districts if d == "citywide" or d in catalogue.districts]  # fmt: skip
+    ways = [_CHANNEL_NAMES[lang].get(c, c) for c in channels]
+    return [f"{labels[0]}: {', '.join(topic_names)}", f"{labels[1]}: {', '.join(places)}",
+            f"{labels[2]}: {', '.join(ways)}"]  # fmt: skip
