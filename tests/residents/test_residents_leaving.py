@@ -12,12 +12,12 @@ from residents_testkit import (  # noqa: F401 - fixtures
     client,
     csrf,
     link_in,
-    token_of,
     mails_to,
     rt,
     sink,
     subscribe_and_confirm,
     subscription,
+    token_of,
 )
 from sqlalchemy import func, select
 

@@ -17,7 +17,7 @@ from notify.web.pages import CSRF_FIELD, check_csrf, render_page
 from notify.web.problems import Problem
 from notify.web.residents import service
 from notify.web.residents.ratelimit import client_ip, limiter_for
-from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription
+from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription  # noqa: F401
 from subscribers.consent import unconfirmed_hours
 from topics.catalogue import CITYWIDE
 
@@ -129,40 +129,7 @@ async def privacy(request: Request):
     return page(request, "residents/privacy.html.j2", hours=int(unconfirmed_hours()))
 
 
-# -- subscribe ---------------------------------------------------------------------------------------
-
-
-@router.get("/abonnieren", response_class=HTMLResponse)
-async def subscribe_form(request: Request):
-    return form_page(request, "residents/subscribe.html.j2", empty_values())
-
-
-@router.post("/abonnieren", response_class=HTMLResponse)
-async def subscribe_post(request: Request):
-    rt = request.app.state.rt
-    form = await request.form()
-    if failed := csrf_failed(request, form):
-        return failed
-    values = form_values(form)
-    errors: dict[str, str] = {}
-    choices: list[str] = []
-    try:
-        inp = parse_subscription(values, rt.catalogue)
-    except InvalidInput as exc:
-        errors, choices, inp = dict(exc.errors), exc.choices, None
-    if form.get("consent") != "yes":
-        errors["consent"] = "Bitte bestätigen Sie, dass Sie einverstanden sind."
-    if errors or inp is None:
-        return form_page(request, "residents/subscribe.html.j2", values, errors, status=400,
-                         district_choices=[rt.catalogue.districts[d] for d in choices])  # fmt: skip
-    wait = limiter_for(request.app).check(
-        [("subscribe_ip", client_ip(request))] + [("subscribe_address", a) for _, a in inp.addresses]
-    )
-    if wait:
-        return too_many(request, wait)
-    report = await service.subscribe(rt, inp, via="web")
-    return page(request, "residents/check.html.j2", inp=inp, report=report, phone=inp.address("sms") or "",
-                       hours=int(unconfirmed_hours()), errors={}, error_list=[])  # fmt: skip
+# -- subscribe: notify.web.residents.flow ----------------------------------------------------------
 
 
 # -- confirm -----------------------------------------------------------------------------------------
@@ -235,7 +202,8 @@ async def confirm_link_post(token: str, request: Request):
     except service.LinkProblem as exc:
         return link_error(request, exc)
     await service.announce(request.app, result.changed_ids)
-    return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"])
+    return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"],
+                already=not result.changed)
 
 
 # -- manage ------------------------------------------------------------------------------------------

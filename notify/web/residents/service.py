@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from notify.kafka import BrokerDown
@@ -202,6 +202,7 @@ class Outbox:
 class SendReport:
     ok: bool = True
     channels: list[str] = field(default_factory=list)
+    public_ids: list[str] = field(default_factory=list)  # who was written to; a new resident first
 
 
 def _plan_confirmations(session: Session, rt: Runtime, sub: Subscriber, pending: list[tuple[str, str]],
@@ -268,11 +269,41 @@ async def subscribe(rt: Runtime, inp: SubscriptionInput, via: str) -> SendReport
     from notify.web.residents.signup import subscribe_db
 
     report = SendReport()
-    for out in await asyncio.to_thread(subscribe_db, rt, inp, via):
+    for out in reversed(await asyncio.to_thread(subscribe_db, rt, inp, via)):
+        report.public_ids.append(out.public_id)
         part = await deliver(rt, out)
         report.ok &= part.ok
         report.channels += part.channels
     return report
+
+
+def resend_db(rt: Runtime, public_id: str) -> tuple[SubscriptionInput, Outbox] | None:
+    """"Noch einmal senden" on the page after signing up: a pending resident gets their
+    confirmations again (new codes), an active one the note with their manage link again."""
+    with session_scope(rt.db_url) as session:
+        sub = session.execute(select(Subscriber).where(Subscriber.public_id == public_id)).scalars().first()
+        if sub is None or sub.status == "unsubscribed":
+            return None
+        rows = session.execute(select(ChannelAddress).where(ChannelAddress.subscriber_id == sub.id)
+                               .order_by(ChannelAddress.priority)).scalars().all()  # fmt: skip
+        out = Outbox(sub.public_id, sub.language, sub.profile, sub.name)
+        if sub.status == "pending":
+            pending = [(r.channel, r.address) for r in rows if r.confirmed_at is None]
+            _plan_confirmations(session, rt, sub, pending, out)
+            sent = pending
+        else:
+            row = next((r for r in rows if r.confirmed_at and r.channel in ("email", "sms")), None)
+            sent = [(row.channel, row.address)] if row else []
+            if row is not None and row.channel == "email":
+                out.emails.append(("already", row.address))
+            elif row is not None:
+                from notify.web.residents.system_texts import already_sms
+
+                out.texts.append(("sms", row.address, already_sms(sub.language, rt.catalogue.city,
+                                                                  rt.signer.url("manage", sub.public_id))))  # fmt: skip
+        consent.audit(session, sub.id, "confirmation-resent", "resident")
+        inp = SubscriptionInput(topics=[], districts=[], channels=[c for c, _ in sent], addresses=sent)
+        return inp, out
 
 
 # -- confirming --------------------------------------------------------------------------------------

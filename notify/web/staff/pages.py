@@ -17,11 +17,11 @@ from sqlmodel import Session
 
 import plainlang
 from notify import announcements as domain
-from notify.web.error_pages import german_message
 from notify.formatting import CITY_TZ, german_datetime
 from notify.kafka import BrokerDown
 from notify.pipeline import Runtime
 from notify.web.deps import get_runtime, get_session
+from notify.web.error_pages import german_message
 from notify.web.pages import check_csrf, render_page
 from notify.web.staff import charts, stats
 from notify.web.staff.api import BROKER_DOWN, load, ready_publisher, replacement_for, with_replacements
