@@ -118,3 +118,22 @@ def test_a_confirmation_link_used_twice_says_already_confirmed(client, sink):
     assert "Danke! Ihre Anmeldung ist bestätigt." in first.text
     second = client.post(path, data={"csrf_token": csrf(client, path)})
     assert second.status_code == 200 and "schon bestätigt" in second.text
+
+
+def test_manage_page_lists_each_subscription_with_its_own_unsubscribe_and_says_what_changed(client, sink):
+    from residents_testkit import subscribe_and_confirm
+
+    token = subscribe_and_confirm(client, sink, "verwalten@beispiel.de", topics=["baustellen", "abfuhr"])
+    page = client.get(f"/verwalten/{token}").text
+    rows = re.findall(r"<li><strong>([^<]+)</strong> \(([^)]+)\) – <a href=\"([^\"]+)\">abbestellen", page)
+    assert {r[0] for r in rows} == {"Baustellen und Straßensperrungen", "Abfuhrtermine"}
+    link = next(r[2] for r in rows if r[0] == "Abfuhrtermine").removeprefix("https://stadtbote.test")
+    r = client.post(link, data={"csrf_token": csrf(client, link)})
+    assert r.status_code == 200
+    assert client.get(f"/v1/subscriptions/{token}").json()["topics"] == ["baustellen"]
+    r = client.post(f"/verwalten/{token}", data={"csrf_token": csrf(client, f"/verwalten/{token}"),
+                                                 "topics": ["baustellen", "sperrmuell"], "districts": ["buer"],
+                                                 "channels": ["email"], "frequency": "daily", "language": "de",
+                                                 "profile": "standard"})  # fmt: skip
+    assert r.status_code == 200 and "Gespeichert" in r.text
+    assert "Neue Themen: Sperrmüll." in r.text and "Post kommt jetzt einmal am Tag." in r.text

@@ -135,8 +135,15 @@ def test_export_holds_everything_about_the_person(client, sink):
     assert [a["outcome"] for a in data["deliveries"][0]["failed_attempts"]] == ["failed"]
     # the page link works too (export token)
     pid = public_id(client, "export@beispiel.de")
-    page = client.get(f"/export/{client.rt.signer.token('export', pid)}")
+    token = client.rt.signer.token("export", pid)
+    page = client.get(f"/export/{token}?format=json")
     assert page.status_code == 200 and page.json()["subscriber"]["public_id"] == pid
+    readable = client.get(f"/export/{token}")  # a page for a person: German labels, no JSON keys
+    assert readable.headers["content-type"].startswith("text/html")
+    for label in ("Ihre Adressen", "export@beispiel.de (bestätigt)", "Baustellen und Straßensperrungen",
+                  "Anmeldung bestätigt", "Sperrung – E-Mail"):  # fmt: skip
+        assert label in readable.text, label
+    assert "topic_id" not in readable.text and f'href="/export/{token}?format=json"' in readable.text
 
 
 def test_erasure_leaves_no_personal_data(client, sink):

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 
 from notify.web.pages import CSRF_FIELD, check_csrf, render_page
 from notify.web.problems import Problem
-from notify.web.residents import service
+from notify.web.residents import manage_view, service
 from notify.web.residents.ratelimit import client_ip, limiter_for
 from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription  # noqa: F401
 from subscribers.consent import unconfirmed_hours
@@ -235,11 +235,12 @@ async def link_request_post(request: Request):
 
 
 def _manage_page(request: Request, token: str, public_id: str, values: dict, errors: dict | None = None,
-                 status: int = 200, saved: bool = False,
-                 confirm_by: list[str] | None = None) -> HTMLResponse:  # fmt: skip
+                 status: int = 200, saved: bool = False, confirm_by: list[str] | None = None,
+                 changed: list[str] | None = None) -> HTMLResponse:  # fmt: skip
     rt = request.app.state.rt
     return form_page(request, "residents/manage.html.j2", values, errors, status=status, token=token, saved=saved,
-                     confirm_by=confirm_by or [], links=service.links(rt, public_id),
+                     confirm_by=confirm_by or [], links=service.links(rt, public_id), changed=changed or [],
+                     subscriptions=manage_view.subscription_rows(rt, public_id, values),
                      area_names=service.area_names(rt, values.get("districts", [])))  # fmt: skip
 
 
@@ -287,7 +288,8 @@ async def manage_post(token: str, request: Request):
     report = await service.deliver(rt, out)
     await service.announce(request.app, out.changed_ids)
     return _manage_page(
-        request, token, payload["s"], _as_form(state), saved=True, confirm_by=sorted(set(report.channels))
+        request, token, payload["s"], _as_form(state), saved=True, confirm_by=sorted(set(report.channels)),
+        changed=manage_view.changes_said(rt, current, state),
     )
 
 
@@ -337,12 +339,21 @@ async def unsubscribe_post(token: str, request: Request) -> Response:
 
 @router.get("/export/{token}")
 async def export(token: str, request: Request):
+    """A page to read (German labels); ``?format=json`` is the same as a JSON file."""
+    rt = request.app.state.rt
     try:
-        data = await asyncio.to_thread(service.export_db, request.app.state.rt, token)
+        payload = service.read_link(rt, token, ("export", "manage"))
+        data = await asyncio.to_thread(service.export_db, rt, token)
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="stadtbote-daten.json"',
-                                       "Cache-Control": "no-store"})  # fmt: skip
+    if request.query_params.get("format") == "json":
+        return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="stadtbote-daten.json"',
+                                           "Cache-Control": "no-store"})  # fmt: skip
+    response = page(request, "residents/export.html.j2", sections=manage_view.export_sections(rt, data),
+                    exported_at=manage_view._when(data["exported_at"]), json_url=f"/export/{token}?format=json",
+                    manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/loeschen/{token}", response_class=HTMLResponse)
