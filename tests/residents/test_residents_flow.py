@@ -137,3 +137,24 @@ def test_manage_page_lists_each_subscription_with_its_own_unsubscribe_and_says_w
                                                  "profile": "standard"})  # fmt: skip
     assert r.status_code == 200 and "Gespeichert" in r.text
     assert "Neue Themen: Sperrmüll." in r.text and "Post kommt jetzt einmal am Tag." in r.text
+
+
+def test_every_step_and_the_error_pages_pass_the_plain_language_check(client):
+    import plainlang
+    from test_residents_pages import visible_text
+
+    r = client.get("/abonnieren")
+    pages = [r.text]
+    for fields in ({"topics": ["verkehr"]}, {"place": "45881"}, {"district_choice": "schalke"},
+                   {"channels": ["email", "letter"]},
+                   {"email": "a@beispiel.de", "name": "A B", "street": "Weg 1", "postcode": "45881"}):  # fmt: skip
+        r = submit(client, r.text, **fields)
+        pages.append(r.text)
+    pages += [client.get("/gibtsnicht").text, client.put("/abonnieren").text]
+    failures = []
+    for page in pages:
+        report = plainlang.check(visible_text(page), "einfach")
+        officialese = [f.excerpt for f in report.findings if f.rule == "amtsdeutsch"]
+        if not report.passed or officialese:
+            failures.append((report.level, officialese, visible_text(page)[:200]))
+    assert not failures, failures
