@@ -163,7 +163,8 @@ def bench_letter_batch(n: int, offset: int, check: bool, workers: int | None = N
         batch = LetterBatch(tmp, date(2027, 3, 12))
         start = time.perf_counter()
         for i in range(n):
-            batch.add(sample_context(offset + i), ref=f"delivery-{i}")
+            # As the letter channel adds them: with the resident key, so each is ready to share a letter.
+            batch.add(sample_context(offset + i), ref=f"delivery-{i}", group=f"resident-{i}")
         files = batch.close(check=check, workers=workers)
         return n / (time.perf_counter() - start), files.processes
 

@@ -557,7 +557,7 @@ def preview(rt: Runtime, ann: Announcement, channel: str) -> dict[str, Any]:
     """What a sample resident would get on ``channel`` (email HTML, SMS with cost, push)."""
     from notify.channels.email import render_email
     from notify.channels.gsm import sms_info
-    from notify.channels.short_text import compose_push, compose_sms
+    from notify.channels.short_text import fit_push_for, fit_sms_for, shortening_notes
     from notify.pipeline import template_context
     from notify.preview import SAMPLE
 
@@ -567,11 +567,14 @@ def preview(rt: Runtime, ann: Announcement, channel: str) -> dict[str, Any]:
         mail = render_email(event.template_name, context, "de", "standard")
         return {"channel": "email", "subject": mail.subject, "html": mail.html, "text": mail.text}
     if channel == "sms":
-        text = compose_sms(event.template_name, context, "de", "standard", rt.settings.sms_segment_budget)
-        return {"channel": "sms", "text": text, **sms_info(text).as_dict(), "budget": rt.settings.sms_segment_budget}
+        budget = rt.settings.sms_segment_budget
+        fitted = fit_sms_for(event.template_name, context, "de", "standard", budget, rt.settings.sms_urgent_segments)
+        return {"channel": "sms", "text": fitted.text, **sms_info(fitted.text).as_dict(), "budget": fitted.limit,
+                "notes": shortening_notes(fitted, "sms", budget)}  # fmt: skip
     if channel == "push":
-        push = compose_push(event.template_name, context, "de", "standard")
-        return {"channel": "push", "title": push.title, "body": push.body, "link": push.link}
+        push, fitted = fit_push_for(event.template_name, context, "de", "standard")
+        return {"channel": "push", "title": push.title, "body": push.body, "link": push.link,
+                "notes": shortening_notes(fitted, "push")}  # fmt: skip
     raise Refused(404, f"Keine Vorschau für „{channel}“.")
 
 

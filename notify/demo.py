@@ -19,6 +19,7 @@ from notify.devstack import DevStack
 from notify.settings import get_settings
 from notify.subscriptions import publish_changes
 from subscribers.db import init_db, session_scope
+from subscribers.delivery_status import status_label
 from subscribers.importer import import_csv
 from subscribers.keys import create_key
 from subscribers.models import ChannelAddress, Delivery, EventRecord, Subscriber
@@ -28,7 +29,7 @@ from topics.catalogue import load_catalogue
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 OPEN = ("pending", "sending", "retry")
 STATUS_DE = {
-    "sent": "zugestellt", "held": "zurückgehalten", "failed": "fehlgeschlagen", "dead": "aufgegeben",
+    "sent": "übergeben", "held": "zurückgehalten", "failed": "fehlgeschlagen", "dead": "aufgegeben",
     "pending": "wartet", "sending": "wird gesendet", "retry": "neuer Versuch", "skipped": "übersprungen",
 }  # fmt: skip
 
@@ -138,7 +139,7 @@ def _report(console: Console, keys: list[tuple[str, str]]) -> None:
             for i, (delivery, name, address) in enumerate(rows):
                 where = (address or "").split("\n")[0] if delivery.channel != "letter" else "Brief an " + (name or "")
                 table.add_row(record.title if i == 0 else "", amstad if i == 0 else "", f"{name}\n{where}",
-                              delivery.channel, STATUS_DE.get(delivery.status, delivery.status))  # fmt: skip
+                              delivery.channel, status_label(delivery.channel, delivery.status))  # fmt: skip
     console.print(table)
 
 
@@ -163,9 +164,10 @@ def run_demo(stack: DevStack, console: Console) -> None:
         settled = _wait_until_settled(keys)
     if not settled:
         console.print("[yellow]Nach zwei Minuten war noch nicht alles verschickt. Der Stand bis jetzt:[/]")
-    _report(console, keys)
     settings = get_settings()
-    letters = close_batch(settings.data_dir, force=True)
+    # The day's letters go to the print service now: one letter per resident, and the ledger says so.
+    letters = close_batch(settings.data_dir, force=True, db_url=settings.db_url)
+    _report(console, keys)
     console.print("[bold]Wo Sie nachsehen können:[/]")
     console.print(f"  E-Mails (Maildir, eine Datei je E-Mail): {settings.mail_dir / 'new'}")
     console.print(f"  SMS und Push (JSON-Zeilen): {settings.data_dir / 'outbox'}")

@@ -11,6 +11,7 @@ Each delivery ends in exactly one of these outcomes, and the worker routes it:
 - ``skipped``   — not ours any more (already sent, claimed elsewhere, subscriber gone).
 - ``digest``    — the resident wants a daily or weekly digest; ``notify.digests`` bundles it later.
 - ``deferred``  — SMS or push inside the resident's quiet hours; released when they end.
+- ``too_late``  — a letter that could not arrive while the message is valid (``notify.letter_timing``).
 
 Urgent events skip digests and quiet hours. A permanent failure of an e-mail address or phone
 number also unsubscribes that address (``mark_bounced``), so it is never tried again.
@@ -31,6 +32,8 @@ from sqlalchemy import insert, select
 import plainlang
 from notify.channels.base import ChannelSender, SendResult
 from notify.events import CityEvent
+from notify.letter_timing import letter_too_late
+from notify.matched import matched_subscriptions, subscriptions_of
 from notify.pipeline import Runtime, event_context, readable_text, template_context
 from notify.timing import QUIET_CHANNELS, quiet_until
 from subscribers.announcements import ReleasedDelivery
@@ -79,7 +82,7 @@ class Dispatcher:
         with session_scope(self.rt.db_url) as session:
             owned = claim(session, ids)
             if not owned:
-                return [], {}, {}, set()
+                return [], {}, {}, set(), {}
             # Plain column tuples, not ORM objects: this runs for every message sent.
             jobs = session.execute(
                 select(Delivery.id, Delivery.event_pk, Delivery.subscriber_id, Delivery.channel,
@@ -93,6 +96,7 @@ class Dispatcher:
                 ).all()
             }
             people = contacts(session, [j[2] for j in jobs])
+            subscriptions = subscriptions_of(session, people)
             jobs = [tuple(j) for j in jobs]
             # Held texts that staff released after reading the report go out despite the gate.
             released = set(
@@ -100,7 +104,7 @@ class Dispatcher:
                     select(ReleasedDelivery.delivery_id).where(ReleasedDelivery.delivery_id.in_(list(owned)))
                 ).scalars()
             )
-        return jobs, payloads, people, released
+        return jobs, payloads, people, released, subscriptions
 
     def _record(self, outcomes: list[Outcome], reports: dict[str, tuple[float | None, str | None]]) -> None:
         """Write every outcome in one transaction; a bounced address is unsubscribed there too."""
@@ -169,7 +173,7 @@ class Dispatcher:
         return None
 
     async def run_batch(self, ids: list[str]) -> list[Outcome]:
-        jobs, payloads, people, released = await asyncio.to_thread(self._claim_and_load, ids)
+        jobs, payloads, people, released, subscriptions = await asyncio.to_thread(self._claim_and_load, ids)
         outcomes: list[Outcome] = []
         reports: dict[str, tuple[float | None, str | None]] = {}
         sends: list[tuple[Outcome, asyncio.Future]] = []
@@ -192,13 +196,18 @@ class Dispatcher:
                 event = self._event(event_pk, payloads)
                 if not (urgent or event.urgent) and self._waits(outcome, event, contact, channel):
                     continue
+                if channel == "letter" and (late := letter_too_late(event, self.rt.settings, datetime.now(UTC))):
+                    outcome.status, outcome.error = "too_late", late  # the ledger's "nicht rechtzeitig erreichbar"
+                    continue
                 language, profile = contact.language, contact.profile
                 base_key = (event_pk, language)
                 if base_key not in self._bases:
                     if len(self._bases) > 1024:
                         self._bases.clear()
                     self._bases[base_key] = event_context(self.rt, event, language)
-                context = template_context(self.rt, event, contact, language, self._bases[base_key])
+                matched = matched_subscriptions(self.rt.catalogue, event.data.topics, event.data.area,
+                                                subscriptions.get(sid, ()))  # fmt: skip
+                context = template_context(self.rt, event, contact, language, self._bases[base_key], matched)
                 prepared = sender.prepare(did, context, contact.addresses[channel], language, profile)
                 decision = self._gate_for(
                     (event_pk, channel, language, profile), prepared.readable, profile, event, channel

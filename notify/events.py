@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticSerializationError
 
 from topics.catalogue import Catalogue
@@ -42,7 +42,13 @@ class EventData(BaseModel):
     urgency: Literal["normal", "urgent"] = "normal"
     link: AnyHttpUrl | None = None
     valid_until: datetime | None = None
+    # When the thing happens (meeting, collection day, works): the archive's calendar file.
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    public: bool = True  # published in the archive, the feeds and the open data
     geometry: dict[str, Any] | None = None
+    # The same message in other languages and levels (ARCHITECTURE.md); from CAP: one per <info>.
+    versions: list[dict[str, Any]] | None = None
 
     @field_validator("title")
     @classmethod
@@ -66,6 +72,19 @@ class EventData(BaseModel):
         if v is not None and v.tzinfo is None:
             raise ValueError("valid_until braucht eine Zeitzone (RFC 3339).")
         return v
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _aware_dates(cls, v: datetime | None, info: Any) -> datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError(f"{info.field_name} braucht eine Zeitzone (RFC 3339).")
+        return v
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> EventData:
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            raise ValueError("ends_at darf nicht vor starts_at liegen.")
+        return self
 
 
 class CityEvent(BaseModel):

@@ -8,6 +8,7 @@ call these and route errors.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 import numpy as np
 
 import plainlang
+from notify.corrections import with_original_recipients
 from notify.events import CityEvent, parse_json_event
 from notify.formatting import CITY_TZ
 from notify.links import LinkSigner
@@ -103,6 +105,7 @@ def plan(rt: Runtime, event: CityEvent, event_pk: int, targets: dict[str, np.nda
     """Write the ledger rows for an event's audience; return the deliveries still to send."""
     with session_scope(rt.db_url) as session:
         record = session.get(EventRecord, event_pk)
+        targets = with_original_recipients(session, event, targets)  # corrections follow the original
         pairs = [(int(sid), channel) for channel, ids in targets.items() for sid in ids.tolist()]
         pending = write_deliveries(session, record, pairs, urgent=event.urgent)
         record.status = "matched"
@@ -141,15 +144,38 @@ def event_context(rt: Runtime, event: CityEvent, language: str) -> dict[str, Any
 
 
 def template_context(
-    rt: Runtime, event: CityEvent, contact: Contact, language: str, base: dict[str, Any] | None = None
+    rt: Runtime,
+    event: CityEvent,
+    contact: Contact,
+    language: str,
+    base: dict[str, Any] | None = None,
+    matched: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """Everything a channel template gets: the event's part (``base``, reusable) and the resident's."""
+    """Everything a channel template gets: the event's part (``base``, reusable) and the resident's.
+
+    ``matched``: the resident's own subscriptions that this event matched (``notify.matched``);
+    None for a sample resident (previews), who ordered exactly what the event is about.
+    """
+    from notify.matched import describe, link_value
+
     postal = contact.addresses.get("letter", "")
+    if matched is None:
+        area = event.data.area
+        matched = [(t, d) for t in event.data.topics for d in ([CITYWIDE] if area == CITYWIDE else area)]
+    manage_url = rt.signer.url("manage", contact.public_id)
+    # One-click "not this any more", next to "nothing any more": it names the resident's own
+    # subscriptions that brought this message, never the event's first topic. (None matched —
+    # changed since the match: the settings page, where they choose.)
+    topic_url = rt.signer.url("unsubscribe", contact.public_id, subs=link_value(matched)) if matched else manage_url
     return {
         **(base or event_context(rt, event, language)),
-        "manage_url": rt.signer.url("manage", contact.public_id),
+        "manage_url": manage_url,
         "unsubscribe_url": rt.signer.url("unsubscribe", contact.public_id),
-        # One-click "not this topic any more", next to "nothing any more".
-        "unsubscribe_topic_url": rt.signer.url("unsubscribe", contact.public_id, topic=event.data.topics[0]),
+        "unsubscribe_topic_url": topic_url,
+        "subscribed": describe(rt.catalogue, matched, language),  # the footer: "Parken in Buer"
         "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
+        # One letter a day per resident (letter_batch), under an opaque key, never the public id.
+        "resident_key": hashlib.sha256(f"resident:{contact.public_id}".encode()).hexdigest()[:20],
+        # Only a postal address: the letter offers a phone number for warnings.
+        "letter_only": set(contact.addresses) == {"letter"},
     }

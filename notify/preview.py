@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from notify.channels.email import build_message, message_body, render_email
 from notify.channels.gsm import sms_info
 from notify.channels.letter import render_letter_pdf
-from notify.channels.short_text import compose_push, compose_sms
+from notify.channels.short_text import fit_push_for, fit_sms_for, shortening_notes
 from notify.events import CityEvent
 from notify.pipeline import Runtime, readable_text, template_context
 from subscribers.store import Contact
@@ -34,6 +34,7 @@ class Preview:
     content: bytes  # RFC 5322 message, JSON, or PDF
     media_type: str
     readable: str  # the text a resident reads, for the plain-language check
+    notes: list[str] = field(default_factory=list)  # what staff must know before sending
 
 
 def render_preview(
@@ -50,13 +51,16 @@ def render_preview(
             channel, message.as_bytes(), "message/rfc822", f"{rendered.subject}.\n\n{message_body(rendered.text)}"
         )
     if channel == "sms":
-        text = compose_sms(name, context, language, profile, rt.settings.sms_segment_budget)
-        doc = {"to": contact.addresses["sms"], "text": text, **sms_info(text).as_dict()}
-        return Preview(channel, _json(doc), "application/json", readable_text(text))
+        budget = rt.settings.sms_segment_budget
+        fitted = fit_sms_for(name, context, language, profile, budget, rt.settings.sms_urgent_segments)
+        text, notes = fitted.text, shortening_notes(fitted, "sms", budget)
+        doc = {"to": contact.addresses["sms"], "text": text, **sms_info(text).as_dict(), "notes": notes}
+        return Preview(channel, _json(doc), "application/json", readable_text(text), notes)
     if channel == "push":
-        push = compose_push(name, context, language, profile)
-        doc = {"title": push.title, "body": push.body, "link": push.link}
-        return Preview(channel, _json(doc), "application/json", f"{push.title}\n{push.body}")
+        push, fitted = fit_push_for(name, context, language, profile)
+        notes = shortening_notes(fitted, "push")
+        doc = {"title": push.title, "body": push.body, "link": push.link, "notes": notes}
+        return Preview(channel, _json(doc), "application/json", f"{push.title}\n{push.body}", notes)
     if channel == "letter":
         context["recipient"]["postal_address"] = contact.addresses["letter"].splitlines()
         pdf = render_letter_pdf(context, name=name, language=language, profile=profile)

@@ -47,8 +47,19 @@ class Settings(BaseSettings):
         8, validation_alias=AliasChoices("NOTIFY_PROVIDER_CONCURRENCY", "provider_concurrency")
     )
     sms_segment_budget: int = Field(2, validation_alias=AliasChoices("NOTIFY_SMS_SEGMENTS", "sms_segment_budget"))
+    # A warning may use more parts than the budget, up to this, so its instructions are never dropped.
+    sms_urgent_segments: int = Field(
+        4, ge=1, validation_alias=AliasChoices("NOTIFY_SMS_URGENT_SEGMENTS", "sms_urgent_segments")
+    )
     letter_close_every_s: float = Field(
         300.0, validation_alias=AliasChoices("NOTIFY_LETTER_CLOSE_EVERY", "letter_close_every_s")
+    )
+    # A letter arrives 1–3 working days after its batch; a message no longer valid by the first
+    # of them is not printed (notify/letter_timing.py). Warnings without valid_until: this lifetime.
+    letter_days_min: int = Field(1, ge=0, validation_alias=AliasChoices("NOTIFY_LETTER_DAYS_MIN", "letter_days_min"))
+    letter_days_max: int = Field(3, ge=0, validation_alias=AliasChoices("NOTIFY_LETTER_DAYS_MAX", "letter_days_max"))
+    urgent_lifetime_hours: float = Field(
+        12.0, gt=0, validation_alias=AliasChoices("NOTIFY_URGENT_LIFETIME_HOURS", "urgent_lifetime_hours")
     )
     dkim_selector: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_SELECTOR", "dkim_selector"))
     dkim_domain: str | None = Field(None, validation_alias=AliasChoices("NOTIFY_DKIM_DOMAIN", "dkim_domain"))
@@ -70,6 +81,12 @@ class Settings(BaseSettings):
     )
     digest_hour: int = Field(7, validation_alias=AliasChoices("NOTIFY_DIGEST_HOUR", "digest_hour"))
     max_attempts: int = Field(5, validation_alias=AliasChoices("NOTIFY_MAX_ATTEMPTS", "max_attempts"))
+    # Other systems the worker reads (notify/sources): NINA feeds (space-separated URLs, every
+    # 60 s with ETag) and one OParl server (System or Body URL).
+    nina_urls: str = Field("", validation_alias=AliasChoices("NOTIFY_NINA_URLS", "nina_urls"))
+    nina_every_s: float = Field(60.0, validation_alias=AliasChoices("NOTIFY_NINA_EVERY", "nina_every_s"))
+    oparl_url: str = Field("", validation_alias=AliasChoices("NOTIFY_OPARL_URL", "oparl_url"))
+    oparl_every_s: float = Field(900.0, validation_alias=AliasChoices("NOTIFY_OPARL_EVERY", "oparl_every_s"))
 
     # -- derived -----------------------------------------------------------------------------
     @property

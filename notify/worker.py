@@ -141,7 +141,8 @@ async def match_agent(stream):
         try:
             event = CityEvent.model_validate_json(value["event"])
             await follower.caught_up()
-            targets = index.deliveries(event.data.topics, event.data.area, urgent=event.urgent)
+            area = event.data.area if event.data.geometry is None else narrowed_area(event)
+            targets = index.deliveries(event.data.topics, area, urgent=event.urgent) if area else {}
             pending = await asyncio.to_thread(plan, rt, event, value["event_pk"], targets)
         except Exception as exc:
             log.exception("match failed")
@@ -149,6 +150,13 @@ async def match_agent(stream):
             continue
         await _publish_chunks(pending, event.urgent)
         log.info("event %s matched %d deliveries", event.id, len(pending))
+
+
+def narrowed_area(event: CityEvent):
+    """The event's area narrowed by its GeoJSON ``geometry``; None: it is not in the city."""
+    from topics.geometry import load_city_geometry  # shapely only when an event has a shape
+
+    return load_city_geometry(settings.city).refine(event.data.area, event.data.geometry)
 
 
 CHUNK = 200
@@ -289,6 +297,36 @@ async def send_digests() -> None:
         await _republish(did, channel, sid)
 
 
+@app.timer(interval=settings.nina_every_s)
+async def read_nina() -> None:
+    """NINA feeds (``NOTIFY_NINA_URLS``): new warnings onto city-events; seen ones skipped."""
+    from notify.sources.runner import run_nina
+
+    for url in settings.nina_urls.split():
+        try:
+            result = await run_nina(settings, url, publisher)
+        except Exception as exc:  # a feed that is down must not stop the others
+            log.warning("NINA %s not read: %s", url, exc)
+            continue
+        if result["events"] or result["ignored"]:
+            log.info("NINA %s: %d sent, %d not for us", url, len(result["events"]), len(result["ignored"]))
+
+
+@app.timer(interval=settings.oparl_every_s)
+async def read_oparl() -> None:
+    """The council information system (``NOTIFY_OPARL_URL``): future meetings become messages."""
+    if not settings.oparl_url:
+        return
+    from notify.sources.runner import run_oparl
+
+    try:
+        result = await run_oparl(settings, settings.oparl_url, publisher)
+    except Exception as exc:
+        log.warning("OParl %s not read: %s", settings.oparl_url, exc)
+        return
+    log.info("OParl: %d sent, %d archived", len(result["events"]), result["archived"])
+
+
 @app.timer(interval=3600.0)
 async def purge() -> None:
     """Unconfirmed sign-ups and expired codes are deleted after their retention time."""
@@ -313,7 +351,9 @@ async def close_letter_batch() -> None:
     global _letter_pool
     if _letter_pool is None:
         _letter_pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    files = await asyncio.get_running_loop().run_in_executor(_letter_pool, close_batch, settings.data_dir)
+    files = await asyncio.get_running_loop().run_in_executor(
+        _letter_pool, close_batch, settings.data_dir, None, False, settings.db_url
+    )
     if files is not None:
         log.info("letter batch written: %s", files.pdf)
 

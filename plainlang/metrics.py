@@ -18,6 +18,9 @@ Formulas (ASL = words per sentence, ASW = syllables per alphabetic word, MS =
 - Wiener Sachtextformel 3: 0.2963·MS + 0.1905·ASL − 1.1144
 - Wiener Sachtextformel 4: 0.2744·MS + 0.2656·ASL − 1.693
 - LIX: ASL + IW
+- share_rare_words: alphabetic words with a Zipf frequency below 3 (wordfreq's German list,
+  :mod:`plainlang.frequency`; a word joined with "-" or "·" counts by its rarest part, a word
+  the list does not know counts as rare); mean_zipf: their mean Zipf frequency (unknown = 1);
 - passive_share: share of sentences with a Vorgangspassiv; nominal_share: abstract
   nouns (-ung, -heit, -keit, -ion, -ität) per alphabetic word.
 The index (``data/index.yaml``) maps each figure onto 0…20 and averages them.
@@ -27,8 +30,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from plainlang.frequency import word_zipf
 from plainlang.resources import load_yaml
 from plainlang.segment import Analysis
+
+RARE_METRIC_ZIPF = 3.0
 
 
 @dataclass(slots=True)
@@ -43,12 +49,16 @@ class Counts:
     sentences_over_20: int = 0
     passive_sentences: int = 0
     abstract_nouns: int = 0
+    rare_words: int = 0
+    zipf_sum: float = 0.0
 
 
 def count(analysis: Analysis, passive_sentences: int, abstract_nouns: int) -> Counts:
     """Tally the counts the formulas need, in one pass over the words."""
     counts = Counts(passive_sentences=passive_sentences, abstract_nouns=abstract_nouns)
-    kinds, letters, sylls = analysis.word_kind, analysis.letters, analysis.syllables
+    kinds, letters, sylls, texts = analysis.word_kind, analysis.letters, analysis.syllables, analysis.texts
+    rare = 0
+    zipf_sum = 0.0
     for sentence in analysis.sentences:
         counts.sentences += 1
         n = len(sentence.words)
@@ -59,6 +69,10 @@ def count(analysis: Analysis, passive_sentences: int, abstract_nouns: int) -> Co
             if kinds[i] != "alpha":
                 continue
             counts.alpha_words += 1
+            z = word_zipf(texts[i])
+            zipf_sum += z
+            if z < RARE_METRIC_ZIPF:
+                rare += 1
             s = sylls[i]
             counts.syllables += s
             if letters[i] > 6:
@@ -67,6 +81,8 @@ def count(analysis: Analysis, passive_sentences: int, abstract_nouns: int) -> Co
                 counts.polysyllabic += 1
             elif s == 1:
                 counts.monosyllabic += 1
+    counts.rare_words = rare
+    counts.zipf_sum = zipf_sum
     return counts
 
 
@@ -91,6 +107,8 @@ def compute(counts: Counts) -> dict[str, float]:
         "share_sentences_over_20_words": counts.sentences_over_20 / sentences,
         "share_words_over_6_letters": iw / 100,
         "share_words_3plus_syllables": ms / 100,
+        "share_rare_words": counts.rare_words / alpha,
+        "mean_zipf": counts.zipf_sum / alpha if counts.alpha_words else 0.0,
         "passive_share": counts.passive_sentences / sentences,
         "nominal_share": counts.abstract_nouns / alpha,
         "sentences": float(counts.sentences),

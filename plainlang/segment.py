@@ -39,6 +39,8 @@ TERMINAL = frozenset({".", "!", "?", "…", "...", "?!", "!?"})
 CLOSERS = frozenset({"“", "”", '"', "»", "«", "'", "’", ")", "]", "‘"})
 BULLETS = frozenset({"-", "–", "—", "•", "*", "·", "▪", "◦", "→", "‣", "○"})
 HEADING_MAX_WORDS = 12
+# After an ordinal these continue a date range or list ("vom 3. bis 14. März", "1. und 2. Klasse").
+ORDINAL_CONTINUATIONS = frozenset({"bis", "und", "oder", "zum", "auf"})
 _ORDINAL = re.compile(r"^\d{1,3}\.$")
 _YEAR_OR_DATE = re.compile(r"^(\d{4}|\d{1,2}\.\d{1,2}\.\d{2,4})\.$")
 _NUMBER = re.compile(r"^[+-]?\d[\d.,:/–-]*\.?$")
@@ -183,6 +185,8 @@ def find_sentence_starts(doc: Doc) -> list[bool]:
         elif kind == "year":
             boundary = newline or nxt[0].isupper()
         elif kind in ("ordinal", "final_abbrev"):
+            if kind == "ordinal" and nxt.lower() in ORDINAL_CONTINUATIONS and not newline:
+                opener = False
             boundary = opener or (newline and not nxt[0].islower())
         else:
             boundary = False

@@ -73,17 +73,30 @@ def count_vowel_groups(word: str) -> int:
     return count
 
 
+@cache
+def _corrections() -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], ...]]:
+    """(word endings, inner stems), each with how much it corrects the vowel rule."""
+    endings, stems = [], []
+    for stem, right in _exceptions().items():
+        if stem.endswith("$"):
+            endings.append((stem[:-1], right - count_vowel_groups(stem[:-1])))
+        elif len(stem) >= 4:
+            stems.append((stem, right - count_vowel_groups(stem)))
+    return tuple(endings), tuple(stems)
+
+
 def _count_part(part: str) -> int:
-    syllables = count_vowel_groups(part)
     exceptions = _exceptions()
     if part in exceptions:
         return exceptions[part]
-    for stem, right in exceptions.items():
-        if stem.endswith("$"):
-            if part.endswith(stem[:-1]):
-                syllables += right - count_vowel_groups(stem[:-1])
-        elif len(stem) >= 4 and stem in part:
-            syllables += right - count_vowel_groups(stem)
+    syllables = count_vowel_groups(part)
+    endings, stems = _corrections()
+    for ending, delta in endings:
+        if part.endswith(ending):
+            syllables += delta
+    for stem, delta in stems:
+        if stem in part:
+            syllables += delta
     if part.startswith(("beend", "geehr", "beerd", "beeil", "beerb", "geerb")):
         syllables += 1
     return max(syllables, 1)

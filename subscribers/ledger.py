@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 from subscribers.models import Delivery, EventRecord, utcnow
 
 CLAIMABLE = ("pending", "retry")
-FINAL = ("sent", "failed", "dead", "held", "skipped", "bundled")
+FINAL = ("sent", "failed", "dead", "held", "skipped", "bundled", "too_late", "handed_over")
 WAITING = ("digest", "deferred")
 # SQLModel sets ``__table__`` on every table model but does not declare it for type checkers.
 _DELIVERY_TABLE: Table = Delivery.__table__  # type: ignore[attr-defined]

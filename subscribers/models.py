@@ -117,6 +117,8 @@ class Delivery(SQLModel, table=True):
     urgent: bool = False
     # pending | sending | sent | retry | failed | dead | held | skipped |
     # digest (waits for the resident's digest) | bundled (went out in a digest) | deferred (quiet hours)
+    # | too_late (a letter could not arrive in time) | handed_over (a letter's batch went to the print service)
+    # What each means to a person, per channel: subscribers/delivery_status.py
     status: str = Field(default="pending", max_length=12, index=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text))

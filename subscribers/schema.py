@@ -13,6 +13,7 @@ MODEL_MODULES = (
     "subscribers.consent",
     "subscribers.staff",
     "subscribers.announcements",
+    "subscribers.source_state",
 )
 
 

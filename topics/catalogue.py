@@ -35,6 +35,7 @@ class Catalogue:
     topics: dict[str, Node]
     districts: dict[str, Node]
     sender: dict[str, Any] = field(default_factory=dict)
+    plain_language: dict[str, Any] = field(default_factory=dict)  # city.yaml "plain_language"
     _children: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     # -- hierarchy ---------------------------------------------------------------------------
@@ -148,7 +149,10 @@ def load_catalogue_from(pack_dir: Path) -> Catalogue:
     city_doc = yaml.safe_load(city_path.read_text(encoding="utf-8")) if city_path.exists() else {}
     city = city_doc.get("city") or districts_doc.get("city") or topics_doc.get("city") or pack_dir.name
     sender = {"name": f"Stadt {city}", "address": [], "phone": "", "email": "", "web": "", **city_doc.get("sender", {})}
-    return Catalogue(city=city, topics=topics, districts=districts, sender=sender, _children=children)
+    plain_language = dict(city_doc.get("plain_language") or {})
+    return Catalogue(
+        city=city, topics=topics, districts=districts, sender=sender, plain_language=plain_language, _children=children
+    )
 
 
 @cache

@@ -40,7 +40,7 @@ import apprise
 from apprise.decorators import notify as apprise_plugin
 
 from notify.channels.base import Prepared, SendResult
-from notify.channels.short_text import DEFAULT_SMS_SEGMENTS, compose_push, compose_sms
+from notify.channels.short_text import DEFAULT_SMS_SEGMENTS, DEFAULT_SMS_URGENT_SEGMENTS, compose_push, compose_sms
 
 log = logging.getLogger(__name__)
 
@@ -168,15 +168,17 @@ class AppriseChannel:
     its limits) so the plain-language gate can read the text; ``send`` hands it to Apprise.
     """
 
-    def __init__(self, channel: str, sender: AppriseSender, sms_budget: int = DEFAULT_SMS_SEGMENTS) -> None:
+    def __init__(self, channel: str, sender: AppriseSender, sms_budget: int = DEFAULT_SMS_SEGMENTS,
+                 sms_urgent_segments: int = DEFAULT_SMS_URGENT_SEGMENTS) -> None:  # fmt: skip
         if channel not in ("sms", "push"):
             raise ValueError(f"AppriseChannel sends sms or push, not {channel!r}")
         self.channel, self.sender, self.sms_budget = channel, sender, sms_budget
+        self.sms_urgent_segments = sms_urgent_segments
 
     def prepare(self, delivery_id: str, context: dict[str, Any], address: str, language: str, profile: str) -> Prepared:
         name = context["event"].template_name
         if self.channel == "sms":
-            text = compose_sms(name, context, language, profile, self.sms_budget)
+            text = compose_sms(name, context, language, profile, self.sms_budget, self.sms_urgent_segments)
             return Prepared(delivery_id, text, (address, "", text))
         push = compose_push(name, context, language, profile)
         readable = f"{push.title}\n{push.body}"

@@ -13,6 +13,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
+from html import escape
 from typing import Any
 
 from notify.channels.base import Prepared, SendResult
@@ -94,6 +95,8 @@ class EmailSender:
 
     channel = "email"
     LINKS = ("manage_url", "unsubscribe_topic_url", "unsubscribe_url")
+    # The footer names the resident's own matched subscriptions: put in per resident, like the links.
+    SUBSCRIBED, SUBSCRIBED_MARK = "subscribed", "SUBSCRIBED-PLACEHOLDER-5f1c"
 
     def __init__(self, pool: SmtpPool, mail_from: str, dkim: DkimSigner | None = None):
         self.pool, self.mail_from, self.dkim = pool, mail_from, dkim
@@ -107,6 +110,7 @@ class EmailSender:
         key = (event.source, event.id, language, profile)
         if key not in self._variants:
             placeholders = {name: f"https://link.invalid/{name}" for name in self.LINKS}
+            placeholders[self.SUBSCRIBED] = self.SUBSCRIBED_MARK
             rendered = render_email(event.template_name, {**context, **placeholders}, language, profile)
             self._variants[key] = (rendered, encode_subject(rendered.subject))
             if len(self._variants) > 512:
@@ -119,6 +123,9 @@ class EmailSender:
         for name in self.LINKS:
             text = text.replace(f"https://link.invalid/{name}", context[name])
             html = html.replace(f"https://link.invalid/{name}", context[name])
+        subscribed = context.get(self.SUBSCRIBED, "")
+        text = text.replace(self.SUBSCRIBED_MARK, subscribed)
+        html = html.replace(self.SUBSCRIBED_MARK, escape(subscribed))
         readable = f"{rendered.subject}.\n\n{message_body(text)}"
         if fast_path_ok(address):
             raw = message_bytes(from_header=self.from_header, to=address, subject_header=subject_header,

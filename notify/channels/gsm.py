@@ -130,6 +130,10 @@ def normalise_for_sms(text: str) -> str:
 def fit_sms(message: str, budget_segments: int, *, keep: str = "") -> str:
     """``message`` + ``keep``, with ``message`` cut at a word boundary until it fits the budget.
 
+    Not what the SMS channel sends: a cut inside a sentence can reverse its meaning, so
+    ``short_text.compose_sms`` drops whole sentences instead (``sentence_fit``). This stays for
+    text without sentence structure and as the reference the property tests check segments with.
+
     ``keep`` (typically the line with the link to the full text) is never shortened: without it
     a shortened SMS would leave the reader with half a message and no way to the rest. When even
     the link alone is over budget we still send the link, because a message without it is worse

@@ -82,16 +82,22 @@ class Letter:
     large_print: bool | None = None
     ref: str = ""
     html: str = field(default="", repr=False)
+    refs: tuple[str, ...] = ()  # every delivery in this letter (one resident's messages of a day)
 
     @property
     def is_large_print(self) -> bool:
         return self.profile == "leicht" if self.large_print is None else self.large_print
 
 
-def render_letter_content(letter: Letter) -> str:
-    """Render the letter's own template (the part inside its ``<section>``)."""
+def render_letter_content(letter: Letter, part: str = "whole") -> str:
+    """Render the letter's own template (the part inside its ``<section>``).
+
+    ``part``: "whole" (a letter with one message), or for a letter that carries several
+    messages of one day its "frame" and each "message" (see ``letter/_frame.html.j2``).
+    """
     context = dict(letter.context)
     context["language"] = letter.language
+    context["letter_part"] = part
     context["qr_link"] = qr_data_uri(context["link"]) if context.get("link") else None
     context["qr_manage"] = qr_data_uri(context["manage_url"])
     env = file_environment()

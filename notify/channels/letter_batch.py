@@ -5,6 +5,9 @@ Letters of one day are collected in ``<data dir>/letters/YYYY-MM-DD/``:
 - ``add`` renders the letter's content at once and keeps it in ``pending/<ref>.json``. The file
   name comes from the delivery reference, so adding the same delivery twice (a replayed event)
   still prints one letter, and a worker restart loses nothing.
+- Everything for one resident on one day becomes *one* letter (one envelope, one postage):
+  ``add`` also keeps the message on its own (heading, text, QR code) and the letter frame, and
+  ``letters`` puts a resident's messages into one frame, each under its own heading.
 - ``close`` lays out the letters of the day in as few WeasyPrint documents as possible (much
   faster than one PDF each, see ``bench/letters.py``): one document, or for a large batch one
   contiguous chunk per CPU, each in its own process (``letter_parallel``). It checks each letter
@@ -46,8 +49,10 @@ POSTAGE_FILE = Path(__file__).resolve().parent / "data" / "postage.yaml"
 _SECTION_ID = re.compile(r"^letter-(\d+)$")
 CSV_FIELDS = (
     "ref", "status", "first_page", "last_page", "pages", "blank_pages_added", "sheets",
-    "postage_class", "postage_price", "language", "large_print", "problems",
+    "postage_class", "postage_price", "language", "large_print", "problems", "messages",
 )  # fmt: skip
+MESSAGES_MARK = "<!--stadtbote:messages-->"
+COUNT_MARK = "§ANZAHL§"
 
 
 @cache
@@ -79,6 +84,7 @@ class ManifestEntry:
     postage_class: str = ""
     postage_price: float = 0.0
     problems: list[str] = field(default_factory=list)
+    deliveries: list[str] = field(default_factory=list)  # all deliveries in this one letter
 
 
 @dataclass
@@ -151,6 +157,7 @@ def render_chunk(letters: list[Letter], max_pages: int | None = None, check: boo
             language=letter.language,
             large_print=letter.is_large_print,
             problems=issues,
+            deliveries=list(letter.refs or (letter.ref,)),
         )
         if not issues:
             entry.first_page = len(writer.pages) + 1
@@ -222,8 +229,14 @@ class LetterBatch:
         language: str = "de",
         profile: str = "standard",
         large_print: bool | None = None,
+        group: str | None = None,
     ) -> Path:
-        """Render and keep one letter for today's batch; ``ref`` is the delivery id (no names)."""
+        """Render and keep one letter for today's batch; ``ref`` is the delivery id (no names).
+
+        ``group`` (an opaque key for the resident): everything with the same group on one day
+        is printed as one letter — one envelope, one postage — each message under its own
+        heading. Without a group the letter stays on its own (e.g. a confirmation code).
+        """
         if not ref:
             raise ValueError("a letter needs a ref (the delivery id) for the manifest")
         letter = Letter(context, name, language, profile, large_print, ref)
@@ -238,7 +251,11 @@ class LetterBatch:
             "large_print": letter.is_large_print,
             "added_at": added_at,
             "html": render_letter_content(letter),
+            "group": group or f"ref:{ref}",
         }
+        if group:
+            record["frame"] = render_letter_content(letter, "frame")
+            record["message"] = render_letter_content(letter, "message")
         self.pending.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
@@ -246,19 +263,31 @@ class LetterBatch:
         return path
 
     def letters(self) -> list[Letter]:
-        """The pending letters in the order they were added."""
+        """The letters to print, in the order their first message was added: one per resident
+        (``group``), carrying all of that resident's messages of the day."""
         records = [json.loads(p.read_text(encoding="utf-8")) for p in self.pending.glob("*.json")]
         records.sort(key=lambda r: (r["added_at"], r["ref"]))
-        return [
-            Letter(
-                {},
-                language=r["language"],
-                large_print=r["large_print"],
-                ref=r["ref"],
-                html=r["html"],
-            )
-            for r in records
-        ]
+        groups: dict[str, list[dict]] = {}
+        for r in records:
+            groups.setdefault(r.get("group") or f"ref:{r['ref']}", []).append(r)
+        return [self._letter(members) for members in groups.values()]
+
+    @staticmethod
+    def _letter(members: list[dict]) -> Letter:
+        first, last = members[0], members[-1]
+        if len(members) == 1 or "frame" not in last:
+            html = first["html"]
+        else:  # the latest frame: the name and address as the resident last gave them
+            messages = "".join(m["message"] for m in members)
+            html = last["frame"].replace(MESSAGES_MARK, messages).replace(COUNT_MARK, str(len(members)))
+        return Letter(
+            {},
+            language=last["language"],
+            large_print=any(m["large_print"] for m in members),
+            ref=first["ref"],
+            html=html,
+            refs=tuple(m["ref"] for m in members),
+        )
 
     def close(self, check: bool = True, workers: int | None = None) -> BatchFiles:
         """Render the day's letters, pre-flight them, write the PDF and the manifest.
@@ -322,5 +351,6 @@ class LetterBatch:
             for e in entries:
                 row = asdict(e)
                 row["problems"] = " | ".join(e.problems)
+                row["messages"] = len(e.deliveries)
                 writer.writerow({k: row[k] for k in CSV_FIELDS})
         return csv_path, json_path

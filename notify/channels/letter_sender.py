@@ -1,7 +1,9 @@
 """The letter channel: each delivery joins today's print batch; the batch is closed periodically.
 
-"Sent" for a letter means: rendered and in today's batch for the print-and-mail service. The
-batch keeps each letter under its delivery id, so a repeated delivery still prints once.
+"Sent" for a letter means: rendered and in today's batch, *waiting for print*; when the batch is
+closed, the ledger says ``handed_over`` (an den Druckdienst übergeben). The batch keeps each
+letter under its delivery id, so a repeated delivery still prints once; all letters of one
+resident on one day are printed as one letter (``letter_batch``).
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ class LetterSender:
         batch = LetterBatch(self.data_dir)
         try:
             path = await asyncio.to_thread(
-                batch.add, context, ref=prepared.delivery_id, name=name, language=language, profile=profile
-            )
+                batch.add, context, ref=prepared.delivery_id, name=name, language=language, profile=profile,
+                group=context.get("resident_key"),
+            )  # fmt: skip
         except Exception as exc:  # a template problem is permanent for this letter
             return SendResult(ok=False, permanent=True, error=f"{type(exc).__name__}: {exc}")
         return SendResult(ok=True, message_id=f"letter:{batch.day.isoformat()}/{path.stem}")
@@ -43,8 +46,12 @@ class LetterSender:
         return None
 
 
-def close_batch(data_dir: Path, day=None, force: bool = False):
-    """Write the day's batch PDF and manifest; None when there is nothing new since the last time."""
+def close_batch(data_dir: Path, day=None, force: bool = False, db_url: str | None = None):
+    """Write the day's batch PDF and manifest; None when there is nothing new since the last time.
+
+    With ``db_url`` the ledger learns what happened to each letter: printed ones are now
+    "an den Druckdienst übergeben" (``handed_over``), ones the pre-flight stopped are ``held``.
+    """
     batch = LetterBatch(data_dir, day)
     pending = sorted(batch.pending.glob("*.json")) if batch.pending.exists() else []
     if not pending:
@@ -55,4 +62,28 @@ def close_batch(data_dir: Path, day=None, force: bool = False):
         return None
     files = batch.close()
     marker.write_text(stamp)
+    if db_url:
+        record_handover(db_url, files)
     return files
+
+
+def record_handover(db_url: str, files) -> None:
+    """Ledger status of the letters in a closed batch (only rows still "sent": nothing goes back)."""
+    from sqlalchemy import update
+
+    from subscribers.db import session_scope
+    from subscribers.models import Delivery, utcnow
+
+    printed = [ref for e in files.entries if e.status == "ok" for ref in (e.deliveries or [e.ref])]
+    held = {ref: "; ".join(e.problems) for e in files.entries if e.status != "ok" for ref in (e.deliveries or [e.ref])}
+    with session_scope(db_url) as session:
+        for start in range(0, len(printed), 500):
+            session.execute(
+                update(Delivery).where(Delivery.id.in_(printed[start : start + 500]), Delivery.channel == "letter",
+                                       Delivery.status == "sent").values(status="handed_over", updated_at=utcnow())
+            )  # fmt: skip
+        for ref, problems in held.items():
+            session.execute(
+                update(Delivery).where(Delivery.id == ref, Delivery.channel == "letter", Delivery.status == "sent")
+                .values(status="held", last_error=f"Druckprüfung: {problems}", updated_at=utcnow())
+            )  # fmt: skip

@@ -25,7 +25,7 @@ def build_senders(settings: Settings) -> dict[str, ChannelSender]:
             settings.mail_from,
             DkimSigner.from_files(settings.dkim_selector, settings.dkim_domain, settings.dkim_key_file),
         ),
-        "sms": AppriseChannel("sms", apprise_sender, settings.sms_segment_budget),
+        "sms": AppriseChannel("sms", apprise_sender, settings.sms_segment_budget, settings.sms_urgent_segments),
         "push": AppriseChannel("push", apprise_sender),
         "letter": LetterSender(settings.data_dir),
     }

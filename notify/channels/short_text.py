@@ -14,7 +14,8 @@ from typing import Any
 
 from jinja2 import Template
 
-from notify.channels.gsm import fit_sms, normalise_for_sms
+from notify.channels.gsm import normalise_for_sms, sms_info
+from notify.channels.sentence_fit import Fitted, fit_sentences, fit_sms_sentences
 from notify.render import candidate_names, file_environment
 
 # Lock screens cut longer text; the numbers are what iOS and Android show without expanding.
@@ -25,6 +26,8 @@ ELLIPSIS = "…"
 
 # Default SMS budget per message; a deployment sets its own (a part costs money).
 DEFAULT_SMS_SEGMENTS = 2
+# A warning may use up to this many parts, so its instructions are never dropped.
+DEFAULT_SMS_URGENT_SEGMENTS = 4
 
 
 def shorten(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
@@ -57,12 +60,32 @@ def compose_sms(
     language: str = "de",
     profile: str = "standard",
     budget_segments: int = DEFAULT_SMS_SEGMENTS,
+    urgent_segments: int = DEFAULT_SMS_URGENT_SEGMENTS,
 ) -> str:
     """The SMS text for template family ``name``, within ``budget_segments`` parts, link kept."""
+    return fit_sms_for(name, context, language, profile, budget_segments, urgent_segments).text
+
+
+def fit_sms_for(
+    name: str,
+    context: dict[str, Any],
+    language: str = "de",
+    profile: str = "standard",
+    budget_segments: int = DEFAULT_SMS_SEGMENTS,
+    urgent_segments: int = DEFAULT_SMS_URGENT_SEGMENTS,
+) -> Fitted:
+    """``compose_sms`` with what was left out: whole sentences dropped from the end (see
+    ``sentence_fit``); a warning may use up to ``urgent_segments`` parts to keep them all."""
     template = _template("sms", name, language, profile)
     message = normalise_for_sms(_block(template, "message", context))
     link = normalise_for_sms(_block(template, "link", context))
-    return fit_sms(message, budget_segments, keep=f"\n{link}" if link else "")
+    body = normalise_for_sms(str(context.get("text") or "")).split("\n", 1)[0][:40]
+    body_start = message.rfind(body) if body else -1
+    event = context.get("event")
+    return fit_sms_sentences(
+        message, budget_segments, keep=f"\n{link}" if link else "", urgent=bool(event is not None and event.urgent),
+        urgent_segments=urgent_segments, body_start=max(body_start, 0),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -80,9 +103,38 @@ class PushMessage:
 
 def compose_push(name: str, context: dict[str, Any], language: str = "de", profile: str = "standard") -> PushMessage:
     """The push for template family ``name``: title ≤ 65 and body ≤ 240 characters."""
+    return fit_push_for(name, context, language, profile)[0]
+
+
+def fit_push_for(
+    name: str, context: dict[str, Any], language: str = "de", profile: str = "standard"
+) -> tuple[PushMessage, Fitted]:
+    """The push and what its body left out: whole sentences only, like the SMS. Only when not
+    even the first sentence fits is it cut at a word ("…"); the preview tells staff so."""
     template = _template("push", name, language, profile)
-    return PushMessage(
+    body = " ".join(_block(template, "body", context).split())
+    fitted = fit_sentences(body, lambda text: len(text) <= PUSH_BODY_MAX, limit=PUSH_BODY_MAX)
+    # Never a link to the resident's settings as "the full text": the event's own page, or none.
+    link = context.get("link") or context.get("message_url")
+    push = PushMessage(
         title=shorten(_block(template, "title", context), PUSH_TITLE_MAX),
-        body=shorten(_block(template, "body", context), PUSH_BODY_MAX),
-        link=context.get("link") or context.get("manage_url"),
+        body=fitted.text if fitted.kept else shorten(body, PUSH_BODY_MAX),
+        link=link,
     )
+    return push, fitted
+
+
+def shortening_notes(fitted: Fitted, channel: str = "sms", budget: int | None = None) -> list[str]:
+    """What staff must know before sending: whole sentences left out, or a first sentence too long."""
+    unit = ("Teil" if fitted.limit == 1 else "Teile") if channel == "sms" else "Zeichen"
+    notes = []
+    if not fitted.first_sentence_fits:
+        notes.append(f"Achtung: Schon der erste Satz passt nicht in {fitted.limit} {unit}. "
+                     "Er fehlt in der Nachricht. Bitte kürzen Sie den ersten Satz.")  # fmt: skip
+    elif fitted.dropped:
+        count = "Der letzte Satz fehlt" if fitted.dropped == 1 else f"Die letzten {fitted.dropped} Sätze fehlen"
+        notes.append(f"{count} in der Nachricht. Sie passen nicht in {fitted.limit} {unit}.")
+    if channel == "sms" and budget is not None and (used := sms_info(fitted.text).segments) > budget:
+        notes.append(f"Diese Warnung hat {used} Teile. Eine Warnung darf bis zu {fitted.limit} Teile haben, "
+                     f"damit alle Anweisungen darin bleiben (sonst höchstens {budget}).")  # fmt: skip
+    return notes

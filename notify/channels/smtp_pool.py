@@ -5,12 +5,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
 from typing import Any
 
 import aiosmtplib
 
 from notify.channels.base import SendResult
 from notify.channels.mime import message_id_of
+
+
+def wire_format(message: EmailMessage) -> tuple[str, list[str], bytes, list[str]]:
+    """Envelope and bytes of ``message``; SMTPUTF8 only when an address needs it."""
+    sender = parseaddr(str(message["From"]))[1]
+    recipients = [address for _, address in getaddresses([str(v) for v in message.get_all("To", [])])]
+    utf8 = not all(a.isascii() for a in [sender, *recipients])
+    policy = message.policy.clone(utf8=True) if utf8 else message.policy
+    return sender, recipients, message.as_bytes(policy=policy), (["SMTPUTF8"] if utf8 else [])
 
 
 class SmtpPool:
@@ -35,7 +45,16 @@ class SmtpPool:
         return await self._idle.get()
 
     async def send(self, message: EmailMessage) -> SendResult:
-        return await self._deliver(lambda client: client.send_message(message), message["Message-ID"])
+        """Send a built message as *its own policy* writes it.
+
+        aiosmtplib's ``send_message`` writes the message again with ``email.policy.SMTP`` (78
+        characters a line), which RFC 2047-encodes any header it cannot fold at whitespace — a
+        long ``List-Unsubscribe`` URL became ``=?utf-8?q?=3Chttps…``, which no mail provider reads.
+        """
+        sender, recipients, raw, options = wire_format(message)
+        return await self._deliver(
+            lambda client: client.sendmail(sender, recipients, raw, mail_options=options), message["Message-ID"]
+        )
 
     async def _deliver(self, action, message_id: str | None) -> SendResult:
         client = await self._acquire()

@@ -26,10 +26,12 @@ COMMAND_MODULES = (
     "notify.cli.keys",
     "notify.cli.events",
     "notify.cli.check",
+    "notify.cli.simplify",
     "notify.cli.channels",
     "notify.cli.preview",
     "notify.cli.letters",
     "notify.cli.staff",
+    "notify.cli.sources",
 )
 
 

@@ -25,7 +25,8 @@ def close(day: str = typer.Option(None, "--day", help="Tag als JJJJ-MM-TT; Stand
         which = date.fromisoformat(day) if day else None
     except ValueError:
         fail(f"„{day}“ ist kein Datum im Format JJJJ-MM-TT.")
-    files = close_batch(get_settings().data_dir, which, force=True)
+    settings = get_settings()
+    files = close_batch(settings.data_dir, which, force=True, db_url=settings.db_url)
     if files is None:
         console.print("Für diesen Tag gibt es keine Briefe.")
         return

@@ -48,6 +48,8 @@ def preview(
     verdict = "besteht" if report.passed else "besteht nicht"
     errors.print(f"Lesbarkeit: {report.index:.1f} von 20, Stufe {report.level} – {verdict} das Profil {profile}, "
                  f"{len(report.findings)} Hinweise.", highlight=False)  # fmt: skip
+    for note in result.notes:
+        errors.print(note, highlight=False)
     if channel == "letter" and output is None:
         output = Path("vorschau.pdf")
     if output is not None:

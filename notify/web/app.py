@@ -23,7 +23,17 @@ log = logging.getLogger(__name__)
 STRUCTURED = "application/cloudevents+json"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Routers of later capabilities; each is optional so the spine runs on its own.
-OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff")
+OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff", "notify.web.cap")
+
+
+def _warm_plainlang() -> None:
+    """Load the checker's word lists in a background thread: the first live check in the
+    staff editor (POST /v1/check, /v1/simplify) should not wait for them."""
+    import threading
+
+    import plainlang
+
+    threading.Thread(target=plainlang.warm_up, name="plainlang-warm-up", daemon=True).start()
 
 
 def create_app(rt: Runtime | None = None) -> FastAPI:
@@ -32,6 +42,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
         runtime = app.state.rt
         init_db(runtime.db_url)
         app.state.publisher = Publisher(runtime.settings.kafka_bootstrap, runtime.settings.partitions)
+        _warm_plainlang()
         yield
         await app.state.publisher.close()
 

@@ -20,6 +20,7 @@ from plainlang.rules import (
     nominal,
     numbers,
     passive,
+    rare_words,
     sentences,
     vocabulary,
     words,
@@ -41,6 +42,7 @@ RULES: dict[str, RuleFunction] = {
     "number_words": numbers.find,
     "foreign_word": vocabulary.find_foreign_words,
     "special_characters": characters.find,
+    "rare_word": rare_words.find,
 }
 
 

@@ -136,10 +136,23 @@ def _german_for(word: str) -> str | None:
     for part in lower.split("-"):
         if part in single:
             return single[part]
-    for stem, german in _long_stems():
-        if lower.startswith(stem) and len(lower) - len(stem) >= 4:
-            return german
+    stems = _long_stem_index()
+    for length in stems[0]:
+        if len(lower) - length >= 4:
+            german = stems[1].get(lower[:length])
+            if german is not None:
+                return german
     return None
+
+
+@cache
+def _long_stem_index() -> tuple[tuple[int, ...], dict[str, str]]:
+    """Stem lengths (longest first, as the old first-match loop effectively preferred the list
+    order) and stem → German word, so a word needs a few dict look-ups, not a loop over stems."""
+    table: dict[str, str] = {}
+    for stem, german in _long_stems():
+        table.setdefault(stem, german)
+    return tuple(sorted({len(s) for s in table}, reverse=True)), table
 
 
 def find_foreign_words(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:

@@ -49,7 +49,7 @@ def test_push_limits_and_deep_link(language, profile):
     push = compose_push("default", context, language, profile)
     assert 0 < len(push.title) <= PUSH_TITLE_MAX
     assert 0 < len(push.body) <= PUSH_BODY_MAX
-    assert push.body.endswith("…")
+    assert push.body.endswith("gesperrt.")  # whole sentences only (issue 10, item 3)
     assert push.link == "https://www.gelsenkirchen.de/baustellen/hauptstrasse"
     assert push.body_with_link().endswith("\n" + push.link)
 
@@ -90,11 +90,6 @@ def test_german_sms_stays_gsm7_despite_typographic_quotes():
     sms = compose_sms("default", make_context(text="Die „Hauptstraße“ ist zu – bis Freitag…"))
     assert sms_info(sms).encoding == "gsm7"
     assert '"Hauptstraße"' in sms
-
-
-def test_sms_without_event_link_points_to_settings():
-    sms = compose_sms("default", make_context(text="Kurz.", link=None))
-    assert sms.endswith("https://stadtbote.gelsenkirchen.de/s/0001.c2lnbmVk")
 
 
 def test_unknown_event_type_falls_back_to_default():

@@ -78,8 +78,10 @@ def mails_to(sink, address: str) -> list[email.message.EmailMessage]:
     out = []
     box = mailbox.Maildir(str(sink.maildir_path), create=False)
     keys = sorted(box.keys(), key=_key_time)
-    for msg in (box[k] for k in keys):
-        parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    for key in keys:
+        # The bytes as received: ``MaildirMessage.as_bytes()`` would fold long headers again.
+        with box.get_file(key) as fh:
+            parsed = email.message_from_bytes(fh.read(), policy=email.policy.default)
         if address.lower() in str(parsed["To"]).lower():
             out.append(parsed)
     return out

@@ -138,9 +138,15 @@ def test_draft_approve_send_in_the_browser(server, page):
     page.locator("img[alt^='Seite 1 des Briefs']").scroll_into_view_if_needed()
     page.wait_for_function("document.querySelector(\"img[alt^='Seite 1']\").naturalWidth > 0", timeout=60_000)
     ui.check("entwurf-gespeichert")
+    leaving = "() => { const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented; }"
+    assert page.evaluate(leaving) is False  # nothing unsaved: leaving is fine
+    # A change that is not saved yet goes with "Zur Freigabe geben" (issue 10, item 9) …
+    page.fill("#f-text", page.input_value("#f-text") + "\n\nDie Umleitung ist ausgeschildert.")
+    assert page.evaluate(leaving) is True  # … and leaving the page now would warn
     with page.expect_navigation():
         page.click("button[value='zur-freigabe']")
     assert page.inner_text("#zustand") == "Wartet auf Freigabe"
+    assert "Die Umleitung ist ausgeschildert." in page.inner_text(".readonly, #editor")
     with page.expect_navigation():
         page.click(".sign-out button")
 
@@ -155,8 +161,11 @@ def test_draft_approve_send_in_the_browser(server, page):
     with page.expect_navigation():
         page.click("button[value='freigeben']")
     assert page.inner_text("#zustand") == "Freigegeben"
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     with page.expect_navigation():
         page.click("button[value='senden']")
+    assert asked == ["An 3 Personen senden?"]
     assert page.url.endswith(f"/staff/mitteilungen/{ann_id}/zustellung")
     ui.check("zustellung")
     page.goto(f"{server.base}/staff/mitteilungen/{ann_id}")
@@ -171,3 +180,4 @@ def test_draft_approve_send_in_the_browser(server, page):
     assert event["source"] == "/stadtbote/announcements" and event["data"]["urgency"] == "urgent"
     assert event["data"]["title"] == "Sperrung der Hochstraße in Buer" and event["data"]["area"] == ["buer"]
     assert event["data"]["text"].startswith("nach der Satzung")
+    assert event["data"]["text"].endswith("Die Umleitung ist ausgeschildert.")

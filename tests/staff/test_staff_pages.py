@@ -129,6 +129,11 @@ def test_draft_approve_send_through_the_forms(api):
     assert r.status_code == 303
     assert "Freigegeben" in api.get(url).text
     r = api.post(f"{url}/aktion", data={"aktion": "senden", "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 200 and "An 1 Person senden?" in r.text  # asks first (issue 10, item 9)
+    assert api.publisher.events() == []
+    stand = re.search(r'name="stand" value="(\d+)"', r.text).group(1)
+    r = api.post(f"{url}/aktion", data={"aktion": "senden", "bestaetigt": "ja", "stand": stand, "csrf_token": token},
+                 follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and r.headers["location"].endswith("/zustellung")
     assert [e["id"] for e in api.publisher.events()] == [f"ANN-{ann_id}"]
     history = api.get(url).text

@@ -305,8 +305,7 @@ async def unsubscribe_page(token: str, request: Request):
         await asyncio.to_thread(service.load_state, rt, payload["s"])
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    topic = payload.get("topic")
-    topic_name = rt.catalogue.topics[topic].name if topic in rt.catalogue.topics else None
+    topic_name = service.link_subject(rt, payload)
     return page(request, "residents/unsubscribe.html.j2", action=f"/abmelden/{token}", topic_name=topic_name,
                        manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
 
@@ -320,7 +319,7 @@ async def unsubscribe_post(token: str, request: Request) -> Response:
     if not one_click and (failed := csrf_failed(request, form)):
         return failed
     try:
-        sid, topic = await asyncio.to_thread(service.unsubscribe_db, rt, token)
+        sid, topic_name = await asyncio.to_thread(service.unsubscribe_db, rt, token)
     except service.LinkProblem as exc:
         if one_click:
             return PlainTextResponse("Dieser Link ist ungültig oder abgelaufen.", status_code=exc.status)
@@ -329,7 +328,6 @@ async def unsubscribe_post(token: str, request: Request) -> Response:
     if one_click:
         return PlainTextResponse("Sie sind abgemeldet.")
     payload = rt.signer.verify("unsubscribe", token)
-    topic_name = rt.catalogue.topics[topic].name if topic else None
     return page(request, "residents/unsubscribed.html.j2", topic_name=topic_name,
                        manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from notify.kafka import BrokerDown
 from notify.links import InvalidLink
+from notify.matched import describe, link_value, parse_link_value
 from notify.pipeline import Runtime
 from notify.subscriptions import publish_changes
 from notify.web.residents import messages
@@ -387,13 +388,26 @@ def update_db(rt: Runtime, public_id: str, changes: dict[str, Any]) -> tuple[dic
         return state_of(session, sub), out
 
 
+def link_subject(rt: Runtime, payload: dict[str, Any]) -> str | None:
+    """What an unsubscribe link names, for the page ("Parken in Buer"); None: everything."""
+    if pairs := parse_link_value(str(payload.get("subs") or "")):
+        return describe(rt.catalogue, pairs)
+    topic = payload.get("topic") or payload.get("t")
+    return rt.catalogue.topics[topic].name if topic in rt.catalogue.topics else None
+
+
 def unsubscribe_db(rt: Runtime, token: str) -> tuple[int, str | None]:
-    """All topics, or the one topic the link names. Returns (subscriber id, topic or None)."""
+    """All topics, or the subscriptions (or, in older links, the one topic) the link names.
+
+    Returns (subscriber id, what was removed for the page, or None for everything).
+    """
     payload = read_link(rt, token, ("unsubscribe",))
     topic = payload.get("topic") or payload.get("t")
     cat = rt.catalogue
     with session_scope(rt.db_url) as session:
         sub = _subscriber(session, payload["s"])
+        if pairs := parse_link_value(str(payload.get("subs") or "")):
+            return sub.id, _unsubscribe_pairs(rt, session, sub, pairs)
         if not topic or topic not in cat.topics:
             consent.unsubscribe_all(session, sub, "resident")
             return sub.id, None
@@ -414,7 +428,25 @@ def unsubscribe_db(rt: Runtime, token: str) -> tuple[int, str | None]:
             consent.unsubscribe_all(session, sub, "resident", f"last topic={topic}")
         else:
             consent.audit(session, sub.id, "topic-unsubscribed", "resident", f"topic={topic}")
-        return sub.id, topic
+        return sub.id, cat.topics[topic].name
+
+
+def _unsubscribe_pairs(rt: Runtime, session, sub, pairs: list[tuple[str, str]]) -> str | None:
+    """Remove exactly the subscriptions an e-mail's "Nur dieses Thema abbestellen" names."""
+    wanted = set(pairs)
+    rows = session.execute(select(Subscription).where(Subscription.subscriber_id == sub.id)).scalars().all()
+    removed = [(r.topic_id, r.district_id) for r in rows if (r.topic_id, r.district_id) in wanted]
+    for row in rows:
+        if (row.topic_id, row.district_id) in wanted:
+            session.delete(row)
+    session.flush()
+    label = describe(rt.catalogue, removed or pairs)
+    if len(removed) == len(rows):
+        consent.unsubscribe_all(session, sub, "resident", f"last subscriptions={link_value(removed)}")
+        return label if removed else None
+    if removed:
+        consent.audit(session, sub.id, "topic-unsubscribed", "resident", f"subscriptions={link_value(removed)}")
+    return label
 
 
 def export_db(rt: Runtime, token: str) -> dict[str, Any]:

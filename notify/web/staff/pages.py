@@ -23,9 +23,10 @@ from notify.pipeline import Runtime
 from notify.web.deps import get_runtime, get_session
 from notify.web.error_pages import german_message
 from notify.web.pages import check_csrf, render_page
-from notify.web.staff import charts, stats
+from notify.web.staff import charts, stats, transitions
 from notify.web.staff.api import BROKER_DOWN, load, ready_publisher, replacement_for, with_replacements
 from notify.web.staff.auth import SESSION_COOKIE, cookie_settings, page_staff, throttle
+from notify.web.staff.city_systems import city_system_events
 from subscribers.announcements import EDITABLE, STATE_NAMES, Announcement, aware, history
 from subscribers.db import session_scope
 from subscribers.models import CHANNELS
@@ -199,7 +200,8 @@ def overview(request: Request, status: str | None = None, staff: Staff = Depends
              session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
     items = stats.announcements(session, status if status in STATE_NAMES else None)
     waiting = [a for a in items if a.status == "review"]
-    return page(request, "staff/list.html.j2", staff, items=items, waiting=waiting, status=status)
+    return page(request, "staff/list.html.j2", staff, items=items, waiting=waiting, status=status,
+                city_events=city_system_events(session))  # fmt: skip
 
 
 @router.get("/staff/auswertung")
@@ -215,6 +217,7 @@ def editor(request: Request, rt: Runtime, session: Session, staff: Staff, ann: A
            values: dict[str, Any], report: dict[str, Any] | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:  # fmt: skip
     ctx.setdefault("errors", [])
     ctx.setdefault("notice", None)
+    ctx.setdefault("unsaved", False)  # the form shows values that are not saved (check, suggestion, error)
     extra: dict[str, Any] = {"audience": None, "needs_approval": False, "approved": False, "history": [],
                              "previews": {}, "original": None, "own": False, "editable": True}  # fmt: skip
     if ann is not None:
@@ -224,6 +227,7 @@ def editor(request: Request, rt: Runtime, session: Session, staff: Staff, ann: A
             "approved": domain.is_approved(ann), "history": history(session, ann.id),
             "previews": previews(rt, ann), "original": session.get(Announcement, ann.corrects) if ann.corrects else None,
             "own": staff.email in (ann.created_by, ann.updated_by), "editable": ann.status in EDITABLE,
+            "send_question": transitions.question(counted["total"], scheduled=ann.schedule_at is not None),
         }  # fmt: skip
     return page(request, "staff/edit.html.j2", staff, status_code, ann=ann, v=values, report=report,
                 marked=highlight(values["text"], report["findings"]) if report else None,
@@ -271,7 +275,7 @@ async def _editor_post(request: Request, rt: Runtime, staff: Staff, ann_id: int 
             ann = load(session, ann_id) if ann_id else None
             if action == "pruefen":
                 report = check_report(values["text"], values["profile"])
-                return editor(request, rt, session, staff, ann, values, report,
+                return editor(request, rt, session, staff, ann, values, report, unsaved=True,
                               notice=notice or "Geprüft. Noch nicht gespeichert.")  # fmt: skip
             try:
                 fields = to_fields(values, new=ann is None)
@@ -285,7 +289,7 @@ async def _editor_post(request: Request, rt: Runtime, staff: Staff, ann_id: int 
             except domain.Refused as exc:
                 errors = [{"field": "", "label": "", "message": exc.detail}]
             report = check_report(values["text"], values["profile"])
-            return editor(request, rt, session, staff, ann, values, report, 400, errors=errors)
+            return editor(request, rt, session, staff, ann, values, report, 400, errors=errors, unsaved=True)
 
     return await run_in_threadpool(work)
 
@@ -322,12 +326,22 @@ async def detail_post(request: Request, ann_id: int, staff: Staff = Depends(page
 async def act(
     request: Request, ann_id: int, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
 ) -> Response:
-    """One form per button: submit, approve, send, cancel, correction."""
+    """Submit, approve, send, cancel, correction. What the editor shows is saved first
+    (``transitions``); "senden" asks "An N Personen senden?" before it sends."""
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
-    action, note = str(form.get("aktion", "")), (str(form.get("notiz", "")).strip() or None)
+    action = str(form.get("aktion", ""))
+    note = str(form.get(f"notiz_{action}") or form.get("notiz") or "").strip() or None
     try:
+        await run_in_threadpool(transitions.save_first, rt, staff, ann_id, form)
+    except transitions.NotSaved as exc:
+        return await run_in_threadpool(_editor_not_saved, request, rt, staff, ann_id, exc)
+    try:
+        if action == "senden" and form.get("bestaetigt") != "ja":
+            asked = await run_in_threadpool(transitions.send_question, rt, ann_id, staff)
+            return page(request, "staff/confirm_send.html.j2", staff, ann_id=ann_id, asked=asked)
         if action == "senden":
+            await run_in_threadpool(transitions.check_confirmed, rt, ann_id, form.get("stand"))
             try:
                 await domain.send(rt, await ready_publisher(request, rt), ann_id, staff)
             except BrokerDown:
@@ -353,6 +367,17 @@ async def act(
         return see_other(f"/staff/mitteilungen/{target}?gespeichert=2")
     except domain.Refused as exc:
         return await run_in_threadpool(_editor_with_error, request, rt, staff, ann_id, exc)
+
+
+def _editor_not_saved(
+    request: Request, rt: Runtime, staff: Staff, ann_id: int, exc: transitions.NotSaved
+) -> HTMLResponse:
+    """The step did not happen because the text on the screen could not be saved: show it again."""
+    with session_scope(rt.db_url) as session:
+        ann = load(session, ann_id)
+        return editor(request, rt, session, staff, ann, exc.values, check_report(exc.values["text"], exc.values["profile"]),
+                      exc.status, errors=exc.errors, unsaved=True,
+                      notice="Nichts weitergegeben: Ihr Text ist noch nicht gespeichert. Bitte prüfen Sie die Angaben.")  # fmt: skip
 
 
 def _editor_with_error(request: Request, rt: Runtime, staff: Staff, ann_id: int, exc: domain.Refused) -> HTMLResponse:

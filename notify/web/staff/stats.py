@@ -17,14 +17,20 @@ from sqlmodel import Session
 
 from notify.announcements import event_record
 from subscribers.announcements import Announcement, aware
+from subscribers.delivery_status import status_label
 from subscribers.models import CHANNELS, Delivery
 
 # Ledger status → what the dashboard calls it.
 GROUPS = {"sent": "delivered", "failed": "failed", "dead": "failed", "held": "held",
           "pending": "pending", "sending": "pending", "retry": "pending", "skipped": "skipped",
-          "bundled": "delivered", "digest": "pending", "deferred": "pending"}  # digests and quiet hours  # fmt: skip
+          "bundled": "delivered", "digest": "pending", "deferred": "pending",
+          "too_late": "skipped", "handed_over": "delivered"}  # digests and quiet hours  # fmt: skip
+# Per channel where "sent" is not yet what the series says: a letter in the batch still waits for print.
+CHANNEL_GROUPS = {("letter", "sent"): "pending", ("letter", "handed_over"): "delivered"}
 SERIES = ("delivered", "failed", "held", "pending")
-SERIES_NAMES = {"delivered": "Zugestellt", "failed": "Fehlgeschlagen", "held": "Angehalten", "pending": "Wartet"}
+# Never "Zugestellt": we learn that a mail server accepted a message, or that the print service got
+# a letter, not that anyone received it (subscribers/delivery_status.py has the words per channel).
+SERIES_NAMES = {"delivered": "Angenommen", "failed": "Fehlgeschlagen", "held": "Angehalten", "pending": "Wartet"}
 CHANNEL_NAMES = {"email": "E-Mail", "sms": "SMS", "push": "Push", "letter": "Brief"}
 
 
@@ -35,6 +41,9 @@ class DeliveryStats:
     totals: dict[str, int] = field(default_factory=dict)
     timeline: list[dict[str, Any]] = field(default_factory=list)  # [{"at": datetime, series…}]
     held: list[dict[str, Any]] = field(default_factory=list)
+    # What is known, in words per channel: [{"channel", "status", "label", "count"}]
+    known: list[dict[str, Any]] = field(default_factory=list)
+    too_late: int = 0  # letters not printed: they could not arrive while the message is valid
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -43,6 +52,8 @@ class DeliveryStats:
             "totals": self.totals,
             "timeline": [{**p, "at": p["at"].isoformat()} for p in self.timeline],
             "held": [{k: v for k, v in h.items() if k != "report_obj"} for h in self.held],
+            "known": self.known,
+            "too_late": self.too_late,
         }
 
 
@@ -71,11 +82,15 @@ def delivery_stats(session: Session, ann: Announcement, channel: str | None = No
         .group_by(Delivery.channel, Delivery.status)
     ).all()  # fmt: skip
     for ch, status, n in rows:
-        group = GROUPS.get(status, "pending")
+        group = CHANNEL_GROUPS.get((ch, status)) or GROUPS.get(status, "pending")
         if group in SERIES and ch in out.by_channel:
             out.by_channel[ch][group] += n
             out.totals[group] += n
-    query = select(Delivery.status, Delivery.created_at, Delivery.updated_at, Delivery.sent_at).where(
+        out.known.append({"channel": ch, "status": status, "label": status_label(ch, status), "count": n})
+        if status == "too_late":
+            out.too_late += n
+    out.known.sort(key=lambda k: (list(CHANNELS).index(k["channel"]) if k["channel"] in CHANNELS else 99, -k["count"]))
+    query = select(Delivery.status, Delivery.created_at, Delivery.updated_at, Delivery.sent_at, Delivery.channel).where(
         Delivery.event_pk == record.id
     )
     if channel:
@@ -98,8 +113,8 @@ def _timeline(rows: list, points: int) -> list[dict[str, Any]]:
     if not rows:
         return []
     events = []
-    for status, created, updated, sent in rows:
-        group = GROUPS.get(status, "pending")
+    for status, created, updated, sent, ch in rows:
+        group = CHANNEL_GROUPS.get((ch, status)) or GROUPS.get(status, "pending")
         done = aware(sent or updated) if group in ("delivered", "failed", "held") else None
         events.append((aware(created), group, done))
     start = min(c for c, _, _ in events)

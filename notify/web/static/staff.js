@@ -155,3 +155,35 @@
     if (!audienceBox.querySelector(".big")) updateAudience();
   }
 })();
+
+/* Unsaved changes: leaving the page warns, and "Jetzt senden" asks "An N Personen senden?" first.
+   Without JavaScript the server does both jobs: every state change saves the text first, and
+   sending shows a confirmation page (notify/web/staff/transitions.py). */
+(function () {
+  "use strict";
+  var form = document.getElementById("editor");
+  if (!form) return;
+  function snapshot() {
+    var parts = [];
+    new FormData(form).forEach(function (value, key) { if (key !== "csrf_token") parts.push(key + "=" + value); });
+    return parts.join("&");
+  }
+  var saved = form.getAttribute("data-unsaved") === "ja" ? null : snapshot();
+  var submitting = false;
+  function dirty() { return saved === null || snapshot() !== saved; }
+  form.addEventListener("submit", function () { submitting = true; });
+  window.addEventListener("beforeunload", function (event) {
+    if (submitting || !dirty()) return;
+    event.preventDefault();
+    event.returnValue = "";  // the browser shows its own "Seite verlassen?" question
+  });
+  Array.prototype.forEach.call(document.querySelectorAll('button[data-confirm][form="editor"]'), function (button) {
+    button.addEventListener("click", function (event) {
+      if (dirty()) return;  // the server saves first, then asks on its own page with the new count
+      if (!window.confirm(button.getAttribute("data-confirm"))) { event.preventDefault(); return; }
+      var yes = document.createElement("input");
+      yes.type = "hidden"; yes.name = "bestaetigt"; yes.value = "ja"; yes.setAttribute("form", "editor");
+      form.appendChild(yes);
+    });
+  });
+})();

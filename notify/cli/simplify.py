@@ -1,0 +1,67 @@
+"""``notify simplify``: the simplification assistant on the command line.
+
+Prints the proposal (text) or, with ``--format json``, per input
+``{"profile", "text", "changes": [...], "report": {...}}`` (several inputs: a JSON array, like
+``notify check``). The report is the checker's verdict on the proposal. Exit codes: 0, or 2
+for usage errors (unknown profile or format, missing file). Long words in Leichte Sprache are
+split with the city pack's ``plain_language.compound_separator`` (``NOTIFY_CITY``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import typer
+
+import plainlang
+from notify.cli.check import _read, _usage_error
+
+PROFILES = ("einfach", "leicht")
+
+
+def city_separator() -> str | None:
+    try:
+        from topics.catalogue import load_catalogue
+
+        return load_catalogue(os.environ.get("NOTIFY_CITY", "gelsenkirchen")).plain_language.get("compound_separator")
+    except Exception:  # a broken city pack must not stop a text proposal; the profile default applies
+        return None
+
+
+def proposal(text: str, profile: str, separator: str | None) -> dict[str, Any]:
+    """The JSON shape shared by the CLI and ``POST /v1/simplify``."""
+    result = plainlang.simplify(text, profile, compound_separator=separator)
+    report = plainlang.check(result.text, profile=profile)
+    return {"profile": profile, **result.as_dict(), "report": report.to_dict()}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("simplify")
+    def simplify_command(
+        files: list[str] = typer.Argument(..., help="Textdateien; „-“ liest von der Standardeingabe."),
+        profile: str = typer.Option("einfach", "--profile", "-p", help="einfach oder leicht"),
+        format: str = typer.Option("text", "--format", "-f", help="text oder json"),
+    ) -> None:
+        """Macht einen Vorschlag in Einfacher oder Leichter Sprache (maschineller Vorschlag – bitte prüfen)."""
+        if profile not in PROFILES:
+            raise _usage_error(f"Unbekanntes Profil „{profile}“. Erlaubt: {', '.join(PROFILES)}.")
+        if format not in ("text", "json"):
+            raise _usage_error(f"Unbekanntes Format „{format}“. Erlaubt: text, json.")
+        texts = [(name, _read(name)) for name in files]
+        separator = city_separator()
+        results = [proposal(text, profile, separator) for _, text in texts]
+        if format == "json":
+            typer.echo(json.dumps(results[0] if len(results) == 1 else results, ensure_ascii=False, indent=2))
+            return
+        for (name, _), result in zip(texts, results, strict=True):
+            if len(texts) > 1:
+                typer.echo(f"== {'stdin' if name == '-' else name}")
+            typer.echo(result["text"])
+            report = result["report"]
+            typer.echo(
+                f"\nMaschineller Vorschlag – bitte prüfen. {len(result['changes'])} Änderungen; "
+                f"erreicht: {report['level']}, Index {report['index']}/20.",
+                err=True,
+            )

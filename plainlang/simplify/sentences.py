@@ -1,0 +1,185 @@
+"""Sentence rewrites on word lists: split long sentences, passive → active, nominal → verb.
+
+Each function takes the words of one sentence (final punctuation included) and returns the
+rewritten sentence(s), or ``None`` when its pattern does not apply or it is not sure.
+- ``split``: at semicolons; at ", und/aber/oder/denn/doch" before a new main clause; a
+  sentence-final *dass* clause after a correlate ("weist darauf hin, dass …" → "weist auf
+  Folgendes hin. …"); a sentence-final relative clause ("…, die zur Schule führt." →
+  "… . Die Straße führt zur Schule."); a sentence-final *weil* clause ("…, weil sie krank ist." →
+  "… . Denn sie ist krank."). The verb at the end of the clause moves to second place.
+- ``active``: "X wird von der Stadt gesperrt." → "Die Stadt sperrt X." (only with a named agent).
+- ``nominal``: "Eine Nutzung der Halle ist nicht möglich." → "Sie können die Halle nicht nutzen."
+"""
+
+from __future__ import annotations
+
+from plainlang.simplify import words as w
+
+END = frozenset({".", "!", "?"})
+COORDINATING = {"und": None, "aber": "Aber", "oder": "Oder", "denn": "Denn", "doch": "Doch"}
+CORRELATES = {
+    "darauf": ["auf", "Folgendes"],
+    "daran": ["an", "Folgendes"],
+    "darum": ["um", "Folgendes"],
+    "dafür": ["für", "Folgendes"],
+    "darüber": ["über", "Folgendes"],
+    "davon": ["von", "Folgendem"],
+    "damit": ["mit", "Folgendem"],
+    "dazu": ["zu", "Folgendem"],
+}
+RELATIVE = frozenset({"der", "die", "das", "den", "dem"})
+MODALS = {
+    "möglich": "können",
+    "erlaubt": "dürfen",
+    "gestattet": "dürfen",
+    "zulässig": "dürfen",
+    "erforderlich": "müssen",
+    "notwendig": "müssen",
+    "nötig": "müssen",
+}
+WERDEN = {"wird": False, "werden": True}
+
+
+def _words(sentence: list[str]) -> int:
+    return sum(1 for t in sentence if t[0].isalnum())
+
+
+def _body(sentence: list[str]) -> tuple[list[str], list[str]]:
+    if sentence and sentence[-1] in END:
+        return sentence[:-1], sentence[-1:]
+    return sentence, ["."]
+
+
+def _start(sentence: list[str]) -> list[str]:
+    return [w.capitalise(sentence[0]), *sentence[1:]] if sentence else sentence
+
+
+def to_main_clause(clause: list[str]) -> list[str] | None:
+    """Verb-final clause → verb-second: "die Stadt die Straße sperrt" → "die Stadt sperrt die Straße"."""
+    if len(clause) < 3 or not clause[-1].isalpha() or not clause[-1].islower() or "," in clause:
+        return None
+    if w.separable(clause[-1]) and not clause[-1].startswith(("be", "ge", "er", "ver", "zer", "ent", "emp")):
+        return None  # "abholt" → "holt … ab": too unsure without a lexicon of separable verbs
+    end = w.noun_phrase_end(clause, 0)
+    if end is None or end >= len(clause) - 1 and end != len(clause) - 1:
+        return None
+    return [*clause[:end], clause[-1], *clause[end:-1]]
+
+
+def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
+    body, end = _body(sentence)
+    for k, token in enumerate(body):
+        if token == ";" and _words(body[:k]) >= 3 and _words(body[k + 1 :]) >= 3:
+            return [[*body[:k], "."], _start([*body[k + 1 :], *end])]
+    for k in range(1, len(body) - 2):
+        if body[k] != "," or body[k + 1] not in COORDINATING:
+            continue
+        left, right = body[:k], body[k + 2 :]
+        if (
+            _words(left) < 3
+            or _words(right) < 3
+            or not (w.is_noun(right[0]) or right[0].lower() in w.PRONOUNS | w.DETERMINERS)
+        ):
+            continue
+        opener = COORDINATING[body[k + 1]]
+        return [[*left, "."], _start([*([opener] if opener else []), *right, *end])]
+    for k in range(2, len(body) - 3):
+        if body[k] != "," or "," in body[k + 1 :]:
+            continue
+        nxt = body[k + 1]
+        if nxt == "weil" and _words(body[:k]) >= 3:
+            clause = to_main_clause(body[k + 2 :])
+            if clause is None:
+                return None
+            return [[*body[:k], "."], ["Denn", w.lower_function_word(clause[0]), *clause[1:], *end]]
+        if nxt == "dass":
+            main = body[:k]
+            clause = to_main_clause(body[k + 2 :])
+            if clause is None or _words(main) < 2:
+                return None
+            if main[-1] in CORRELATES:
+                main = [*main[:-1], *CORRELATES[main[-1]]]
+            elif main[-2:-1] and main[-2] in CORRELATES:  # "darauf hin"
+                main = [*main[:-2], *CORRELATES[main[-2]], main[-1]]
+            else:
+                return [[*main, ":"], _start([*clause, *end])] if not leicht else None
+            return [[*main, "."], _start([*clause, *end])]
+        if nxt in RELATIVE and w.is_noun(body[k - 1]) and w.antecedent_agrees(body, k - 1, nxt):
+            clause = to_main_clause([body[k + 1], body[k - 1], *body[k + 2 :]])
+            if clause is None or _words(body[:k]) < 3:
+                return None
+            return [[*body[:k], "."], _start([*clause, *end])]
+    return None
+
+
+def active(sentence: list[str]) -> list[str] | None:
+    body, end = _body(sentence)
+    stop = body.index(",") if "," in body else len(body)
+    clause, tail = body[:stop], body[stop:]
+    aux = next((k for k, t in enumerate(clause) if t in WERDEN and k > 0), None)
+    if aux is None or len(clause) < aux + 3:
+        return None
+    infinitive = w.participle_lemma(clause[-1])
+    if infinitive is None:
+        return None
+    by = next((k for k in range(aux + 1, len(clause) - 1) if clause[k] in ("von", "vom", "durch")), None)
+    if by is None:
+        return None
+    agent_words = ["dem", *clause[by + 1 :]] if clause[by] == "vom" else clause[by + 1 :]
+    agent_end = w.noun_phrase_end(agent_words, 0)
+    if agent_end is None:
+        return None
+    agent = w.agent_nominative(agent_words[:agent_end])
+    if agent is None:
+        return None
+    agent_words_nom, plural = agent
+    used = agent_end - (1 if clause[by] == "vom" else 0)
+    middle = [*clause[aux + 1 : by], *clause[by + 1 + used : -1]]
+    verb = w.finite(infinitive, plural)
+    if verb is None:
+        return None
+    finite_verb, particle = verb
+    if WERDEN[clause[aux]] != plural and clause[0] != "Es" and w.noun_phrase_end(clause, 0) == aux:
+        pass  # patient and agent differ in number: fine, the verb follows the agent
+    if any(
+        t in ("der", "ein", "kein") and (k == 0 or middle[k - 1].lower() not in w.PREPOSITIONS)
+        for k, t in enumerate(middle)
+    ):
+        return None  # a nominative "der/ein …" would have to become accusative: not sure of the gender
+    front = clause[:aux]
+    rest = [*middle, *([particle] if particle else []), *tail, *end]
+    if front == ["Es"]:
+        return _start([*agent_words_nom, finite_verb, *rest])
+    if w.noun_phrase_end(front, 0) == len(front) and front[0].lower() in ("die", "das", "der", "diese", "dieses"):
+        patient = [w.lower_function_word(front[0]), *front[1:]]
+        if patient[0] == "der":
+            patient = ["den", *[(t + "n" if t.islower() and t.endswith("e") else t) for t in patient[1:]]]
+        return _start([*agent_words_nom, finite_verb, *patient, *rest])
+    if front[0].lower() in w.DETERMINERS | w.PRONOUNS:
+        return None  # a subject we cannot turn into an object safely
+    return [*front, finite_verb, *[w.lower_function_word(t) for t in agent_words_nom], *rest]
+
+
+def nominal(sentence: list[str]) -> list[str] | None:
+    body, end = _body(sentence)
+    if len(body) < 4 or body[0].lower() not in ("eine", "die", "ein", "das") or body[-1] not in MODALS:
+        return None
+    if "ist" not in body or "," in body:
+        return None
+    verb = w.verb_for_noun(body[1])
+    if verb is None:
+        return None
+    k = 2
+    objects: list[str] = []
+    if k < len(body) and body[k] == "der":
+        np_end = w.noun_phrase_end(body, k)
+        if np_end is None:
+            return None
+        objects = ["die", *body[k + 1 : np_end]]
+        k = np_end
+    elif k < len(body) and body[k] == "des":
+        return None
+    if body[k] != "ist":
+        return None
+    middle = body[k + 1 : -1]
+    return ["Sie", MODALS[body[-1]], *objects, *middle, *verb.split(), *end]
