@@ -30,8 +30,12 @@ def _topic(rt, topic: str) -> str:
 
 def subscription_rows(rt, public_id: str, state: dict[str, Any]) -> list[dict[str, str]]:
     """One row per topic: its name, the places, and a link that cancels just this topic."""
-    places = ", ".join(_area(rt, d) for d in state.get("districts") or [])
-    return [{"topic": _topic(rt, t), "places": places, "unsubscribe": rt.signer.url("unsubscribe", public_id, topic=t)}
+    from notify.matched import link_value
+
+    districts = state.get("districts") or []
+    places = ", ".join(_area(rt, d) for d in districts)
+    return [{"topic": _topic(rt, t), "places": places,
+             "unsubscribe": rt.signer.url("unsubscribe", public_id, subs=link_value((t, d) for d in districts))}
             for t in state.get("topics") or []]  # fmt: skip
 
 
