@@ -27,7 +27,7 @@ from notify.web.residents.pages import catalogue_choices, csrf_failed, empty_val
 from notify.web.residents.validation import InvalidInput, SubscriptionInput, parse_subscription
 from subscribers import consent
 from subscribers.db import session_scope
-from subscribers.models import Subscriber
+from subscribers.models import ChannelAddress, Subscriber
 
 router = APIRouter()
 SCOPE = "subscribers:write"
@@ -68,11 +68,26 @@ def _new_service_code(session) -> str:
             return code
 
 
+def _same_paper_form(session, inp: SubscriptionInput) -> Subscriber | None:
+    """The resident this very form was entered for before (same name *and* postal address), so
+    entering a form twice does not make two residents. A postal address alone never identifies
+    anyone: several people live at one address."""
+    address, name = inp.address("letter"), (inp.name or "").strip().casefold()
+    if not address or not name:
+        return None
+    rows = session.execute(
+        select(Subscriber)
+        .join(ChannelAddress, ChannelAddress.subscriber_id == Subscriber.id)
+        .where(ChannelAddress.channel == "letter", ChannelAddress.address == address, Subscriber.origin == "staff")
+    ).scalars()
+    return next((sub for sub in rows if (sub.name or "").strip().casefold() == name), None)
+
+
 def register_paper_db(rt: Runtime, inp: SubscriptionInput, note: str, actor: str = "staff") -> PaperResult:
     from subscribers.store import save_subscriber
 
     with session_scope(rt.db_url) as session:
-        sub, _ = service._find_existing(session, inp)
+        sub = _same_paper_form(session, inp)
         created = sub is None
         if sub is None:
             sub = Subscriber(origin="staff")

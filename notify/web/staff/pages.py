@@ -22,6 +22,7 @@ from notify.kafka import BrokerDown
 from notify.pipeline import Runtime
 from notify.web import health
 from notify.web.deps import get_runtime, get_session
+from notify.web.error_pages import german_message
 from notify.web.pages import check_csrf, render_page
 from notify.web.staff import charts, stats, transitions
 from notify.web.staff.api import BROKER_DOWN, load, ready_publisher, replacement_for, with_replacements
@@ -108,8 +109,9 @@ def form_errors(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors(include_url=False):
         name = str(err["loc"][0]) if err["loc"] else ""
-        message = {"missing": "Bitte ausfüllen.", "too_short": "Bitte ausfüllen.",
-                   "string_too_short": "Bitte ausfüllen."}.get(err["type"], err["msg"].removeprefix("Value error, "))  # fmt: skip
+        empty = err["type"] in ("missing", "too_short", "string_too_short") or (
+            err["type"] == "string_type" and err.get("input") in (None, ""))
+        message = "Bitte ausfüllen." if empty else german_message(err)
         out.append({"field": name, "label": FIELD_NAMES.get(name, name), "message": message})
     return out
 
