@@ -14,7 +14,11 @@ MODEL_MODULES = (
     "subscribers.staff",
     "subscribers.announcements",
     "subscribers.channel_health",
+    "subscribers.team",
+    "subscribers.totp",
+    "subscribers.templates_store",
     "subscribers.source_state",
+    "subscribers.published",
 )
 
 

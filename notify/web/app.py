@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 STRUCTURED = "application/cloudevents+json"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Routers of later capabilities; each is optional so the spine runs on its own.
-OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff", "notify.web.cap")
+OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff", "notify.web.cap",
+                    "notify.publishing.router")
 
 
 def _warm_plainlang() -> None:
