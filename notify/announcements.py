@@ -97,6 +97,7 @@ class DraftFields(BaseModel):
     link: AnyHttpUrl | None = None
     valid_until: datetime | None = None
     schedule_at: datetime | None = None
+    public: bool | None = None  # shown in the public archive (default: yes)
 
     @field_validator("title")
     @classmethod
@@ -146,7 +147,7 @@ def _apply(ann: Announcement, fields: DraftFields, catalogue: Catalogue) -> bool
         current = getattr(ann, name)
         if name in ("valid_until", "schedule_at"):
             current = aware(current)
-        if value is None and name in ("title", "text", "urgency", "kind", "profile", "topics", "channels"):
+        if value is None and name in ("title", "text", "urgency", "kind", "profile", "topics", "channels", "public"):
             continue
         if current != value:
             setattr(ann, name, value)
@@ -337,6 +338,8 @@ def to_event(ann: Announcement, catalogue: Catalogue, now: datetime | None = Non
         data["link"] = ann.link
     if ann.valid_until:
         data["valid_until"] = aware(ann.valid_until).isoformat()
+    if not ann.public:
+        data["public"] = False  # staff chose: not in the archive, feeds and open data
     envelope: dict[str, Any] = {
         "specversion": "1.0", "id": event_id(ann.id), "source": SOURCE,
         "type": f"de.{city_slug(catalogue)}.{ann.kind}", "time": aware(now or utcnow()).isoformat(),
