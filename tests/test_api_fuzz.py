@@ -31,7 +31,7 @@ from subscribers.staff import add_staff
 
 BASE = "https://stadtbote.test"
 PASSWORD = "ein-langes-testpasswort"
-EXAMPLES = 12  # per operation, half valid and half invalid requests on average
+EXAMPLES = 8  # per operation, half valid and half invalid requests on average
 # The plain-language check of a generated 20,000-character text takes a second or two.
 FEWER = {"POST /v1/check": 4, "POST /v1/simplify": 4}
 STAFF_PREFIXES = ("/v1/announcements", "/v1/audience", "/v1/deliveries", "/v1/staff", "/v1/templates")

@@ -140,8 +140,9 @@ def test_manage_page_lists_each_subscription_with_its_own_unsubscribe_and_says_w
 
 
 def test_every_step_and_the_error_pages_pass_the_plain_language_check(client):
-    import plainlang
     from test_residents_pages import visible_text
+
+    import plainlang
 
     r = client.get("/abonnieren")
     pages = [r.text]
