@@ -35,6 +35,7 @@ class DevStack:
     web_port: int = 8000
     host: str = "127.0.0.1"
     extra_env: dict[str, str] = field(default_factory=dict)
+    broker_storage: str | None = None  # Tansu --storage-engine; None: memory
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @classmethod
@@ -85,10 +86,14 @@ class DevStack:
             if port_in_use(self.host, port):
                 raise BrokerUnavailable(f"Port {port} ({what}) ist schon belegt. Läuft noch ein anderer Stadtbote?")
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._spawn("broker", "broker", "--port", str(self.kafka_port))
+        self.start_broker()
         self._spawn("smtp", "smtp-sink", "--port", str(self.smtp_port))
         wait_for_port(self.host, self.kafka_port, 30)
         wait_for_port(self.host, self.smtp_port, 30)
+
+    def start_broker(self) -> None:
+        storage = ("--storage", self.broker_storage) if self.broker_storage else ()
+        self._spawn("broker", "broker", "--port", str(self.kafka_port), *storage)
 
     def start_app(self, worker: bool = True, web: bool = True) -> None:
         self.ready_file.unlink(missing_ok=True)

@@ -34,16 +34,19 @@ from sqlalchemy import insert, select
 
 import plainlang
 from notify.channels.base import ChannelSender, SendResult
+from notify.circuit import Circuits
 from notify.events import CityEvent
 from notify.letter_timing import letter_too_late
 from notify.matched import matched_subscriptions, subscriptions_of
 from notify.pipeline import Runtime, event_context, readable_text, template_context
+from notify.recorder import GroupRecorder, Slots
 from notify.timing import QUIET_CHANNELS, quiet_until
 from notify.versions import Chosen, missing_policy
+from subscribers import leases
 from subscribers.announcements import ReleasedDelivery
 from subscribers.consent import mark_bounced
 from subscribers.db import session_scope
-from subscribers.ledger import claim, delivery_id, finish_many, write_deliveries
+from subscribers.ledger import delivery_id, finish_many, write_deliveries
 from subscribers.models import Delivery, DeliveryAttempt, EventRecord, utcnow
 from subscribers.store import Contact, contacts
 
@@ -66,6 +69,7 @@ class Outcome:
     attempts: int = 0
     next_delivery: tuple[str, int, str] | None = None  # (id, subscriber, channel) for a fallback
     version: str | None = None  # "language/profile" read (or, while waiting, waited for)
+    outage: bool = False  # not sent because the provider is away: waits, the attempt not counted
 
 
 def backoff_seconds(attempts: int, base: float = 2.0, cap: float = 300.0) -> float:
@@ -74,10 +78,20 @@ def backoff_seconds(attempts: int, base: float = 2.0, cap: float = 300.0) -> flo
 
 
 class Dispatcher:
-    def __init__(self, rt: Runtime, senders: dict[str, ChannelSender], max_attempts: int | None = None):
+    def __init__(self, rt: Runtime, senders: dict[str, ChannelSender], max_attempts: int | None = None,
+                 circuits: Circuits | None = None):  # fmt: skip
         self.rt = rt
         self.senders = senders
         self.max_attempts = max_attempts or rt.settings.max_attempts
+        # Claims are leased (subscribers/leases.py); outcomes are committed as the providers answer.
+        self.owner = leases.new_owner()
+        self.circuits = circuits or Circuits(rt.settings.circuit_threshold, max_probe_s=rt.settings.circuit_max_probe_s)
+        s = rt.settings
+        k = s.in_doubt_per_connection
+        self._slots = Slots({"email": s.smtp_connections * k, "sms": s.provider_concurrency * k,
+                             "push": s.provider_concurrency * k})  # fmt: skip
+        self._recorder = GroupRecorder(self._record)
+        self._claimed: dict[str, datetime] = {}  # in flight: id → when its row was written
         self._events: OrderedDict[int, tuple[str, CityEvent]] = OrderedDict()  # pk → (payload, event)
         self._gate: dict[tuple, plainlang.GateDecision] = {}
         self._bases: dict[tuple, dict] = {}
@@ -85,9 +99,10 @@ class Dispatcher:
     # -- database steps (run in a thread) ----------------------------------------------------
     def _claim_and_load(self, ids: list[str]):
         with session_scope(self.rt.db_url) as session:
-            owned = claim(session, ids)
+            owned = leases.claim(session, ids, self.owner, self.rt.settings.lease_s)
             if not owned:
                 return [], {}, {}, set(), {}
+            self._claimed.update(owned)
             # Plain column tuples, not ORM objects: this runs for every message sent.
             jobs = session.execute(
                 select(Delivery.id, Delivery.event_pk, Delivery.subscriber_id, Delivery.channel,
@@ -130,13 +145,15 @@ class Dispatcher:
                 row["not_before"] = o.not_before
             if o.version is not None:
                 row["version"] = o.version
+            if o.outage:
+                row["attempts"] = o.attempts  # an outage is not the message's attempt
             results.append(row)
         # Every failed attempt stays in the ledger's history; the delivery row has the outcome.
         failures = [
             {"delivery_id": o.delivery_id, "attempt": max(o.attempts, 1), "at": now,
              "outcome": {"fallback": "failed"}.get(o.status, o.status), "error": o.error}
             for o in outcomes
-            if o.status in ("retry", "dead", "fallback")
+            if o.status in ("retry", "dead", "fallback") and not o.outage
         ]  # fmt: skip
         with session_scope(self.rt.db_url) as session:
             finish_many(session, results)
@@ -150,6 +167,18 @@ class Dispatcher:
                     record = session.get(EventRecord, o.event_pk)
                     _, sid, channel = o.next_delivery
                     write_deliveries(session, record, [(sid, channel)], urgent=False)
+        for o in outcomes:
+            self._claimed.pop(o.delivery_id, None)
+
+    def in_flight(self) -> list[str]:
+        return list(self._claimed)
+
+    def renew_leases(self, ids: list[str]) -> int:
+        """Extend the leases of these deliveries if this worker still holds them (run in a thread)."""
+        if not ids:
+            return 0
+        with session_scope(self.rt.db_url) as session:
+            return leases.renew(session, ids, self.owner, self.rt.settings.lease_s)
 
     # -- the batch ----------------------------------------------------------------------------
     def _event(self, pk: int, payloads: dict[int, str]) -> CityEvent:
@@ -188,7 +217,8 @@ class Dispatcher:
         jobs, payloads, people, released, subscriptions = await asyncio.to_thread(self._claim_and_load, ids)
         outcomes: list[Outcome] = []
         reports: dict[str, tuple[float | None, str | None]] = {}
-        sends: list[tuple[Outcome, asyncio.Future]] = []
+        sends: list[asyncio.Future] = []
+        sent_here: set[str] = set()
         for number, (did, event_pk, sid, channel, attempts, urgent, created_at) in enumerate(jobs):
             if number % YIELD_EVERY == YIELD_EVERY - 1:
                 # Rendering is CPU work on the event loop: let the sends already started read
@@ -239,15 +269,38 @@ class Dispatcher:
             if decision.action == "hold" and did not in released:
                 outcome.status, outcome.error = "held", "; ".join(decision.reasons) or "plain-language hold"
                 continue
-            sends.append((outcome, asyncio.ensure_future(sender.send(prepared))))  # starts sending now
+            # starts sending now; each outcome is committed as soon as the provider answers
+            sends.append(asyncio.ensure_future(self._send(outcome, sender, prepared, people, payloads, reports)))
+            sent_here.add(did)
 
-        results = await asyncio.gather(*(send for _, send in sends), return_exceptions=True)
-        for (outcome, _), result in zip(sends, results, strict=True):
-            if isinstance(result, BaseException):
-                result = SendResult(ok=False, error=f"{type(result).__name__}: {result}")
-            self._classify(outcome, result, people, payloads)
-        await asyncio.to_thread(self._record, outcomes, reports)
+        decided = [o for o in outcomes if o.delivery_id not in sent_here]
+        await self._recorder.record(decided, {o.delivery_id: reports[o.delivery_id] for o in decided
+                                              if o.delivery_id in reports})  # fmt: skip
+        for failed in await asyncio.gather(*sends, return_exceptions=True):
+            if isinstance(failed, BaseException):  # not recorded: the lease runs out, the row is retried
+                log.error("could not record an outcome: %s", failed)
         return outcomes
+
+    async def _send(self, outcome: Outcome, sender: ChannelSender, prepared, people, payloads, reports) -> None:
+        """Send in one of the channel's slots; the slot is free again once the outcome is committed,
+        so at most ``slots`` messages are ever in doubt (see notify/recorder.py)."""
+        circuit = self.circuits[outcome.channel]
+        async with self._slots(outcome.channel):
+            if not circuit.allows():  # the provider went away while this waited: do not even try
+                result = SendResult(ok=False, outage=True, error=f"Versand pausiert: {circuit.last_error}")
+            else:
+                try:
+                    result = await sender.send(prepared)
+                except Exception as exc:
+                    result = SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
+                circuit.record(result)
+            self._classify(outcome, result, people, payloads)
+            report = reports.get(outcome.delivery_id)
+            try:
+                await self._recorder.record([outcome], {outcome.delivery_id: report} if report else {})
+            except Exception:
+                self._claimed.pop(outcome.delivery_id, None)  # stop renewing: another claim may take it
+                raise
 
     def _waits(self, outcome: Outcome, event: CityEvent, contact: Contact, channel: str) -> bool:
         """Digest and quiet-hour rules for a normal (not urgent) delivery; True if it must wait."""
@@ -304,7 +357,17 @@ class Dispatcher:
                     nxt,
                 )
             return
-        outcome.status = "dead" if outcome.attempts >= self.max_attempts else "retry"
+        delay = backoff_seconds(outcome.attempts)
+        born = self._claimed.get(outcome.delivery_id)
+        horizon = timedelta(hours=self.rt.settings.retry_horizon_h)
+        past_horizon = born is not None and utcnow() + timedelta(seconds=delay) > born + horizon
+        if result.outage and not past_horizon:  # the provider is away: wait, the attempt does not count
+            outcome.status, outcome.outage, outcome.attempts = "retry", True, max(outcome.attempts - 1, 0)
+            return
+        if outcome.attempts >= self.max_attempts or past_horizon:
+            outcome.status = "dead"
+            return
+        outcome.status, outcome.not_before = "retry", utcnow() + timedelta(seconds=delay)
 
     async def close(self) -> None:
         for sender in self.senders.values():

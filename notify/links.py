@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 DAY = 24 * 3600
-MAX_AGE = {"unsubscribe": 400 * DAY, "manage": 90 * DAY, "export": 7 * DAY, "delete": 7 * DAY, "confirm": 3 * DAY}
+MAX_AGE = {"unsubscribe": 400 * DAY, "manage": 90 * DAY, "export": 7 * DAY, "delete": 7 * DAY, "confirm": 3 * DAY,
+           "resend": DAY}
 DEFAULT_MAX_AGE = 30 * DAY
 CLOCK_SKEW = 300  # seconds a token may come from the future (another server's clock)
 SIGNATURE_BYTES = 18

@@ -23,6 +23,8 @@ from notify.corrections import with_original_recipients
 from notify.events import CityEvent, parse_json_event
 from notify.formatting import CITY_TZ
 from notify.links import LinkSigner
+from notify.publishing.links import event_links, personal_links
+from notify.publishing.store import publish
 from notify.settings import Settings
 from notify.textformat import to_html, to_plain
 from notify.versions import choose, missing_note
@@ -106,6 +108,7 @@ def ingest(raw: bytes, rt: Runtime) -> Ingested:
             record.status = "held"
             return Ingested(event, record.id, "held")
         record.status = "accepted"  # a replay arriving from now on is a duplicate
+        publish(session, record, event, rt.catalogue)  # the public archive, when the event is public
         return Ingested(event, record.id, "new")
 
 
@@ -154,6 +157,7 @@ def event_context(rt: Runtime, event: CityEvent, language: str, profile: str = "
         "language": language,
         "sender": rt.catalogue.sender,
         "today": datetime.now(CITY_TZ).date(),
+        **event_links(rt, event),  # message_url (short link), feedback_url
     }
 
 
@@ -176,18 +180,20 @@ def template_context(
     if matched is None:
         area = event.data.area
         matched = [(t, d) for t in event.data.topics for d in ([CITYWIDE] if area == CITYWIDE else area)]
+    base = base or event_context(rt, event, language, contact.profile)
     manage_url = rt.signer.url("manage", contact.public_id)
     # One-click "not this any more", next to "nothing any more": it names the resident's own
     # subscriptions that brought this message, never the event's first topic. (None matched —
     # changed since the match: the settings page, where they choose.)
     topic_url = rt.signer.url("unsubscribe", contact.public_id, subs=link_value(matched)) if matched else manage_url
     return {
-        **(base or event_context(rt, event, language, contact.profile)),
+        **base,
         "manage_url": manage_url,
         "unsubscribe_url": rt.signer.url("unsubscribe", contact.public_id),
         "unsubscribe_topic_url": topic_url,
         "subscribed": describe(rt.catalogue, matched, language),  # the footer: "Parken in Buer"
         "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
+        **personal_links(rt, contact, base, language),  # this resident's version and feedback link
         # One letter a day per resident (letter_batch), under an opaque key, never the public id.
         "resident_key": hashlib.sha256(f"resident:{contact.public_id}".encode()).hexdigest()[:20],
         # Only a postal address: the letter offers a phone number for warnings.

@@ -80,7 +80,32 @@ class Settings(BaseSettings):
         500, validation_alias=AliasChoices("NOTIFY_APPROVAL_THRESHOLD", "approval_threshold")
     )
     digest_hour: int = Field(7, validation_alias=AliasChoices("NOTIFY_DIGEST_HOUR", "digest_hour"))
-    max_attempts: int = Field(5, validation_alias=AliasChoices("NOTIFY_MAX_ATTEMPTS", "max_attempts"))
+    # Per-message failures (a 451, a gateway 429) are retried with back-off (at most 5 minutes
+    # apart) for ``retry_horizon_h`` hours, like GOV.UK Notify; provider outages do not count
+    # (notify/circuit.py). ``max_attempts`` is a last cap on top of the horizon.
+    max_attempts: int = Field(100, validation_alias=AliasChoices("NOTIFY_MAX_ATTEMPTS", "max_attempts"))
+    retry_horizon_h: float = Field(
+        4.0, gt=0, validation_alias=AliasChoices("NOTIFY_RETRY_HORIZON_H", "retry_horizon_h")
+    )
+    # A claimed delivery's lease (subscribers/leases.py): renewed while the worker works on it.
+    lease_s: float = Field(30.0, ge=5, validation_alias=AliasChoices("NOTIFY_LEASE_S", "lease_s"))
+    # Sends per SMTP connection (per provider slot) that may be between "started" and "outcome
+    # committed": 1 bounds the messages a crash can leave in doubt by the connections; 2 lets a
+    # connection start its next message while the last outcome is being written (faster, twice
+    # the bound).
+    in_doubt_per_connection: int = Field(
+        1, ge=1, le=4, validation_alias=AliasChoices("NOTIFY_IN_DOUBT_PER_CONNECTION", "in_doubt_per_connection")
+    )
+    # How quickly Kafka notices a dead worker and hands its partitions to the others.
+    kafka_session_timeout_s: float = Field(
+        10.0, ge=3, validation_alias=AliasChoices("NOTIFY_KAFKA_SESSION_TIMEOUT_S", "kafka_session_timeout_s")
+    )
+    circuit_threshold: int = Field(
+        3, ge=1, validation_alias=AliasChoices("NOTIFY_CIRCUIT_THRESHOLD", "circuit_threshold")
+    )
+    circuit_max_probe_s: float = Field(
+        60.0, ge=1, validation_alias=AliasChoices("NOTIFY_CIRCUIT_MAX_PROBE_S", "circuit_max_probe_s")
+    )
     # Other systems the worker reads (notify/sources): NINA feeds (space-separated URLs, every
     # 60 s with ETag) and one OParl server (System or Body URL).
     nina_urls: str = Field("", validation_alias=AliasChoices("NOTIFY_NINA_URLS", "nina_urls"))

@@ -26,8 +26,10 @@ import plainlang
 from notify import kafka as topics_
 from notify.announcements import publish_due
 from notify.changes import ChangeFollower
+from notify.channel_watch import ChannelWatch
 from notify.channels.letter_sender import close_batch
 from notify.channels.registry import build_senders
+from notify.circuit import Circuits
 from notify.digests import build_due_digests
 from notify.dispatch import Dispatcher, Outcome, backoff_seconds
 from notify.events import CityEvent, InvalidEvent
@@ -35,6 +37,7 @@ from notify.kafka import Publisher
 from notify.pipeline import Runtime, ingest, plan
 from notify.settings import get_settings
 from notify.subscriptions import publish_changes
+from subscribers import leases
 from subscribers.consent import purge_unconfirmed
 from subscribers.db import init_db, session_scope
 from subscribers.models import Delivery, EventRecord, utcnow
@@ -58,6 +61,10 @@ app = faust.App(
     consumer_auto_offset_reset="earliest",
     broker_commit_every=200,
     producer_linger_ms=5,
+    # A worker killed with -9 leaves the group within seconds, so its partitions move on quickly.
+    broker_session_timeout=settings.kafka_session_timeout_s,
+    broker_heartbeat_interval=max(1.0, settings.kafka_session_timeout_s / 5),
+    broker_rebalance_timeout=max(20.0, settings.kafka_session_timeout_s * 2),
 )
 
 city_events = app.topic(topics_.CITY_EVENTS, value_serializer="raw", key_serializer="raw")
@@ -73,6 +80,9 @@ follower = ChangeFollower(
     settings.kafka_bootstrap, index, lambda: _snapshot(), fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms
 )
 dispatcher: Dispatcher | None = None
+dispatcher_ready = asyncio.Event()  # set once start-up is done: delivery agents wait for it
+circuits = Circuits(settings.circuit_threshold, max_probe_s=settings.circuit_max_probe_s)
+watch = ChannelWatch(rt, circuits, lambda items: _publish_chunks(items, urgent=False))
 
 
 def _snapshot():
@@ -90,7 +100,8 @@ async def start_following() -> None:
     global dispatcher
     await asyncio.to_thread(init_db, rt.db_url)
     await asyncio.to_thread(plainlang.warm_up)  # the first event should not wait for the word lists
-    dispatcher = Dispatcher(rt, build_senders(settings))
+    dispatcher = Dispatcher(rt, build_senders(settings), circuits=circuits)
+    dispatcher_ready.set()
     await topics_.ensure_topics(settings.kafka_bootstrap, topics_.topic_plan(settings.partitions))
     await follower.start()
     # The language data and the match index live as long as the worker: keep their millions of
@@ -188,8 +199,11 @@ async def _route(outcomes: list[Outcome]) -> None:
         await publish_changes(settings, bounced, publisher)
     for o in outcomes:
         if o.status == "retry":
+            if o.outage and not circuits.allows(o.channel):
+                continue  # waits in the ledger; released when the channel is back (channel_watch)
+            delay = (o.not_before - utcnow()).total_seconds() if o.not_before else backoff_seconds(o.attempts)
             asyncio.get_running_loop().call_later(
-                backoff_seconds(o.attempts),
+                max(delay, 0.0),
                 lambda o=o: asyncio.ensure_future(_republish(o.delivery_id, o.channel, o.subscriber_id)),
             )
         elif o.status == "dead":
@@ -208,14 +222,20 @@ async def _republish(delivery_id: str, channel: str, subscriber_id: int) -> None
 
 
 def _delivery_ids(item: dict) -> list[str]:
-    """A delivery message carries one delivery, or a chunk of them (see ``_publish_chunks``)."""
+    """A delivery message carries one delivery, or a chunk of them (see ``_publish_chunks``).
+
+    Deliveries for a channel whose provider is away are not claimed: they wait in the ledger and
+    are released when the channel's circuit closes (``notify/channel_watch.py``)."""
     if "deliveries" in item:
-        return [did for did, _channel in item["deliveries"]]
-    return [item["delivery_id"]]
+        return [did for did, channel in item["deliveries"] if circuits.allows(channel)]
+    return [item["delivery_id"]] if circuits.allows(item.get("channel", "")) else []
 
 
 async def _deliver(stream) -> None:
     async for batch in stream.take(CHUNK, within=0.05):
+        # A restarted worker gets its first records while it still loads: wait, do not drop them
+        # (dropped, they would wait for the sweep — minutes).
+        await dispatcher_ready.wait()
         ids = [did for item in batch for did in _delivery_ids(item)]
         for start in range(0, len(ids), CHUNK):
             try:
@@ -231,6 +251,9 @@ for _channel, _topic in channel_topics.items():
 app.agent(urgent_topic, name="deliver_urgent", concurrency=settings.delivery_concurrency)(_deliver)
 
 
+STALE = timedelta(minutes=2)
+
+
 @app.timer(interval=30.0)
 async def sweep() -> None:
     """Re-publish ledger rows left behind; nothing is lost even if a worker stopped mid-way."""
@@ -240,16 +263,23 @@ async def sweep() -> None:
     def stale() -> list[tuple[str, int, str]]:
         now = utcnow()
         with session_scope(rt.db_url) as session:
-            session.execute(  # a send that never reported back: treat as not sent
-                update(Delivery)
-                .where(Delivery.status == "sending", Delivery.updated_at < now - timedelta(minutes=10))
-                .values(status="retry", last_error="interrupted while sending")
+            # A retry whose back-off is over, or a row that was written but never published.
+            due_retry = (Delivery.status == "retry") & (
+                Delivery.not_before.is_(None) & (Delivery.updated_at < now - timedelta(minutes=2))
+                | (Delivery.not_before <= now - timedelta(seconds=10))
             )
+            # A big fan-out on a slow machine can keep rows pending (queued in Kafka) for minutes:
+            # republish each at most once per STALE, or the sweep floods the worker it waits for.
+            stale_pending = (Delivery.status == "pending") & (Delivery.updated_at < now - STALE)
             rows = session.execute(
-                select(Delivery.id, Delivery.subscriber_id, Delivery.channel)
-                .where(Delivery.status.in_(("pending", "retry")), Delivery.updated_at < now - timedelta(minutes=2))
+                select(Delivery.id, Delivery.subscriber_id, Delivery.channel, Delivery.status)
+                .where(due_retry | stale_pending)
                 .limit(10_000)
             ).all()
+            for status, values in (("pending", {"updated_at": now}), ("retry", {"not_before": now + STALE})):
+                ids = [r[0] for r in rows if r[3] == status]
+                for start in range(0, len(ids), 1000):
+                    session.execute(update(Delivery).where(Delivery.id.in_(ids[start : start + 1000])).values(**values))
         return [(r[0], r[1], r[2]) for r in rows]
 
     def unmatched() -> list[tuple[int, str]]:
@@ -261,10 +291,34 @@ async def sweep() -> None:
             ).all()
         return [(pk, payload, f"{source}\x1f{event_id}") for pk, payload, source, event_id in rows]
 
-    for did, sid, channel in await asyncio.to_thread(stale):
-        await _republish(did, channel, sid)
+    await _publish_chunks(await asyncio.to_thread(stale), urgent=False)  # chunks, not one message each
     for pk, payload, key in await asyncio.to_thread(unmatched):
         await accepted.send(key=key.encode(), value={"event_pk": pk, "event": payload})
+
+
+@app.timer(interval=min(10.0, settings.lease_s / 3))
+async def keep_leases() -> None:
+    """Renew the leases of what this worker sends; re-queue rows whose owner stopped renewing."""
+    if dispatcher is None:
+        return
+    await asyncio.to_thread(dispatcher.renew_leases, dispatcher.in_flight())
+
+    def expired() -> list[tuple[str, int, str]]:
+        with session_scope(rt.db_url) as session:
+            return leases.requeue_expired(session)
+
+    rows = await asyncio.to_thread(expired)
+    if rows:
+        log.warning("%d deliveries had an expired lease (a worker stopped); sending them again", len(rows))
+    for did, sid, channel in rows:
+        await _republish(did, channel, sid)
+
+
+@app.timer(interval=1.0)
+async def channel_watch() -> None:
+    """Circuit changes: tell staff (channel_health), probe a paused channel, release its backlog."""
+    if dispatcher is not None:
+        await watch.tick(dispatcher.owner)
 
 
 @app.timer(interval=5.0)
@@ -341,6 +395,25 @@ async def purge() -> None:
     removed = await asyncio.to_thread(run)
     if removed:
         log.info("purged %d unconfirmed or expired records", removed)
+
+
+@app.timer(interval=3600.0)
+async def ledger_retention() -> None:
+    """Finished deliveries of events older than the retention period go, in bounded steps."""
+    from subscribers.retention import purge_step
+
+    def step() -> int:
+        with session_scope(rt.db_url) as session:
+            return purge_step(session)
+
+    removed = 0
+    for _ in range(400):  # at most 2 million rows an hour; the rest next hour
+        if not (n := await asyncio.to_thread(step)):
+            break
+        removed += n
+        await asyncio.sleep(0.1)  # let the senders at the database in between
+    if removed:
+        log.info("ledger retention: %d old deliveries removed", removed)
 
 
 _letter_pool: ProcessPoolExecutor | None = None

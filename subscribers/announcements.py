@@ -80,6 +80,7 @@ class Announcement(SQLModel, table=True):
     status: str = Field(default="draft", max_length=12, index=True)
     version: int = 1
     corrects: int | None = Field(default=None, foreign_key="announcement.id")
+    public: bool = True  # in the public archive (the editor's checkbox)
     readability: str | None = Field(default=None, sa_column=Column(Text))  # report JSON of the text
     # Other levels and languages: JSON list of {language, profile, title, text, reviewed, machine,
     # reviewed_by, index, findings} (notify/announcements/versions.py); null = none yet.

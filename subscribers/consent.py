@@ -280,6 +280,61 @@ def confirm_channel(session: Session, subscriber: Subscriber, channel: str, acto
     return changed
 
 
+def release_elsewhere(session: Session, subscriber: Subscriber, channel: str) -> list[int]:
+    """An e-mail address or mobile number belongs to one resident at a time: whoever confirmed it
+    last. Other residents who had confirmed the same address lose it (nothing else of theirs
+    changes); one left without a confirmed address is pending again (an address still waits for
+    its code) or unsubscribed. Returns their ids.
+
+    This only happens when one person signed up twice before confirming and then confirmed both:
+    without it, they would get every message twice.
+    """
+    if channel not in ("email", "sms"):
+        return []
+    mine = session.execute(
+        select(col(ChannelAddress.address)).where(
+            col(ChannelAddress.subscriber_id) == subscriber.id, col(ChannelAddress.channel) == channel
+        )
+    ).scalar()
+    if mine is None:
+        return []
+    others = (
+        session.execute(
+            select(ChannelAddress).where(
+                col(ChannelAddress.channel) == channel,
+                col(ChannelAddress.address) == mine,
+                col(ChannelAddress.subscriber_id) != subscriber.id,
+                col(ChannelAddress.confirmed_at).is_not(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    changed: list[int] = []
+    for row in others:
+        sid = row.subscriber_id
+        session.delete(row)
+        session.flush()
+        audit(session, sid, "address-moved", "system", f"channel={channel}; confirmed by a newer sign-up")
+        left = session.execute(
+            select(col(ChannelAddress.id)).where(
+                col(ChannelAddress.subscriber_id) == sid, col(ChannelAddress.confirmed_at).is_not(None)
+            )
+        ).first()
+        other = session.get(Subscriber, sid)
+        if left is None and other is not None:
+            waiting = session.execute(
+                select(col(ChannelAddress.id)).where(col(ChannelAddress.subscriber_id) == sid)
+            ).first()
+            if waiting is None:
+                unsubscribe_all(session, other, "system", "address confirmed by a newer sign-up")
+            else:  # an address of theirs still waits for its code: pending again, purged if never confirmed
+                other.status, other.updated_at = "pending", utcnow()
+        changed.append(sid)
+    session.flush()
+    return changed
+
+
 # -- leaving ---------------------------------------------------------------------------------------
 
 

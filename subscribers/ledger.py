@@ -157,7 +157,7 @@ def finish_many(session: Session, results: list[dict]) -> None:
         return
     now = utcnow()
     table = _DELIVERY_TABLE
-    columns = ("status", "last_error", "message_id", "amstad", "readability", "sent_at", "not_before", "version")
+    columns = ("status", "last_error", "message_id", "amstad", "readability", "sent_at", "not_before", "attempts", "version")
     for present in {tuple(c for c in columns if c in r) for r in results}:
         batch = [
             {"b_id": r["id"], "updated_at": now, **{f"b_{c}": r[c] for c in present}}

@@ -130,6 +130,9 @@ class Delivery(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
     not_before: datetime | None = None  # a deferred delivery (quiet hours) waits until then
+    # While ``sending``: which worker holds the row and until when (subscribers/leases.py).
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
     # The version the resident read, "language/profile" (notify/versions.py); while the status is
     # "waiting" (policy wait_for_version, until not_before), the version they wait for.
     version: str | None = Field(default=None, max_length=24)

@@ -13,7 +13,12 @@ MODEL_MODULES = (
     "subscribers.consent",
     "subscribers.staff",
     "subscribers.announcements",
+    "subscribers.channel_health",
+    "subscribers.team",
+    "subscribers.totp",
+    "subscribers.templates_store",
     "subscribers.source_state",
+    "subscribers.published",
 )
 
 

@@ -41,6 +41,7 @@ class StaffUser(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=200)
     role: str = Field(max_length=16)
     password_hash: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)  # for test SMS to oneself
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
 
@@ -81,10 +82,11 @@ class Staff:
 
 
 # Who may do what. "approve" is further limited by four eyes (never one's own text).
+# "addresses": see residents' addresses in the delivery log (every look-up is audited).
 PERMISSIONS = {
     "author": {"write", "send", "read"},
-    "approver": {"write", "send", "read", "approve", "release"},
-    "admin": {"write", "send", "read", "approve", "release", "manage"},
+    "approver": {"write", "send", "read", "approve", "release", "addresses"},
+    "admin": {"write", "send", "read", "approve", "release", "manage", "addresses"},
 }
 
 

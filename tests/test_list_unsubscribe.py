@@ -60,7 +60,8 @@ async def test_event_mail_has_a_plain_list_unsubscribe_header(long_rt, sink, add
 
 async def test_confirmation_mail_has_a_plain_list_unsubscribe_header(long_rt, sink):  # noqa: F811
     unsubscribe = long_rt.signer.url("unsubscribe", "p-1")
-    context = {"confirm_url": f"{LONG_BASE}/bestaetigen/abc", "hours": 72, "privacy_url": f"{LONG_BASE}/datenschutz"}
+    context = {"confirm_url": f"{LONG_BASE}/bestaetigen/abc", "hours": 72, "privacy_url": f"{LONG_BASE}/datenschutz",
+               "ordered": ["Baustellen in Buer"]}
     ok = await send_email(long_rt, "neu@example.org", "confirm", context, language="de", profile="standard",
                           unsubscribe_url=unsubscribe)  # fmt: skip
     assert ok

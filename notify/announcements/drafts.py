@@ -44,6 +44,7 @@ class DraftFields(BaseModel):
     link: AnyHttpUrl | None = None
     valid_until: datetime | None = None
     schedule_at: datetime | None = None
+    public: bool | None = None  # shown in the public archive (default: yes)
 
     @field_validator("title")
     @classmethod
@@ -93,7 +94,7 @@ def _apply(ann: Announcement, fields: DraftFields, catalogue: Catalogue) -> bool
         current = getattr(ann, name)
         if name in ("valid_until", "schedule_at"):
             current = aware(current)
-        if value is None and name in ("title", "text", "urgency", "kind", "profile", "topics", "channels"):
+        if value is None and name in ("title", "text", "urgency", "kind", "profile", "topics", "channels", "public"):
             continue
         if current != value:
             setattr(ann, name, value)

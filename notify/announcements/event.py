@@ -39,6 +39,8 @@ def to_event(ann: Announcement, catalogue: Catalogue, now: datetime | None = Non
         data["versions"] = event_versions(ann)
     if ann.valid_until:
         data["valid_until"] = aware(ann.valid_until).isoformat()
+    if not ann.public:
+        data["public"] = False  # staff chose: not in the archive, feeds and open data
     envelope: dict[str, Any] = {
         "specversion": "1.0", "id": event_id(ann.id), "source": SOURCE,
         "type": f"de.{city_slug(catalogue)}.{ann.kind}", "time": aware(now or utcnow()).isoformat(),

@@ -51,6 +51,8 @@ DEFAULT_URLS = {"sms": "outbox://sms/{to}", "push": "outbox://push/{to}"}
 # credentials, unknown endpoint). 408, 425 and 429 mean "later" and stay retryable.
 _RETRYABLE_4XX = {408, 425, 429}
 _HTTP_ERROR = re.compile(r"error=(\d{3})")
+# What Apprise's HTTP plugins log when the gateway cannot be reached at all.
+_UNREACHABLE = re.compile(r"Connection error occurred|Connection refused|timed out", re.I)
 
 
 class TokenBucket:
@@ -138,7 +140,7 @@ class AppriseSender:
                     timeout=self.timeout_s,
                 )
             except TimeoutError:
-                return _failed(f"no answer within {self.timeout_s:g} s", permanent=False)
+                return SendResult(ok=False, outage=True, error=f"no answer within {self.timeout_s:g} s")
             except Exception as exc:  # a plugin crashing must not take the worker down
                 log.exception("apprise send crashed")
                 return _failed(f"{type(exc).__name__}: {exc}", permanent=False)
@@ -153,6 +155,9 @@ def _result_from(outcome: apprise.AppriseResult) -> SendResult:
     error = " ".join(messages) or f"provider reported {outcome.status.name}"
     codes = [int(code) for code in _HTTP_ERROR.findall(error)]
     permanent = bool(codes) and all(400 <= c < 500 and c not in _RETRYABLE_4XX for c in codes)
+    if codes and all(c >= 500 for c in codes) or _UNREACHABLE.search(error):
+        # The gateway is down or overloaded (5xx, refused, timed out): pause the channel instead.
+        return SendResult(ok=False, outage=True, error=error)
     return _failed(error, permanent)
 
 

@@ -12,6 +12,9 @@ class SendResult:
 
     ok: bool
     permanent: bool = False
+    # The provider itself is away (connection refused, timeout, gateway 5xx): not this message's
+    # fault. Such a failure pauses the channel (notify/circuit.py) and does not count as an attempt.
+    outage: bool = False
     error: str | None = None
     message_id: str | None = None
 

@@ -98,7 +98,10 @@ def render_letter_content(letter: Letter, part: str = "whole") -> str:
     context = dict(letter.context)
     context["language"] = letter.language
     context["letter_part"] = part
-    context["qr_link"] = qr_data_uri(context["link"]) if context.get("link") else None
+    # The full text: the archive's short link (typeable from paper), else the event's own link.
+    context["full_text_url"] = context.get("message_url") or context.get("link")
+    context["qr_link"] = qr_data_uri(context["full_text_url"]) if context["full_text_url"] else None
+    context["qr_feedback"] = qr_data_uri(context["feedback_url"]) if context.get("feedback_url") else None
     context["qr_manage"] = qr_data_uri(context["manage_url"])
     env = file_environment()
     template = env.select_template(candidate_names("letter", letter.name, "html", letter.language, letter.profile))

@@ -72,7 +72,11 @@ class SmtpPool:
                 return SendResult(ok=False, permanent=True, error=f"{exc.code} {exc.message}")
             await self._reset(client)
             return SendResult(ok=False, error=f"{exc.code} {exc.message}")
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError,
+                OSError, TimeoutError) as exc:  # fmt: skip
+            await self._reset(client)  # the relay is away or hangs: an outage, not this message
+            return SendResult(ok=False, outage=True, error=f"{type(exc).__name__}: {exc}")
+        except aiosmtplib.SMTPException as exc:
             await self._reset(client)
             return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}")
         finally:

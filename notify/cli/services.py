@@ -13,6 +13,9 @@ import typer
 from notify.cli.output import console, fail
 from notify.settings import EMBEDDED_KAFKA_PORT, EMBEDDED_SMTP_PORT, get_settings
 
+STORAGE_HELP = ("Wo der Broker die Nachrichten speichert (Tansu --storage-engine), z. B. postgres://postgres@localhost/tansu. "
+                "Standard: memory:// (nach einem Neustart leer).")  # fmt: skip
+
 
 def register(app: typer.Typer) -> None:
     app.command()(dev)
@@ -29,6 +32,7 @@ def dev(
     keep_running: bool | None = typer.Option(
         None, "--keep-running/--exit", help="Nach der Demo weiterlaufen (Standard: nur im Terminal)."
     ),
+    broker_storage: str = typer.Option(None, "--broker-storage", envvar="NOTIFY_BROKER_STORAGE", help=STORAGE_HELP),
 ) -> None:
     """Alles in einem: Broker, SMTP-Postfach, Worker und Web-API im Vordergrund. Beenden mit Strg+C."""
     from notify.devstack import DevStack
@@ -36,8 +40,9 @@ def dev(
 
     settings = get_settings()
     stack = DevStack(
-        settings.data_dir, kafka_port=EMBEDDED_KAFKA_PORT, smtp_port=EMBEDDED_SMTP_PORT, web_port=settings.port
-    )
+        settings.data_dir, kafka_port=EMBEDDED_KAFKA_PORT, smtp_port=EMBEDDED_SMTP_PORT, web_port=settings.port,
+        broker_storage=broker_storage,
+    )  # fmt: skip
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -93,16 +98,18 @@ def web(
 
 
 def broker(
-    port: int = typer.Option(EMBEDDED_KAFKA_PORT, "--port"), host: str = typer.Option("127.0.0.1", "--host")
+    port: int = typer.Option(EMBEDDED_KAFKA_PORT, "--port"),
+    host: str = typer.Option("127.0.0.1", "--host"),
+    storage: str = typer.Option(None, "--storage", envvar="NOTIFY_BROKER_STORAGE", help=STORAGE_HELP),
 ) -> None:
     """Der eingebettete Kafka-kompatible Broker (Tansu, nur für Entwicklung und Tests)."""
     from notify.embedded.broker import BrokerUnavailable, start_broker
 
     try:
-        proc = start_broker(host, port)
+        proc = start_broker(host, port, storage=storage)
     except BrokerUnavailable as exc:
         fail(str(exc))
-    console.print(f"Broker läuft auf {host}:{port}.")
+    console.print(f"Broker läuft auf {host}:{port}" + (f", Speicher: {storage.split('@')[-1]}." if storage else "."))
     _wait_then_stop(lambda: (proc.send_signal(signal.SIGTERM), proc.wait(10)))
 
 

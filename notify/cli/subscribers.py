@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from notify.cli.output import console, errors, fail
 from notify.settings import get_settings
@@ -31,22 +31,25 @@ def import_(file: Path = typer.Argument(..., help="CSV mit Kopfzeile email,topic
 
     settings = get_settings()
     try:
-        text = file.read_text(encoding="utf-8-sig")
+        total = _data_rows(file)
     except FileNotFoundError:
         fail(f"Datei nicht gefunden: {file}")
-    except UnicodeDecodeError:
-        fail(f"{file} ist nicht in UTF-8 gespeichert.")
     catalogue = load_catalogue(settings.city)
     init_db(settings.db_url)
-    total = max(text.count("\n") - 1, 0) + (0 if text.endswith("\n") else 1)
     try:
-        with Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), console=errors, transient=True) as bar:
+        with (
+            Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=errors,
+                     transient=True) as bar,
+            file.open(encoding="utf-8-sig", newline="") as lines,
+        ):  # fmt: skip
             task = bar.add_task("rows", total=total)
-            with session_scope(settings.db_url) as session:
-                report = import_csv(session, text, topics=catalogue.topics, districts=catalogue.districts,
+            with session_scope(settings.db_url) as session:  # the file is read as it is written
+                report = import_csv(session, lines, topics=catalogue.topics, districts=catalogue.districts,
                                     progress=lambda n: bar.advance(task, n))  # fmt: skip
     except ImportFormatError as exc:
         fail(str(exc))
+    except UnicodeDecodeError:
+        fail(f"{file} ist nicht in UTF-8 gespeichert.")
     for line, message in report.errors:
         errors.print(f"Zeile {line}: {message}", highlight=False)
     console.print(
@@ -61,6 +64,16 @@ def import_(file: Path = typer.Argument(..., help="CSV mit Kopfzeile email,topic
                          "Sie lesen die Änderungen beim nächsten Start.")  # fmt: skip
     if report.errors:
         raise typer.Exit(1)
+
+
+def _data_rows(file: Path) -> int:
+    """Rows below the header, counted without holding the file (for the progress bar)."""
+    lines, last = 0, b"\n"
+    with file.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return max(lines - 1 + (last != b"\n"), 0)
 
 
 @group.command("export")

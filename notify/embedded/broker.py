@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,20 +45,46 @@ def port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
-def start_broker(host: str = "127.0.0.1", port: int = 9092, log: Path | None = None) -> subprocess.Popen:
-    """Start Tansu in the background and wait until it accepts connections."""
+MEMORY_STORAGE = "memory://tansu/"
+
+
+def start_broker(
+    host: str = "127.0.0.1", port: int = 9092, log: Path | None = None, storage: str | None = None
+) -> subprocess.Popen:
+    """Start Tansu in the background and wait until it accepts connections.
+
+    ``storage`` is Tansu's ``--storage-engine``: memory (the default; lost on restart) or a durable
+    engine such as ``postgres://user@host/db``. Tansu builds differ in the engines compiled in;
+    one that is missing stops the broker at once, and the error says so.
+    """
     if port_in_use(host, port):
         raise BrokerUnavailable(f"port {port} on {host} is already in use — is a broker running?")
     url = f"tcp://{host}:{port}"
-    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - owned by the process
+    out = open(log, "ab") if log else tempfile.TemporaryFile()  # noqa: SIM115 - owned by the process
     proc = subprocess.Popen(
         [str(broker_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
-         "--storage-engine", "memory://tansu/"],
+         "--storage-engine", storage or MEMORY_STORAGE],
         stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
     )  # fmt: skip
-    try:
-        wait_for_port(host, port)
-    except BrokerUnavailable:
-        proc.kill()
-        raise
+    deadline = time.monotonic() + 20
+    while not port_in_use(host, port):
+        if proc.poll() is not None:
+            out.flush()
+            if not log:
+                out.seek(0)
+            said = log.read_text(errors="replace") if log else out.read().decode(errors="replace")
+            raise BrokerUnavailable(f"Der Broker ist gleich wieder beendet ({storage_reason(said)}).")
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise BrokerUnavailable(f"nothing answers on {host}:{port} after 20 s")
+        time.sleep(0.1)
     return proc
+
+
+def storage_reason(output: str) -> str:
+    """Tansu's own words for why it stopped, shortened to what an operator can act on."""
+    if "FeatureNotEnabled" in output:
+        feature = output.split('feature: "', 1)[-1].split('"', 1)[0]
+        return f"in diese Tansu-Version ist der Speicher {feature!r} nicht eingebaut"
+    last = [line for line in output.splitlines() if line.strip()]
+    return last[-1][-300:] if last else "keine Ausgabe"

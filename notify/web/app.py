@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from notify.events import InvalidEvent, from_binary_mode, parse_json_event
 from notify.kafka import CITY_EVENTS, BrokerDown, Publisher
 from notify.pipeline import Runtime
-from notify.web import problems
+from notify.web import health, problems
 from notify.web.deps import get_runtime, require_scope
 from notify.web.problems import Problem
 from subscribers.db import init_db
@@ -23,7 +24,8 @@ log = logging.getLogger(__name__)
 STRUCTURED = "application/cloudevents+json"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Routers of later capabilities; each is optional so the spine runs on its own.
-OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff", "notify.web.cap")
+OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff", "notify.web.cap",
+                    "notify.publishing.router")
 
 
 def _warm_plainlang() -> None:
@@ -59,8 +61,9 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["Betrieb"])
-    async def healthz() -> dict:
-        return {"status": "ok"}
+    async def healthz(runtime: Runtime = Depends(get_runtime)) -> dict:
+        """The web API answers; ``channels`` says which provider the workers cannot reach."""
+        return await asyncio.to_thread(health.report, runtime)
 
     @app.get("/v1/catalogue", tags=["Katalog"])
     async def catalogue(runtime: Runtime = Depends(get_runtime)) -> dict:

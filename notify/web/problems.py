@@ -45,26 +45,44 @@ def problem_response(status: int, detail: str, *, instance: str | None = None, t
 
 
 def install(app: FastAPI) -> None:
+    """problem+json on the API; German HTML pages on page routes (``notify.web.error_pages``)."""
+    from fastapi.responses import Response
+
+    from notify.web import error_pages as pages
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem):
+        if pages.is_page(request):
+            return pages.html_error(request, exc.status, exc.detail, headers=exc.headers)
         return problem_response(exc.status, exc.detail, instance=request.url.path, type_=exc.type,
                                 headers=exc.headers, **exc.extra)  # fmt: skip
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
-        detail = exc.detail if isinstance(exc.detail, str) else "Die Anfrage ist ungültig."
-        return problem_response(
-            exc.status_code, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        if exc.status_code < 400:  # a redirect (e.g. to the staff sign-in) stays a redirect
+            return Response(status_code=exc.status_code, headers=headers)
+        english = pages.is_default_phrase(exc.status_code, exc.detail)
+        if pages.is_page(request):
+            return pages.html_error(request, exc.status_code, None if english else exc.detail, headers=headers)
+        detail = pages.PAGES.get(exc.status_code, pages.PAGES[400])[1] if english else exc.detail
+        return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError):
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in exc.errors()
-        ]
+        found = list(exc.errors())
+        if pages.is_page(request):
+            if found and all(e.get("loc", ("",))[0] == "path" for e in found):
+                return pages.html_error(request, 404)  # /staff/mitteilungen/abc: there is no such page
+            return pages.html_error(request, 422, messages=[
+                f"{pages.field_of(e)}: {pages.german_message(e)}" if pages.field_of(e) else pages.german_message(e)
+                for e in found])  # fmt: skip
+        errors = [{"field": pages.field_of(e), "message": pages.german_message(e)} for e in found]
         return problem_response(400, "Die Anfrage enthält ungültige Felder.", instance=request.url.path, errors=errors)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
+        if pages.is_page(request):
+            return pages.html_error(request, 500)
         return problem_response(500, "Etwas ist schiefgegangen. Bitte versuchen Sie es später noch einmal.",
                                 instance=request.url.path)  # fmt: skip

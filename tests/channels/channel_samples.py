@@ -34,6 +34,8 @@ def make_context(i: int = 1, text: str = TEXT, type_: str = "de.gelsenkirchen.ba
         "text": event.data.text,
         "link": str(event.data.link),
         "manage_url": f"https://stadtbote.gelsenkirchen.de/s/{i:04d}.c2lnbmVk",
+        "message_url": None,  # the archive's short link, when the message is published
+        "feedback_url": None,
         "unsubscribe_url": f"https://stadtbote.gelsenkirchen.de/u/{i:04d}.c2lnbmVk",
         "recipient": {
             "name": "Erika Mustermann",

@@ -75,14 +75,15 @@ async def test_one_failing_recipient_is_recorded_as_failed_others_ok(gateway):
 
 
 @pytest.mark.parametrize(
-    ("status", "permanent"),
-    [(400, True), (401, True), (404, True), (429, False), (502, False), (503, False)],
-)
-async def test_failure_classification_by_http_status(gateway, status, permanent):
+    ("status", "permanent", "outage"),
+    [(400, True, False), (401, True, False), (404, True, False), (429, False, False),
+     (500, False, True), (502, False, True), (503, False, True)],  # 5xx: the gateway is in trouble
+)  # fmt: skip
+async def test_failure_classification_by_http_status(gateway, status, permanent, outage):
     receiver = Receiver(status_for={"x": status})
     sender = AppriseSender({"sms": await gateway(receiver)})
     result = await sender.send("sms", "x", "", "Text")
-    assert (result.ok, result.permanent) == (False, permanent)
+    assert (result.ok, result.permanent, result.outage) == (False, permanent, outage)
 
 
 async def test_unicode_reaches_the_gateway_unchanged(gateway):
@@ -93,10 +94,10 @@ async def test_unicode_reaches_the_gateway_unchanged(gateway):
     assert receiver.received[0][1]["message"] == text
 
 
-async def test_connection_refused_is_a_temporary_failure():
+async def test_connection_refused_is_a_temporary_failure_of_the_gateway_not_the_message():
     sender = AppriseSender({"sms": "json://127.0.0.1:9/sms/{to}"})
     result = await sender.send("sms", "+49151", "", "Text")
-    assert result == SendResult(ok=False, permanent=False, error=result.error)
+    assert result == SendResult(ok=False, permanent=False, outage=True, error=result.error)
     assert result.error
 
 

@@ -92,6 +92,14 @@ def test_german_sms_stays_gsm7_despite_typographic_quotes():
     assert '"Hauptstraße"' in sms
 
 
+@pytest.mark.parametrize("name", ["default", "warnung", "baustelle"])
+def test_sms_without_event_link_carries_the_short_link_never_the_settings_page(name):
+    sms = compose_sms(name, make_context(text="Kurz.", link=None, message_url="https://stadtbote.test/m/k7q2x9a"))
+    assert sms.endswith("https://stadtbote.test/m/k7q2x9a")
+    bare = compose_sms(name, make_context(text="Kurz.", link=None))
+    assert "/s/0001" not in bare and "http" not in bare
+
+
 def test_unknown_event_type_falls_back_to_default():
     sms = compose_sms("sperrmuell", make_context(text="Kurz."))
     assert sms.startswith("Stadt Gelsenkirchen: Sperrung der Hauptstraße")

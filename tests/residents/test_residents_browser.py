@@ -85,24 +85,46 @@ def test_keyboard_only_subscribe_confirm_manage_unsubscribe(server, page, sink):
     assert page.evaluate("document.activeElement.textContent").strip() == "Zum Inhalt springen"
     ui.activate("main a.button")
     assert page.url.endswith("/abonnieren")
-    ui.check("subscribe")
+    page.set_viewport_size({"width": 390, "height": 844})  # the flow on a phone
+    ui.check("subscribe-1-topics")
 
-    ui.activate("form button[type=submit]")  # nothing chosen: errors
+    ui.activate("p.buttons button:not(.secondary)")  # nothing chosen: errors
     assert page.locator(".error-summary").is_visible()
-    ui.check("subscribe-errors")
+    assert page.evaluate("document.activeElement.id") == "fehler"  # the summary has the focus
+    ui.check("subscribe-1-errors")
+    ui.tab_to(".error-summary a")
+    page.keyboard.press("Enter")  # the error link moves the focus to the field
+    assert page.evaluate("document.activeElement.closest('#topics') !== null && document.activeElement.type") == "checkbox"
 
-    ui.activate("#topic-baustellen", "Space")
-    ui.activate("#topic-abfuhr", "Space")
-    ui.activate("#district-buer", "Space")
+    ui.activate("#topic-verkehr", "Space")
+    ui.activate("p.buttons button:not(.secondary)")
+    ui.check("subscribe-2-place")
+    ui.tab_to("#place")
+    page.keyboard.type("45894")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("load")
+    assert "Schritt 3 von 5" in page.content()
+    ui.check("subscribe-3-channels")
     ui.activate("#channel-email", "Space")
+    ui.activate("p.buttons button:not(.secondary)")
+    ui.check("subscribe-4-details")
     ui.tab_to("#email")
     page.keyboard.type("browser@beispiel.de")
+    ui.activate("p.buttons button:not(.secondary)")
+    assert "Prüfen Sie Ihre Angaben" in page.content()
+    ui.check("subscribe-5-check-answers")
+    ui.activate("p.buttons button:not(.secondary)")  # without consent: error, focus on the summary
+    assert page.evaluate("document.activeElement.id") == "fehler"
     ui.tab_to("#consent")
     page.keyboard.press("Space")
-    assert page.is_checked("#topic-baustellen") and page.is_checked("#consent")
-    ui.activate("form button[type=submit]")
-    assert "Fast geschafft" in page.content()
+    assert page.is_checked("#consent")
+    ui.activate("p.buttons button:not(.secondary)")
+    assert "Fast geschafft" in page.content() and "browser@beispiel.de" in page.content()
     ui.check("check-your-mail")
+    for width in (320, 390):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+    page.set_viewport_size({"width": 1000, "height": 900})
 
     link = link_in(mails_to(sink, "browser@beispiel.de")[-1], "/bestaetigen")
     page.goto(link)
@@ -139,4 +161,4 @@ def test_keyboard_only_subscribe_confirm_manage_unsubscribe(server, page, sink):
                        ("broken-link", "/verwalten/kaputt"), ("paper-form", "/mitarbeit/papierformular")]:  # fmt: skip
         page.goto(server.base + path)
         ui.check(name)
-    assert len(ui.seen) == 16
+    assert len(ui.seen) == 20

@@ -17,6 +17,7 @@ from residents_testkit import (  # noqa: F401 - fixtures
     sink,
     subscribe_and_confirm,
     subscription,
+    token_of,
 )
 from sqlalchemy import func, select
 
@@ -96,8 +97,13 @@ def test_resubscribing_after_unsubscribe_needs_a_new_confirmation(client, sink):
     pid = public_id(client, "zurueck@beispiel.de")
     client.post(f"/abmelden/{client.rt.signer.token('unsubscribe', pid)}", data={"List-Unsubscribe": "One-Click"})
     assert client.post("/v1/subscriptions", json=subscription(email="zurueck@beispiel.de")).status_code == 202
-    assert status_of(client, pid) == "pending"
-    assert "bestätigen" in mails_to(sink, "zurueck@beispiel.de")[-1]["Subject"]
+    # a new sign-up is a new resident: the old record stays unsubscribed until its retention ends
+    assert status_of(client, pid) == "unsubscribed"
+    mail = mails_to(sink, "zurueck@beispiel.de")[-1]
+    assert "bestätigen" in mail["Subject"]
+    r = client.post("/v1/subscriptions/confirm", json={"token": token_of(link_in(mail, "/bestaetigen"))})
+    assert r.status_code == 200  # the address moved to the new resident
+    assert status_of(client, public_id(client, "zurueck@beispiel.de")) == "active"
 
 
 def _delivery(s, sid: int, error: str | None = None) -> None:
@@ -129,8 +135,15 @@ def test_export_holds_everything_about_the_person(client, sink):
     assert [a["outcome"] for a in data["deliveries"][0]["failed_attempts"]] == ["failed"]
     # the page link works too (export token)
     pid = public_id(client, "export@beispiel.de")
-    page = client.get(f"/export/{client.rt.signer.token('export', pid)}")
+    token = client.rt.signer.token("export", pid)
+    page = client.get(f"/export/{token}?format=json")
     assert page.status_code == 200 and page.json()["subscriber"]["public_id"] == pid
+    readable = client.get(f"/export/{token}")  # a page for a person: German labels, no JSON keys
+    assert readable.headers["content-type"].startswith("text/html")
+    for label in ("Ihre Adressen", "export@beispiel.de (bestätigt)", "Baustellen und Straßensperrungen",
+                  "Anmeldung bestätigt", "Sperrung – E-Mail"):  # fmt: skip
+        assert label in readable.text, label
+    assert "topic_id" not in readable.text and f'href="/export/{token}?format=json"' in readable.text
 
 
 def test_erasure_leaves_no_personal_data(client, sink):

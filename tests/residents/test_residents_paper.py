@@ -100,13 +100,23 @@ def test_paper_api_needs_the_right_key_and_a_consent_note(client, keys):
     assert "postal_address" in {e["field"] for e in problem["errors"]}
 
 
-def test_staff_page_takes_the_key_in_the_form(client, keys):
+def test_staff_page_uses_the_staff_session_not_an_api_key(client, keys):
     url = "/mitarbeit/papierformular"
-    data = {**PAPER, "csrf_token": csrf(client, url), "api_key": "falsch", "language": "de", "profile": "leicht",
-            "frequency": "weekly"}  # fmt: skip
+    r = client.get(url, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/staff/anmelden")
+    from subscribers.staff import add_staff
+
+    with session_scope(client.rt.db_url) as s:
+        add_staff(s, "anna@stadt.example", "author", password="ein-langes-passwort")
+    login = client.get("/staff/anmelden")
+    r = client.post("/staff/anmelden", data={"email": "anna@stadt.example", "password": "ein-langes-passwort",
+                                             "csrf_token": csrf(client, "/staff/anmelden")}, follow_redirects=False)  # fmt: skip
+    assert login.status_code == 200 and r.status_code == 303
+    form = client.get(url)
+    assert form.status_code == 200 and "API-Schlüssel" not in form.text and "anna@stadt.example" in form.text
+    data = {**PAPER, "csrf_token": csrf(client, url), "language": "de", "profile": "leicht", "frequency": "weekly",
+            "email": "papier@beispiel.de"}  # fmt: skip
     r = client.post(url, data=data)
-    assert r.status_code == 403 and "Schlüssel" in r.text
-    r = client.post(url, data={**data, "api_key": keys["write"], "email": "papier@beispiel.de"})
     assert r.status_code == 200, r.text
     code = re.search(r'class="code">([A-Z0-9]{8})<', r.text).group(1)
     with session_scope(client.rt.db_url) as s:
@@ -114,6 +124,10 @@ def test_staff_page_takes_the_key_in_the_form(client, keys):
         assert sub.service_code == code and sub.profile == "leicht"
         confirmed = dict(s.execute(select(ChannelAddress.channel, ChannelAddress.confirmed_at)).all())
         assert set(confirmed) == {"letter", "email"} and all(confirmed.values())
+        from subscribers.team import StaffAudit
+
+        who = s.execute(select(StaffAudit.actor).where(StaffAudit.action == "paper-registration")).scalars().all()
+        assert who == ["anna@stadt.example"]
 
 
 @pytest.fixture

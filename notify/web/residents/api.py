@@ -45,7 +45,8 @@ class SubscriptionRequest(BaseModel):
     districts: list[str] = Field(
         default_factory=list, examples=[["buer"]], description='Stadtteile, Stadtbezirke oder "citywide"'
     )
-    place: str | None = Field(None, description="Postleitzahl oder Anschrift; ergibt den Stadtteil", examples=["45894"])
+    place: str | None = Field(None, description="Postleitzahl; ergibt den Stadtteil (gehören mehrere dazu: 400 mit choices)",
+                              examples=["45894"])
     channels: list[str] = Field(default_factory=list, examples=[["email", "letter"]])
     language: str | None = Field("de", examples=["de"])
     profile: str | None = Field(
@@ -166,7 +167,7 @@ async def confirm(request: Request) -> dict:
         if result is None:
             message = "Der Code stimmt nicht oder ist abgelaufen."
             raise Problem(400, message, errors=[{"field": "code", "message": message}])
-    await service.announce(request.app, [result.subscriber_id])
+    await service.announce(request.app, result.changed_ids)
     return {"status": "confirmed", "manage_url": service.links(rt, result.public_id)["manage"]}
 
 

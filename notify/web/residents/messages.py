@@ -17,6 +17,7 @@ from notify.channels.apprise_out import AppriseSender
 from notify.channels.email import SmtpPool, build_message, render_email
 from notify.formatting import CITY_TZ
 from notify.pipeline import Runtime
+from notify.web.residents import system_texts
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 15.0
@@ -28,10 +29,14 @@ def base_context(rt: Runtime, language: str) -> dict[str, Any]:
 
 async def send_email(rt: Runtime, to: str, template: str, context: dict[str, Any], *, language: str, profile: str,
                      unsubscribe_url: str) -> bool:  # fmt: skip
-    """Render ``templates/email/<template>…`` and send it now; False if it could not be sent."""
-    rendered = render_email(template, {**base_context(rt, language), **context}, language, profile)
+    """Render ``templates/email/<template>…`` and send it now; False if it could not be sent.
+
+    ``Content-Language`` names the language the text was really written in: a resident whose
+    language has no template gets German, labelled German."""
+    used = rendered_language("email", template, language, profile)
+    rendered = render_email(template, {**base_context(rt, used), **context}, used, profile)
     message = build_message(rendered, mail_from=rt.settings.mail_from, to=to, unsubscribe_url=unsubscribe_url,
-                            language=language)  # fmt: skip
+                            language=used)  # fmt: skip
     host, port = rt.settings.smtp_host_port
     pool = SmtpPool(host, port, size=1, timeout=SEND_TIMEOUT_S)
     try:
@@ -46,14 +51,23 @@ async def send_email(rt: Runtime, to: str, template: str, context: dict[str, Any
     return result.ok
 
 
+def rendered_language(channel: str, template: str, language: str, profile: str) -> str:
+    """The language of the template variant that ``render_part`` will choose."""
+    from notify.render import candidate_names, file_environment
+
+    chosen = file_environment().select_template(candidate_names(channel, template, "txt", language, profile)).name
+    parts = (chosen or "").rsplit("/", 1)[-1].split(".")
+    return parts[1] if len(parts) > 3 else "de"
+
+
 def apprise_sender(rt: Runtime) -> AppriseSender:
     return AppriseSender({"sms": rt.settings.sms_url, "push": rt.settings.push_url}, concurrency=2)
 
 
-async def send_code(rt: Runtime, channel: str, to: str, code: str) -> bool:
+async def send_code(rt: Runtime, channel: str, to: str, code: str, language: str = "de") -> bool:
     """A confirmation code by SMS or push. Short, plain and without a link (SMS phishing)."""
-    text = f"Ihr Code für den Stadtboten der Stadt {rt.catalogue.city}: {code}. Der Code gilt 3 Tage."
-    title = "" if channel == "sms" else "Stadtbote: Ihr Code"
+    text = system_texts.code_text(language, rt.catalogue.city, code)
+    title = "" if channel == "sms" else system_texts.code_title(language)
     result = await apprise_sender(rt).send(channel, to, title, text)
     if not result.ok:
         log.warning("%s code not sent: %s", channel, result.error)

@@ -15,9 +15,9 @@ from starlette.datastructures import FormData
 
 from notify.web.pages import CSRF_FIELD, check_csrf, render_page
 from notify.web.problems import Problem
-from notify.web.residents import service
+from notify.web.residents import manage_view, service
 from notify.web.residents.ratelimit import client_ip, limiter_for
-from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription
+from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription  # noqa: F401
 from subscribers.consent import unconfirmed_hours
 from topics.catalogue import CITYWIDE
 
@@ -129,40 +129,7 @@ async def privacy(request: Request):
     return page(request, "residents/privacy.html.j2", hours=int(unconfirmed_hours()))
 
 
-# -- subscribe ---------------------------------------------------------------------------------------
-
-
-@router.get("/abonnieren", response_class=HTMLResponse)
-async def subscribe_form(request: Request):
-    return form_page(request, "residents/subscribe.html.j2", empty_values())
-
-
-@router.post("/abonnieren", response_class=HTMLResponse)
-async def subscribe_post(request: Request):
-    rt = request.app.state.rt
-    form = await request.form()
-    if failed := csrf_failed(request, form):
-        return failed
-    values = form_values(form)
-    errors: dict[str, str] = {}
-    choices: list[str] = []
-    try:
-        inp = parse_subscription(values, rt.catalogue)
-    except InvalidInput as exc:
-        errors, choices, inp = dict(exc.errors), exc.choices, None
-    if form.get("consent") != "yes":
-        errors["consent"] = "Bitte bestätigen Sie, dass Sie einverstanden sind."
-    if errors or inp is None:
-        return form_page(request, "residents/subscribe.html.j2", values, errors, status=400,
-                         district_choices=[rt.catalogue.districts[d] for d in choices])  # fmt: skip
-    wait = limiter_for(request.app).check(
-        [("subscribe_ip", client_ip(request))] + [("subscribe_address", a) for _, a in inp.addresses]
-    )
-    if wait:
-        return too_many(request, wait)
-    report = await service.subscribe(rt, inp, via="web")
-    return page(request, "residents/check.html.j2", inp=inp, report=report, phone=inp.address("sms") or "",
-                       hours=int(unconfirmed_hours()), errors={}, error_list=[])  # fmt: skip
+# -- subscribe: notify.web.residents.flow ----------------------------------------------------------
 
 
 # -- confirm -----------------------------------------------------------------------------------------
@@ -208,7 +175,7 @@ async def code_post(request: Request):
             errors=errors,
             error_list=ordered_errors(errors),
         )
-    await service.announce(request.app, [result.subscriber_id])
+    await service.announce(request.app, result.changed_ids)
     return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"])
 
 
@@ -234,8 +201,9 @@ async def confirm_link_post(token: str, request: Request):
         result = await asyncio.to_thread(service.confirm_email, rt, token)
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    await service.announce(request.app, [result.subscriber_id])
-    return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"])
+    await service.announce(request.app, result.changed_ids)
+    return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"],
+                already=not result.changed)
 
 
 # -- manage ------------------------------------------------------------------------------------------
@@ -267,11 +235,12 @@ async def link_request_post(request: Request):
 
 
 def _manage_page(request: Request, token: str, public_id: str, values: dict, errors: dict | None = None,
-                 status: int = 200, saved: bool = False,
-                 confirm_by: list[str] | None = None) -> HTMLResponse:  # fmt: skip
+                 status: int = 200, saved: bool = False, confirm_by: list[str] | None = None,
+                 changed: list[str] | None = None) -> HTMLResponse:  # fmt: skip
     rt = request.app.state.rt
     return form_page(request, "residents/manage.html.j2", values, errors, status=status, token=token, saved=saved,
-                     confirm_by=confirm_by or [], links=service.links(rt, public_id),
+                     confirm_by=confirm_by or [], links=service.links(rt, public_id), changed=changed or [],
+                     subscriptions=manage_view.subscription_rows(rt, public_id, values),
                      area_names=service.area_names(rt, values.get("districts", [])))  # fmt: skip
 
 
@@ -319,7 +288,8 @@ async def manage_post(token: str, request: Request):
     report = await service.deliver(rt, out)
     await service.announce(request.app, out.changed_ids)
     return _manage_page(
-        request, token, payload["s"], _as_form(state), saved=True, confirm_by=sorted(set(report.channels))
+        request, token, payload["s"], _as_form(state), saved=True, confirm_by=sorted(set(report.channels)),
+        changed=manage_view.changes_said(rt, current, state),
     )
 
 
@@ -367,12 +337,21 @@ async def unsubscribe_post(token: str, request: Request) -> Response:
 
 @router.get("/export/{token}")
 async def export(token: str, request: Request):
+    """A page to read (German labels); ``?format=json`` is the same as a JSON file."""
+    rt = request.app.state.rt
     try:
-        data = await asyncio.to_thread(service.export_db, request.app.state.rt, token)
+        payload = service.read_link(rt, token, ("export", "manage"))
+        data = await asyncio.to_thread(service.export_db, rt, token)
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="stadtbote-daten.json"',
-                                       "Cache-Control": "no-store"})  # fmt: skip
+    if request.query_params.get("format") == "json":
+        return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="stadtbote-daten.json"',
+                                           "Cache-Control": "no-store"})  # fmt: skip
+    response = page(request, "residents/export.html.j2", sections=manage_view.export_sections(rt, data),
+                    exported_at=manage_view._when(data["exported_at"]), json_url=f"/export/{token}?format=json",
+                    manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/loeschen/{token}", response_class=HTMLResponse)

@@ -27,8 +27,7 @@ from notify.web.residents.pages import catalogue_choices, csrf_failed, empty_val
 from notify.web.residents.validation import InvalidInput, SubscriptionInput, parse_subscription
 from subscribers import consent
 from subscribers.db import session_scope
-from subscribers.keys import has_scope, verify_key
-from subscribers.models import Subscriber
+from subscribers.models import ChannelAddress, Subscriber
 
 router = APIRouter()
 SCOPE = "subscribers:write"
@@ -69,11 +68,26 @@ def _new_service_code(session) -> str:
             return code
 
 
+def _same_paper_form(session, inp: SubscriptionInput) -> Subscriber | None:
+    """The resident this very form was entered for before (same name *and* postal address), so
+    entering a form twice does not make two residents. A postal address alone never identifies
+    anyone: several people live at one address."""
+    address, name = inp.address("letter"), (inp.name or "").strip().casefold()
+    if not address or not name:
+        return None
+    rows = session.execute(
+        select(Subscriber)
+        .join(ChannelAddress, ChannelAddress.subscriber_id == Subscriber.id)
+        .where(ChannelAddress.channel == "letter", ChannelAddress.address == address, Subscriber.origin == "staff")
+    ).scalars()
+    return next((sub for sub in rows if (sub.name or "").strip().casefold() == name), None)
+
+
 def register_paper_db(rt: Runtime, inp: SubscriptionInput, note: str, actor: str = "staff") -> PaperResult:
     from subscribers.store import save_subscriber
 
     with session_scope(rt.db_url) as session:
-        sub, _ = service._find_existing(session, inp)
+        sub = _same_paper_form(session, inp)
         created = sub is None
         if sub is None:
             sub = Subscriber(origin="staff")
@@ -150,41 +164,52 @@ async def paper_api(request: Request) -> JSONResponse:
                         status_code=201)  # fmt: skip
 
 
+def _staff(request: Request):
+    """The paper form is for signed-in staff (their session, no API key to paste)."""
+    from notify.web.staff.auth import page_staff
+
+    with session_scope(request.app.state.rt.db_url) as session:
+        request.state.paper_staff = page_staff(request, session)
+        return request.state.paper_staff
+
+
+def _audit_staff(rt: Runtime, email: str, subscriber_id: int) -> None:
+    from subscribers.team import audit
+
+    with session_scope(rt.db_url) as session:
+        audit(session, email, "paper-registration", None, f"Nr. {subscriber_id}")
+
+
 @router.get("/mitarbeit/papierformular", response_class=HTMLResponse, include_in_schema=False)
-async def paper_form(request: Request):
-    return _paper_page(request, {**empty_values(), "consent_note": "", "api_key": ""})
+async def paper_form(request: Request, staff=Depends(_staff)):
+    return _paper_page(request, {**empty_values(), "consent_note": ""})
 
 
 def _paper_page(
     request: Request, values: dict, errors: dict | None = None, status: int = 200, done: PaperResult | None = None
 ):
     errors = errors or {}
-    return page(request, "residents/paper.html.j2", status_code=status, values=values, errors=errors,
+    staff = getattr(request.state, "paper_staff", None)
+    return page(request, "residents/paper.html.j2", status_code=status, values=values, errors=errors, staff=staff,
                        error_list=ordered_errors(errors), done=done,
                        **catalogue_choices(request.app.state.rt))  # fmt: skip
 
 
 @router.post("/mitarbeit/papierformular", response_class=HTMLResponse, include_in_schema=False)
-async def paper_post(request: Request):
+async def paper_post(request: Request, staff=Depends(_staff)):
     rt = request.app.state.rt
     form = await request.form()
     if failed := csrf_failed(request, form):
         return failed
     values = {**form_values(form), "consent_note": str(form.get("consent_note") or "").strip()}
-    key = str(form.get("api_key") or "").strip()
-    with session_scope(rt.db_url) as session:
-        api_key = verify_key(session, key) if key else None
-        allowed = api_key is not None and has_scope(api_key, SCOPE)
-    if not allowed:
-        errors = {"api_key": "Dieser Schlüssel ist falsch oder hat nicht das Recht subscribers:write."}
-        return _paper_page(request, {**values, "api_key": ""}, errors, status=403)
     try:
         inp, note = parse_paper(values, rt)
     except InvalidInput as exc:
-        return _paper_page(request, {**values, "api_key": ""}, dict(exc.errors), status=400)
+        return _paper_page(request, values, dict(exc.errors), status=400)
     result = await asyncio.to_thread(register_paper, rt, inp, note)
+    await asyncio.to_thread(_audit_staff, rt, staff.email, result.subscriber_id)
     await service.announce(request.app, [result.subscriber_id])
-    return _paper_page(request, {**empty_values(), "consent_note": "", "api_key": ""}, done=result)
+    return _paper_page(request, {**empty_values(), "consent_note": ""}, done=result)
 
 
 __all__ = ["Problem", "register_paper", "find_by_code", "parse_paper"]

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from notify.kafka import BrokerDown
@@ -196,33 +196,14 @@ class Outbox:
     codes: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, address, code)
     texts: list[tuple[str, str, str]] = field(default_factory=list)  # (channel, address, text)
     changed_ids: list[int] = field(default_factory=list)
+    ordered: list[str] = field(default_factory=list)  # what was ordered, for the confirmation e-mail
 
 
 @dataclass
 class SendReport:
     ok: bool = True
     channels: list[str] = field(default_factory=list)
-
-
-def _find_existing(session: Session, inp: SubscriptionInput) -> tuple[Subscriber | None, list[ChannelAddress]]:
-    """The person behind these addresses (e-mail, then phone, then push, then postal address)."""
-    for channel in ("email", "sms", "push", "letter"):
-        address = inp.address(channel)
-        if not address:
-            continue
-        rows = session.execute(
-            select(ChannelAddress, Subscriber)
-            .join(Subscriber, Subscriber.id == ChannelAddress.subscriber_id)
-            .where(ChannelAddress.channel == channel, ChannelAddress.address == address)
-            .order_by(Subscriber.status)  # active < pending < unsubscribed
-        ).all()
-        if rows:
-            sub = rows[0][1]
-            matched = (
-                session.execute(select(ChannelAddress).where(ChannelAddress.subscriber_id == sub.id)).scalars().all()
-            )
-            return sub, [m for m in matched if inp.address(m.channel) == m.address]
-    return None, []
+    public_ids: list[str] = field(default_factory=list)  # who was written to; a new resident first
 
 
 def _plan_confirmations(session: Session, rt: Runtime, sub: Subscriber, pending: list[tuple[str, str]],
@@ -248,39 +229,6 @@ def _plan_confirmations(session: Session, rt: Runtime, sub: Subscriber, pending:
                 out.codes.append((channel, address, consent.issue_code(session, sub.id, channel, pepper(rt))))
 
 
-def subscribe_db(rt: Runtime, inp: SubscriptionInput, via: str) -> Outbox:
-    with session_scope(rt.db_url) as session:
-        sub, matched = _find_existing(session, inp)
-        if sub is not None and sub.status == "active":
-            # Known: no error (that would tell strangers who subscribed). Send the manage link.
-            out = Outbox(sub.public_id, sub.language, sub.profile, sub.name)
-            for row in matched:
-                if row.channel == "email":
-                    out.emails.append(("already" if row.confirmed_at else "confirm", row.address))
-                elif row.channel == "sms" and row.confirmed_at:
-                    out.texts.append(("sms", row.address, "Sie sind schon beim Stadtboten angemeldet. "
-                                      f"Ihre Einstellungen: {rt.signer.url('manage', sub.public_id)}"))  # fmt: skip
-                elif row.channel == "sms":
-                    out.codes.append(("sms", row.address, consent.issue_code(session, sub.id, "sms", pepper(rt))))
-            consent.audit(session, sub.id, "subscribe-repeat", "resident", f"via={via}")
-            return out
-        if sub is None:
-            sub = Subscriber(origin="web", status="pending")
-        sub.status = "pending"
-        _set_preferences(sub, inp)
-        session.add(sub)
-        session.flush()
-        session.execute(delete(ChannelAddress).where(ChannelAddress.subscriber_id == sub.id))
-        save_subscriber(session, sub, inp.addresses, _pairs(inp), confirmed=False)
-        consent.record_consent(
-            session, sub.id, topics=inp.topics, districts=inp.districts, channels=inp.channels, via=via
-        )
-        consent.audit(session, sub.id, "subscribe-requested", "resident", f"via={via}; {_summary(inp)}")
-        out = Outbox(sub.public_id, sub.language, sub.profile, sub.name)
-        _plan_confirmations(session, rt, sub, list(inp.addresses), out)
-        return out
-
-
 async def deliver(rt: Runtime, out: Outbox) -> SendReport:
     """Send what the transaction planned. Failures are logged and reported, never raised."""
     report = SendReport()
@@ -288,7 +236,7 @@ async def deliver(rt: Runtime, out: Outbox) -> SendReport:
     for template, address in out.emails:
         context = {"confirm_url": confirm_url(rt, out.public_id, address), "manage_url": urls["manage"],
                    "unsubscribe_url": urls["unsubscribe"], "hours": int(consent.unconfirmed_hours()),
-                   "privacy_url": f"{rt.signer.base_url}/datenschutz"}  # fmt: skip
+                   "privacy_url": f"{rt.signer.base_url}/datenschutz", "ordered": out.ordered}  # fmt: skip
         try:
             ok = await messages.send_email(rt, address, template, context, language=out.language, profile=out.profile,
                                            unsubscribe_url=urls["unsubscribe"])  # fmt: skip
@@ -309,7 +257,7 @@ async def deliver(rt: Runtime, out: Outbox) -> SendReport:
                 log.exception("confirmation letter failed")
                 ok = False
         else:
-            ok = await messages.send_code(rt, channel, address, code)
+            ok = await messages.send_code(rt, channel, address, code, out.language)
         report.ok &= ok
         report.channels.append(channel)
     for channel, address, text in out.texts:
@@ -319,8 +267,44 @@ async def deliver(rt: Runtime, out: Outbox) -> SendReport:
 
 
 async def subscribe(rt: Runtime, inp: SubscriptionInput, via: str) -> SendReport:
-    out = await asyncio.to_thread(subscribe_db, rt, inp, via)
-    return await deliver(rt, out)
+    from notify.web.residents.signup import subscribe_db
+
+    report = SendReport()
+    for out in reversed(await asyncio.to_thread(subscribe_db, rt, inp, via)):
+        report.public_ids.append(out.public_id)
+        part = await deliver(rt, out)
+        report.ok &= part.ok
+        report.channels += part.channels
+    return report
+
+
+def resend_db(rt: Runtime, public_id: str) -> tuple[SubscriptionInput, Outbox] | None:
+    """"Noch einmal senden" on the page after signing up: a pending resident gets their
+    confirmations again (new codes), an active one the note with their manage link again."""
+    with session_scope(rt.db_url) as session:
+        sub = session.execute(select(Subscriber).where(Subscriber.public_id == public_id)).scalars().first()
+        if sub is None or sub.status == "unsubscribed":
+            return None
+        rows = session.execute(select(ChannelAddress).where(ChannelAddress.subscriber_id == sub.id)
+                               .order_by(ChannelAddress.priority)).scalars().all()  # fmt: skip
+        out = Outbox(sub.public_id, sub.language, sub.profile, sub.name)
+        if sub.status == "pending":
+            pending = [(r.channel, r.address) for r in rows if r.confirmed_at is None]
+            _plan_confirmations(session, rt, sub, pending, out)
+            sent = pending
+        else:
+            row = next((r for r in rows if r.confirmed_at and r.channel in ("email", "sms")), None)
+            sent = [(row.channel, row.address)] if row else []
+            if row is not None and row.channel == "email":
+                out.emails.append(("already", row.address))
+            elif row is not None:
+                from notify.web.residents.system_texts import already_sms
+
+                out.texts.append(("sms", row.address, already_sms(sub.language, rt.catalogue.city,
+                                                                  rt.signer.url("manage", sub.public_id))))  # fmt: skip
+        consent.audit(session, sub.id, "confirmation-resent", "resident")
+        inp = SubscriptionInput(topics=[], districts=[], channels=[c for c, _ in sent], addresses=sent)
+        return inp, out
 
 
 # -- confirming --------------------------------------------------------------------------------------
@@ -331,6 +315,11 @@ class Confirmed:
     subscriber_id: int
     public_id: str
     changed: bool
+    others: list[int] = field(default_factory=list)  # residents who lost this address to the confirmer
+
+    @property
+    def changed_ids(self) -> list[int]:
+        return [self.subscriber_id, *self.others]
 
 
 def confirm_email(rt: Runtime, token: str) -> Confirmed:
@@ -349,7 +338,7 @@ def confirm_email(rt: Runtime, token: str) -> Confirmed:
         if row.confirmed_at is not None and sub.status == "active":
             return Confirmed(sub.id, sub.public_id, False)
         changed = consent.confirm_channel(session, sub, "email")
-        return Confirmed(sub.id, sub.public_id, changed)
+        return Confirmed(sub.id, sub.public_id, changed, consent.release_elsewhere(session, sub, "email"))
 
 
 def confirm_code(rt: Runtime, code: str, phone: str | None) -> Confirmed | None:
@@ -362,7 +351,7 @@ def confirm_code(rt: Runtime, code: str, phone: str | None) -> Confirmed | None:
         if sub is None:
             return None
         changed = consent.confirm_channel(session, sub, channel)
-        return Confirmed(sub.id, sub.public_id, changed)
+        return Confirmed(sub.id, sub.public_id, changed, consent.release_elsewhere(session, sub, channel))
 
 
 # -- managing ----------------------------------------------------------------------------------------

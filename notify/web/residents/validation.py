@@ -98,6 +98,8 @@ def normalise_mobile(value: str) -> str:
 
 def normalise_postal_address(value: Any, catalogue: Catalogue) -> str:
     """Lines split by ``|`` or line breaks; the last line is "PLZ Ort" with a 5-digit postcode."""
+    if isinstance(value, list | tuple) and not all(isinstance(line, str) for line in value):
+        raise ValueError("Bitte schicken Sie die Adresse als Text oder als Liste von Zeilen (Texte).")
     raw = "\n".join(value) if isinstance(value, list | tuple) else _text(value)
     lines = [line.strip() for line in raw.replace("|", "\n").splitlines() if line.strip()]
     if len(lines) < 2 or len(lines) > 6:

@@ -10,8 +10,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -90,26 +88,3 @@ def sign_in_url(next_url: str) -> str:
 def cookie_settings(request: Request) -> dict:
     secure = request.app.state.rt.settings.base_url.startswith("https://")
     return {"httponly": True, "samesite": "lax", "secure": secure, "path": "/"}
-
-
-class Throttle:
-    """At most ``limit`` failed sign-ins per address in ``window`` seconds (guessing is slow)."""
-
-    def __init__(self, limit: int = 5, window: float = 900.0):
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def blocked(self, key: str) -> bool:
-        q = self._failures[key]
-        while q and q[0] < time.monotonic() - self.window:
-            q.popleft()
-        return len(q) >= self.limit
-
-    def fail(self, key: str) -> None:
-        self._failures[key].append(time.monotonic())
-
-    def clear(self, key: str) -> None:
-        self._failures.pop(key, None)
-
-
-throttle = Throttle()

@@ -20,16 +20,18 @@ from notify import announcements as domain
 from notify.formatting import CITY_TZ, german_datetime
 from notify.kafka import BrokerDown
 from notify.pipeline import Runtime
+from notify.web import health
 from notify.web.deps import get_runtime, get_session
+from notify.web.error_pages import german_message
 from notify.web.pages import check_csrf, render_page
 from notify.web.staff import charts, stats, transitions
 from notify.web.staff.api import BROKER_DOWN, load, ready_publisher, replacement_for, with_replacements
-from notify.web.staff.auth import SESSION_COOKIE, cookie_settings, page_staff, throttle
+from notify.web.staff.auth import page_staff
 from notify.web.staff.city_systems import city_system_events
 from subscribers.announcements import EDITABLE, STATE_NAMES, Announcement, aware, history
 from subscribers.db import session_scope
 from subscribers.models import CHANNELS
-from subscribers.staff import ROLE_NAMES, SESSION_HOURS, Staff, authenticate, issue_token, revoke_token
+from subscribers.staff import ROLE_NAMES, Staff
 from topics.catalogue import CITYWIDE
 
 router = APIRouter(include_in_schema=False)
@@ -40,6 +42,7 @@ FIELD_NAMES = {"title": "Überschrift", "text": "Text", "topics": "Themen", "are
 ACTION_NAMES = {"create": "Angelegt", "edit": "Bearbeitet", "submit": "Zur Freigabe gegeben", "approve": "Freigegeben",
                 "schedule": "Geplant", "claim": "Senden begonnen", "sent": "Gesendet", "cancel": "Zurückgezogen",
                 "unclaim": "Senden fehlgeschlagen", "release": "Angehaltene freigegeben", "correction": "Korrektur angelegt"}  # fmt: skip
+ACTION_NAMES["test"] = "Test an sich gesendet"
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -67,12 +70,14 @@ def highlight(text: str, findings: list[dict[str, Any]]) -> Markup:
 def form_values(ann: Announcement | None = None) -> dict[str, Any]:
     if ann is None:
         return {"title": "", "text": "", "topics": [], "area_mode": "citywide", "districts": [], "urgency": "normal",
-                "channels": list(CHANNELS), "profile": "einfach", "link": "", "schedule_at": "", "kind": "announcement"}  # fmt: skip
+                "channels": list(CHANNELS), "profile": "einfach", "link": "", "schedule_at": "", "kind": "announcement",
+                "public": True}  # fmt: skip
     area = ann.area_value
     return {"title": ann.title, "text": ann.text, "topics": ann.topic_list,
             "area_mode": "citywide" if area == CITYWIDE else "districts",
             "districts": [] if area == CITYWIDE else area, "urgency": ann.urgency, "channels": ann.channel_list,
-            "profile": ann.profile, "link": ann.link or "", "schedule_at": local(ann.schedule_at), "kind": ann.kind}  # fmt: skip
+            "profile": ann.profile, "link": ann.link or "", "schedule_at": local(ann.schedule_at), "kind": ann.kind,
+            "public": ann.public}  # fmt: skip
 
 
 def values_from_form(form) -> dict[str, Any]:
@@ -83,6 +88,8 @@ def values_from_form(form) -> dict[str, Any]:
         "channels": form.getlist("channels"), "profile": form.get("profile", "einfach"),
         "link": form.get("link", "").strip(), "schedule_at": form.get("schedule_at", "").strip(),
         "kind": form.get("kind", "announcement").strip() or "announcement",
+        # an unticked checkbox is not sent: "public_shown" says the form had it
+        "public": form.get("public") == "1" if form.get("public_shown") else True,
     }  # fmt: skip
 
 
@@ -92,6 +99,7 @@ def to_fields(values: dict[str, Any], new: bool) -> domain.DraftFields:
         "area": CITYWIDE if values["area_mode"] == "citywide" else values["districts"],
         "urgency": values["urgency"], "channels": values["channels"] or None, "profile": values["profile"],
         "link": values["link"] or None, "schedule_at": values["schedule_at"] or None, "kind": values["kind"],
+        "public": values.get("public", True),
     }  # fmt: skip
     model = domain.NewDraft if new else domain.DraftFields
     return model.model_validate(data)
@@ -101,8 +109,9 @@ def form_errors(exc: ValidationError) -> list[dict[str, str]]:
     out = []
     for err in exc.errors(include_url=False):
         name = str(err["loc"][0]) if err["loc"] else ""
-        message = {"missing": "Bitte ausfüllen.", "too_short": "Bitte ausfüllen.",
-                   "string_too_short": "Bitte ausfüllen."}.get(err["type"], err["msg"].removeprefix("Value error, "))  # fmt: skip
+        empty = err["type"] in ("missing", "too_short", "string_too_short") or (
+            err["type"] == "string_type" and err.get("input") in (None, ""))
+        message = "Bitte ausfüllen." if empty else german_message(err)
         out.append({"field": name, "label": FIELD_NAMES.get(name, name), "message": message})
     return out
 
@@ -132,7 +141,8 @@ def when(value: datetime | None) -> str:
 
 def page(request: Request, template: str, staff: Staff | None, status_code: int = 200, **ctx: Any) -> HTMLResponse:
     response = render_page(request, template, status_code=status_code, staff=staff, role_names=ROLE_NAMES,
-                           state_names=STATE_NAMES, channel_names=CHANNEL_NAMES, when=when, **ctx)  # fmt: skip
+                           state_names=STATE_NAMES, channel_names=CHANNEL_NAMES, when=when,
+                           channel_notices=health.notices(request.app.state.rt) if staff else [], **ctx)  # fmt: skip
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -148,48 +158,7 @@ def safe_next(url: str | None) -> str:
     return url
 
 
-# -- sign in -------------------------------------------------------------------------------------
-@router.get("/staff/anmelden")
-def sign_in_form(request: Request, weiter: str | None = None) -> HTMLResponse:
-    return page(request, "staff/login.html.j2", None, next_url=safe_next(weiter), error=None, email="")
-
-
-@router.post("/staff/anmelden")
-async def sign_in(request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
-    email, password = str(form.get("email", "")).strip().lower(), str(form.get("password", ""))
-    next_url = safe_next(form.get("weiter"))
-    if throttle.blocked(email):
-        return page(request, "staff/login.html.j2", None, 429, next_url=next_url, email=email,
-                    error="Zu viele falsche Versuche. Bitte warten Sie 15 Minuten.")  # fmt: skip
-
-    def work():
-        with session_scope(rt.db_url) as session:
-            user = authenticate(session, email, password)
-            return issue_token(session, user, "session") if user else None
-
-    token = await run_in_threadpool(work)
-    if token is None:
-        throttle.fail(email)
-        return page(request, "staff/login.html.j2", None, 400, next_url=next_url, email=email,
-                    error="Die E-Mail-Adresse oder das Passwort stimmt nicht.")  # fmt: skip
-    throttle.clear(email)
-    response = see_other(next_url)
-    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600, **cookie_settings(request))
-    return response
-
-
-@router.post("/staff/abmelden")
-async def sign_out(request: Request, rt: Runtime = Depends(get_runtime)) -> Response:
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
-    if token := request.cookies.get(SESSION_COOKIE):
-        with session_scope(rt.db_url) as session:
-            revoke_token(session, token)
-    response = see_other("/staff/anmelden")
-    response.delete_cookie(SESSION_COOKIE, **{k: v for k, v in cookie_settings(request).items() if k != "max_age"})
-    return response
+# -- sign in: notify/web/staff/signin.py ----------------------------------------------------------
 
 
 # -- list ----------------------------------------------------------------------------------------

@@ -1,0 +1,252 @@
+"""The public archive through the real ingest step and the real web app (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+
+import feedparser
+import icalendar
+import pytest
+from publishing_kit import COUNCIL, ROADWORKS, client, envelope, put
+from sqlalchemy import select
+
+from notify.events import InvalidEvent, parse_event
+from notify.publishing import counters
+from notify.publishing.store import CODE_ALPHABET, CODE_LENGTH
+from subscribers.db import session_scope
+from subscribers.published import MessageFeedback, PublishedMessage, ShortCode
+
+
+@pytest.fixture
+def web(runtime):
+    c = client(runtime)
+    c.rt = runtime
+    return c
+
+
+def only_message(rt) -> PublishedMessage:
+    with session_scope(rt.db_url) as s:
+        return s.execute(select(PublishedMessage)).scalars().one()
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    ({**COUNCIL, "starts_at": "2027-03-11T17:00:00"}, "Zeitzone"),
+    ({**COUNCIL, "ends_at": "2027-03-11T16:00:00+01:00"}, "ends_at"),
+    ({**COUNCIL, "starts_at": "nächsten Donnerstag"}, "starts_at"),
+    ({**COUNCIL, "public": "vielleicht"}, "public"),
+])  # fmt: skip
+def test_event_dates_and_public_flag_are_checked(catalogue, data, problem):
+    with pytest.raises(InvalidEvent) as err:
+        parse_event(envelope(data), catalogue)
+    assert problem in json.dumps(err.value.errors, ensure_ascii=False) + err.value.detail
+
+
+def test_a_published_event_is_listed_with_its_dates_and_opens_by_short_link(web):
+    assert put(web.rt, COUNCIL).outcome == "new"
+    m = only_message(web.rt)
+    page = web.get("/meldungen")
+    assert page.status_code == 200 and "Der Rat tagt am Donnerstag" in page.text
+    assert len(m.code) == CODE_LENGTH <= 8 and set(m.code) <= set(CODE_ALPHABET)
+    assert not set("0o1li") & set(CODE_ALPHABET)
+    hop = web.get(f"/m/{m.code.upper()}", follow_redirects=False)  # read from paper: case does not matter
+    assert hop.status_code == 302 and hop.headers["location"] == f"/meldungen/{m.id}"
+    message = web.get(hop.headers["location"])
+    assert "11. März 2027 um 17:00 Uhr" in message.text  # city time, not UTC
+    assert "War diese Nachricht verständlich?" in message.text
+    assert web.get("/m/zzzzzzz").status_code == 404
+
+
+@pytest.mark.parametrize(("query", "roadworks", "council"), [
+    ("", True, True),
+    ("?thema=verkehr", True, False),        # a Lebenslage finds the topics below it
+    ("?thema=baustellen&gebiet=buer", True, False),
+    ("?gebiet=nord", True, True),           # Buer lies in Nord; city-wide concerns everybody
+    ("?gebiet=altstadt", False, True),
+    ("?q=hauptstra%C3%9Fe", True, False),  # word search ignores case
+])  # fmt: skip
+def test_filters_by_topic_area_and_words(web, query, roadworks, council):
+    put(web.rt, COUNCIL)
+    put(web.rt, ROADWORKS, type_="de.gelsenkirchen.baustelle")
+    for url in (f"/meldungen{query}", f"/meldungen/feed.json{query}"):
+        text = web.get(url).text
+        assert ("Hauptstraße in Buer" in text) is roadworks, url
+        assert ("Der Rat tagt" in text) is council, url
+
+
+def test_unknown_filter_gets_a_german_page_and_the_api_a_problem(web):
+    page = web.get("/meldungen?thema=gibtsnicht")
+    assert page.status_code == 400 and "text/html" in page.headers["content-type"] and "gibt es nicht" in page.text
+    api = web.get("/v1/messages?area=gibtsnicht")
+    assert api.status_code == 400 and api.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("data", "extra", "public"), [
+    ({**ROADWORKS, "public": False}, {}, False),
+    (ROADWORKS, {"source": "/stadtbote/digest"}, False),  # a resident's digest is personal
+    (ROADWORKS, {}, True),
+])  # fmt: skip
+def test_only_public_events_reach_the_archive(web, data, extra, public):
+    put(web.rt, data, **extra)
+    assert ("Hauptstraße in Buer" in web.get("/meldungen").text) is public
+    assert (len(web.get("/v1/messages").json()["data"]) == 1) is public
+
+
+def test_correction_and_warning_are_shown_as_such_and_linked(web):
+    put(web.rt, COUNCIL, event_id="rat-1")
+    put(web.rt, {**COUNCIL, "title": "Korrektur: Der Rat tagt am Freitag", "urgency": "urgent"},
+        event_id="rat-2", corrects="rat-1")  # fmt: skip
+    with session_scope(web.rt.db_url) as s:
+        first, second = s.execute(select(PublishedMessage).order_by(PublishedMessage.id)).scalars().all()
+    assert (second.kind, second.corrects_id) == ("correction", first.id)
+    page = web.get(f"/meldungen/{second.id}").text
+    assert "Warnung" in page and "Korrektur" in page and f'href="/meldungen/{first.id}"' in page
+    assert f'href="/meldungen/{second.id}"' in web.get(f"/meldungen/{first.id}").text  # the original points on
+    assert web.get("/v1/messages").json()["data"][0]["corrects"] == first.id
+
+
+def test_versions_are_switchable_and_marked(web):
+    put(web.rt, COUNCIL)
+    versions = [{"language": "de", "profile": "leicht", "title": "Der Rat trifft sich", "text": "Der Rat trifft sich.",
+                 "reviewed": True},
+                {"language": "en", "profile": "standard", "title": "The council meets", "text": "It meets.",
+                 "origin": "machine"}]  # fmt: skip
+    with session_scope(web.rt.db_url) as s:  # as the versions contract stores them (data.versions)
+        m = s.execute(select(PublishedMessage)).scalars().one()
+        m.versions = json.dumps(versions)
+        s.add(ShortCode(code="k7q2x9a", message_id=m.id, version="de-leicht"))
+    hop = web.get("/m/k7q2x9a", follow_redirects=False)
+    assert hop.headers["location"] == f"/meldungen/{m.id}?fassung=de-leicht"
+    leicht = web.get(hop.headers["location"]).text
+    assert "Der Rat trifft sich" in leicht and "von einer Prüfgruppe geprüft" in leicht
+    english = web.get(f"/meldungen/{m.id}?fassung=en-standard").text
+    assert '<html lang="en">' in english and "maschineller Vorschlag" in english
+    assert "Leichte Sprache" in english and "English" in english
+
+
+def test_feeds_parse_and_answer_conditional_requests(web):
+    put(web.rt, COUNCIL)
+    atom = web.get("/meldungen/feed.atom?thema=politik")
+    parsed = feedparser.parse(atom.content)
+    assert not parsed.bozo and parsed.version == "atom10"
+    assert [e.title for e in parsed.entries] == ["Der Rat tagt am Donnerstag"]
+    feed = web.get("/meldungen/feed.json").json()
+    assert feed["version"] == "https://jsonfeed.org/version/1.1" and feed["title"]
+    assert all(item["id"] and (item.get("content_text") or item.get("content_html")) for item in feed["items"])
+    cal = icalendar.Calendar.from_ical(web.get("/meldungen/kalender.ics").content)
+    (event,) = cal.walk("VEVENT")
+    assert event.decoded("dtstart") == datetime(2027, 3, 11, 16, 0, tzinfo=UTC)
+    for url in ("/meldungen/feed.atom?thema=politik", "/meldungen/feed.json", "/meldungen/kalender.ics"):
+        first = web.get(url)
+        assert web.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+        assert web.get(url, headers={"If-Modified-Since": first.headers["last-modified"]}).status_code == 304
+        assert web.get(url, headers={"If-None-Match": 'W/"alt"'}).status_code == 200
+
+
+def test_a_new_message_changes_the_etag(web, monkeypatch):
+    monkeypatch.setattr("notify.publishing.archive.STAMP_SECONDS", 0)
+    put(web.rt, COUNCIL)
+    before = web.get("/meldungen/feed.atom").headers["etag"]
+    put(web.rt, ROADWORKS)
+    after = web.get("/meldungen/feed.atom", headers={"If-None-Match": before})
+    assert after.status_code == 200 and after.headers["etag"] != before
+
+
+def test_open_data_pages_with_a_cursor_and_dumps_carry_the_licence(web):
+    for n in range(5):
+        put(web.rt, {**ROADWORKS, "title": f"Baustelle Nummer {n}"})
+    first = web.get("/v1/messages", params={"limit": 2, "topic": "verkehr", "since": "2020-01-01T00:00:00+01:00"}).json()
+    assert [d["title"] for d in first["data"]] == ["Baustelle Nummer 4", "Baustelle Nummer 3"]
+    keys = {"id", "title", "text", "topics", "area", "urgency", "published_at", "starts_at", "ends_at",
+            "valid_until", "url", "versions"}  # fmt: skip
+    assert keys <= set(first["data"][0])
+    second = web.get(first["links"]["next"].removeprefix("https://stadtbote.test")).json()
+    assert [d["title"] for d in second["data"]] == ["Baustelle Nummer 2", "Baustelle Nummer 1"]
+    assert web.get("/v1/messages", params={"since": "2100-01-01T00:00:00Z"}).json()["data"] == []
+    dump = web.get("/v1/messages/dump.json").json()
+    assert dump["licence"]["name"].startswith("Datenlizenz Deutschland") and len(dump["data"]) == 5
+    rows = list(csv.DictReader(io.StringIO(web.get("/v1/messages/dump.csv").text)))
+    assert len(rows) == 5 and rows[0]["topics"] == "baustellen"
+    assert "/v1/messages" in web.get("/openapi.json").json()["paths"]
+
+
+def personal_token(rt, public_id: str, message_id: int) -> str:
+    return rt.signer.token("feedback", public_id, m=str(message_id), v="")
+
+
+def votes(rt) -> list[MessageFeedback]:
+    with session_scope(rt.db_url) as s:
+        return list(s.execute(select(MessageFeedback)).scalars())
+
+
+def test_a_get_never_votes_and_a_personal_link_votes_once(web):
+    put(web.rt, COUNCIL)
+    m = only_message(web.rt)
+    token = personal_token(web.rt, "resident-1", m.id)
+    question = web.get(f"/meldungen/{m.id}/verstaendlich?p={token}")  # what a link scanner does
+    assert question.status_code == 200 and votes(web.rt) == []
+    csrf = question.text.split('name="csrf_token" value="')[1].split('"')[0]
+    for answer in ("ja", "nein"):
+        done = web.post(f"/meldungen/{m.id}/verstaendlich",
+                        data={"csrf_token": csrf, "p": token, "verstanden": answer, "kommentar": "Das Wort Sitzung."})  # fmt: skip
+        assert done.status_code == 200 and "Danke" in done.text
+    (vote,) = votes(web.rt)  # the second answer replaced the first
+    assert vote.understood is False and vote.comment == "Das Wort Sitzung." and "resident-1" not in (vote.voter or "")
+
+
+def test_feedback_api_takes_a_short_code_limits_comments_and_anonymous_votes(web, monkeypatch):
+    monkeypatch.setattr(counters, "anonymous_feedback", counters.Window(3, 3600))
+    monkeypatch.setattr("notify.publishing.feedback.anonymous_feedback", counters.anonymous_feedback)
+    put(web.rt, COUNCIL)
+    m = only_message(web.rt)
+    assert web.post("/v1/feedback", json={"message": m.code, "understood": True}).status_code == 201
+    too_long = web.post("/v1/feedback", json={"message": m.id, "understood": False, "comment": "x" * 501})
+    assert too_long.status_code == 400 and too_long.headers["content-type"] == "application/problem+json"
+    assert web.post("/v1/feedback", json={"message": "zzzzzzz", "understood": True}).status_code == 404
+    assert [web.post("/v1/feedback", json={"message": m.id, "understood": False}).status_code
+            for _ in range(3)] == [201, 201, 429]  # fmt: skip
+    token = personal_token(web.rt, "resident-2", m.id)  # a personal link is not limited, but counts once
+    assert web.post("/v1/feedback", json={"message": m.id, "understood": False, "token": token}).status_code == 201
+    assert web.post("/v1/feedback", json={"message": m.id, "understood": True, "token": token}).status_code == 200
+    wrong = personal_token(web.rt, "resident-2", m.id + 1)
+    assert web.post("/v1/feedback", json={"message": m.id, "understood": True, "token": wrong}).status_code == 403
+    assert len(votes(web.rt)) == 4
+
+
+@pytest.mark.parametrize("path", ["/impressum", "/barrierefreiheit"])
+def test_impressum_and_accessibility_statement_come_from_the_city_pack(web, path):
+    page = web.get(path)
+    assert page.status_code == 200 and "Ebertstraße 11" in page.text or "barrierefreiheit@" in page.text
+
+
+def test_favicon(web):
+    icon = web.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml" and b"<svg" in icon.content
+
+
+@pytest.mark.parametrize(("language", "profile", "expected"), [
+    ("de", "leicht", "k7q2x9a"),      # the resident's version has its own code
+    ("de", "standard", None),         # None: the message's standard code
+    ("tr", "einfach", None),          # no such version: the standard text
+])  # fmt: skip
+def test_each_resident_gets_the_short_link_of_the_version_they_read(web, language, profile, expected):
+    from notify.events import parse_json_event
+    from notify.pipeline import template_context
+    from subscribers.store import Contact
+
+    raw = json.dumps(envelope(COUNCIL, event_id="rat-v")).encode()
+    put(web.rt, COUNCIL, event_id="rat-v")
+    m = only_message(web.rt)
+    with session_scope(web.rt.db_url) as s:
+        s.add(ShortCode(code="k7q2x9a", message_id=m.id, version="de-leicht"))
+    from notify.publishing.store import _CODES
+
+    _CODES.clear()
+    event = parse_json_event(raw, web.rt.catalogue)
+    ctx = template_context(web.rt, event, Contact(1, "pub-1", None, language, profile, {}), language)
+    assert ctx["message_url"] == f"https://stadtbote.test/m/{expected or m.code}"
+    token = ctx["feedback_url"].split("?p=")[1]
+    assert web.rt.signer.verify("feedback", token)["m"] == str(m.id)
+    assert "pub-1" not in ctx["message_url"]  # the short link carries nothing personal

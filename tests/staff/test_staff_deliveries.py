@@ -1,0 +1,125 @@
+"""The delivery log: one row per resident × channel, pseudonymised, searchable by address, audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+from staff_samples import add_deliveries, add_residents, auth, sign_in
+
+from subscribers.db import session_scope
+from subscribers.models import Delivery, DeliveryAttempt
+from subscribers.team import StaffAudit
+
+
+def three_residents(api) -> list[int]:
+    ids = add_residents(api.rt.db_url, [
+        ([("email", "frau.x@example.org")], [("baustellen", "buer")]),
+        ([("sms", "+4915112345678")], [("baustellen", "buer")]),
+        ([("email", "herr.y@example.org"), ("letter", "Herr Y\nStr. 1\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
+    ])  # fmt: skip
+    dids = add_deliveries(api.rt.db_url, "ANN-7", [(ids[0], "email", "sent"), (ids[1], "sms", "failed"),
+                                                   (ids[2], "email", "retry")])  # fmt: skip
+    with session_scope(api.rt.db_url) as s:
+        s.get(Delivery, dids[1]).last_error = "Gateway 30007: Nummer gesperrt"
+        s.add(DeliveryAttempt(delivery_id=dids[1], attempt=1, outcome="failed", error="Gateway 30007: Nummer gesperrt"))
+        s.add(DeliveryAttempt(delivery_id=dids[2], attempt=1, outcome="retry", error="451 mailbox busy"))
+    return ids
+
+
+def test_without_sign_in_the_log_answers_401(api):
+    r = api.get("/v1/deliveries", params={"announcement": 7})
+    assert r.status_code == 401 and r.headers["content-type"].startswith("application/problem+json")
+    assert api.get("/v1/deliveries", headers=auth(api.tokens["system"])).status_code == 403  # a city system's key
+
+
+def test_the_log_of_an_announcement_lists_each_recipient_with_channel_status_and_attempts(api):
+    three_residents(api)
+    body = api.get("/v1/deliveries", params={"announcement": 7}, headers=auth(api.tokens["anna"])).json()
+    rows = body["data"]
+    assert sorted((r["channel"], r["status"]) for r in rows) == [("email", "retry"), ("email", "sent"), ("sms", "failed")]
+    assert all(r["recipient"].startswith("P-") and "address" not in r for r in rows)  # an author sees no addresses
+    failed = next(r for r in rows if r["status"] == "failed")
+    assert failed["error"] == "Gateway 30007: Nummer gesperrt" and failed["attempts"][0]["outcome"] == "failed"
+    assert all(set(r) >= {"recipient", "channel", "version", "status", "attempts", "updated_at"} for r in rows)
+    assert body["links"] == {}
+    assert api.get("/v1/deliveries", params={"announcement": 8}, headers=auth(api.tokens["anna"])).json()["data"] == []
+
+
+@pytest.mark.parametrize(("q", "channel"), [
+    ("frau.x@example.org", "email"), ("Frau.X@Example.org", "email"), ("0151 12345678", "sms"), ("+4915112345678", "sms"),
+])  # fmt: skip
+def test_a_search_by_address_or_phone_finds_exactly_that_persons_row(api, q, channel):
+    three_residents(api)
+    rows = api.get("/v1/deliveries", params={"announcement": 7, "q": q}, headers=auth(api.tokens["bernd"])).json()["data"]
+    assert len(rows) == 1 and rows[0]["channel"] == channel
+    assert rows[0]["address"] in ("frau.x@example.org", "+4915112345678")  # an approver may see it
+    with session_scope(api.rt.db_url) as s:
+        audit = s.execute(select(StaffAudit).where(StaffAudit.action == "address-lookup")).scalars().all()
+    assert [(a.actor, a.subject) for a in audit] == [("bernd@stadt.example", q)]
+    assert json.loads(audit[0].detail)["rows"] == 1
+
+
+def test_a_search_for_an_unknown_address_finds_nothing_and_is_audited_too(api):
+    three_residents(api)
+    h = auth(api.tokens["anna"])
+    assert api.get("/v1/deliveries", params={"q": "niemand@example.org"}, headers=h).json()["data"] == []
+    with session_scope(api.rt.db_url) as s:
+        assert s.execute(select(StaffAudit.subject).where(StaffAudit.action == "address-lookup")).scalars().all() == [
+            "niemand@example.org"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    ({"status": "delivered"}, [("email", "sent")]), ({"status": "failed"}, [("sms", "failed")]),
+    ({"status": "pending"}, [("email", "retry")]), ({"channel": "sms"}, [("sms", "failed")]),
+    ({"channel": "email", "status": "retry"}, [("email", "retry")]), ({"channel": "letter"}, []),
+])  # fmt: skip
+def test_filters_by_status_and_channel(api, params, expected):
+    three_residents(api)
+    rows = api.get("/v1/deliveries", params={"announcement": 7, **params}, headers=auth(api.tokens["anna"])).json()["data"]
+    assert sorted((r["channel"], r["status"]) for r in rows) == expected
+
+
+@pytest.mark.parametrize("params", [{"status": "verloren"}, {"channel": "fax"}])
+def test_unknown_filters_are_a_clear_error(api, params):
+    r = api.get("/v1/deliveries", params=params, headers=auth(api.tokens["anna"]))
+    assert r.status_code == 400 and "gibt es nicht" in r.json()["detail"]
+
+
+def test_pages_follow_links_next_until_every_row_was_seen(api):
+    three_residents(api)
+    h, seen, url = auth(api.tokens["anna"]), [], "/v1/deliveries?announcement=7&limit=2"
+    while url:
+        body = api.get(url, headers=h).json()
+        seen += [r["id"] for r in body["data"]]
+        url = body["links"].get("next")
+    assert len(seen) == len(set(seen)) == 3
+
+
+def test_the_page_searches_and_exports_csv(api):
+    three_residents(api)
+    sign_in(api, "anna")
+    r = api.get("/staff/zustellungen", params={"mitteilung": "7", "suche": "herr.y@example.org"})
+    assert r.status_code == 200 and r.text.count('data-channel="email"') == 1 and "451 mailbox busy" in r.text
+    assert "herr.y@example.org</td>" not in r.text  # an author sees the pseudonym only
+    exported = api.get("/staff/zustellungen.csv", params={"mitteilung": "7"})
+    table = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert exported.headers["content-type"].startswith("text/csv") and len(table) == 3
+    assert "address" not in table[0] and {t["channel"] for t in table} == {"email", "sms"}
+
+
+@pytest.mark.parametrize(("answer", "cell"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+49 gesperrt", "'+49 gesperrt"),
+    ("550 mailbox unknown", "550 mailbox unknown"),
+])  # fmt: skip
+def test_the_csv_keeps_provider_answers_as_text_in_spreadsheets(api, answer, cell):
+    ids = three_residents(api)
+    with session_scope(api.rt.db_url) as s:
+        for d in s.query(Delivery).filter(Delivery.subscriber_id == ids[1]):
+            d.last_error = answer
+    sign_in(api, "anna")
+    table = list(csv.DictReader(io.StringIO(api.get("/staff/zustellungen.csv").text.lstrip("\ufeff"))))
+    assert [t["error"] for t in table if t["channel"] == "sms"] == [cell]
