@@ -137,10 +137,12 @@ def test_draft_approve_send_in_the_browser(server, page):
     page.check("#d-buer")
     page.check("#u-urgent")
     # the audience updates as the topics and the area change
+    # (each change triggers its own debounced count; wait for the one that saw "dringend" too)
     page.wait_for_function(
         "document.querySelector('#publikum-zahl .big') && document.querySelector('#publikum-zahl .big').textContent.includes('3')"
+        " && document.querySelector('#publikum').innerText.includes('Freigabe nötig')"
     )
-    assert "Freigabe nötig" in page.inner_text("#publikum")
+    assert "Dringende Nachrichten brauchen immer eine zweite Person" in page.inner_text("#publikum")
     ui.check("entwurf")
     with page.expect_navigation():
         page.click("#editor .buttons button[value='speichern'] >> nth=0")
