@@ -66,7 +66,7 @@ def _key(value: Any) -> str:
     """A ledger version (``de-einfach``, ``einfach``, None …) as the archive's version key."""
     if not value:
         return ""
-    text = str(value)
+    text = str(value).replace("/", "-")  # the ledger writes language/profile (``de/leicht``)
     if text in ("standard", "de-standard", "de"):
         return ""
     return text if "-" in text else f"de-{text}"
