@@ -12,6 +12,7 @@ import re
 import socket
 import time
 
+import pyotp
 import pytest
 import schemathesis
 from argon2 import PasswordHasher
@@ -74,6 +75,13 @@ def fuzz(tmp_path_factory):
         r = client.post("/staff/anmelden", data={"email": "fuzz@stadt.example", "password": PASSWORD,
                                                  "csrf_token": csrf, "weiter": "/staff"}, follow_redirects=False)  # fmt: skip
         assert r.status_code == 303, r.text
+        if r.headers["location"].startswith("/staff/anmelden/code"):  # admins enrol a second factor first
+            form = client.get(r.headers["location"])
+            secret = re.search(r'id="totp-schluessel">([A-Z2-7 ]+)<', form.text).group(1).replace(" ", "")
+            csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', form.text).group(1)
+            r = client.post("/staff/anmelden/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": csrf,
+                                                          "weiter": "/staff"}, follow_redirects=False)  # fmt: skip
+            assert r.status_code in (200, 303), r.text
         staff_csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', client.get("/staff").text).group(1)
         yield {"app": app, "key": key, "cookies": dict(client.cookies), "csrf": staff_csrf}
     mp.undo()

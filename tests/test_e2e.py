@@ -41,7 +41,11 @@ def mails(stack) -> list:
 
 
 def received(stack, subject: str) -> Counter:
-    return Counter(str(m["To"]) for m in mails(stack) if str(m["Subject"]) == subject)
+    """Who got the mail with this subject, among this module's residents (their addresses carry the tag
+    that ends each subject): other modules on the shared stack keep citywide subscribers of their own."""
+    tag = subject.rsplit(" ", 1)[-1]
+    return Counter(str(m["To"]) for m in mails(stack)
+                   if str(m["Subject"]) == subject and str(m["To"]).endswith(f".{tag}@example.org"))  # fmt: skip
 
 
 def wait_settled(stack, source: str, ids: list[str], timeout: float = 60) -> None:

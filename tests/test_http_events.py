@@ -122,7 +122,10 @@ def test_a_key_without_the_scope_403(client):
 
 
 def test_catalogue_and_health(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    health = client.get("/healthz").json()
+    assert health["status"] == "ok"
+    assert {name: state["status"] for name, state in health["channels"].items()} == {
+        "email": "ok", "sms": "ok", "push": "ok", "letter": "ok"}
     doc = client.get("/v1/catalogue").json()
     assert {"id": "buer", "name": "Buer", "parent": "nord", "postcodes": ["45894", "45897"]} in doc["districts"]
     assert {"id": "verkehr", "name": "Verkehr & Baustellen", "parent": None} in doc["topics"]

@@ -92,6 +92,18 @@ def test_per_topic_unsubscribe_keeps_the_other_topics(client, sink):
     assert status_of(client, pid) == "unsubscribed"
 
 
+def test_the_page_after_the_last_topic_does_not_promise_other_topics(client, sink):
+    subscribe_and_confirm(client, sink, "letztes@beispiel.de", topics=["abfuhr", "parken"], districts=["buer"])
+    pid = public_id(client, "letztes@beispiel.de")
+    said = []
+    for topic in ("abfuhr", "parken"):
+        url = client.rt.signer.url("unsubscribe", pid, subs=f"{topic}:buer").removeprefix("https://stadtbote.test")
+        said.append(client.post(url, data={"csrf_token": csrf(client, url)}).text)
+    assert "Zu Ihren anderen Themen bekommen Sie weiter Nachrichten" in said[0]
+    assert "Zu Ihren anderen Themen" not in said[1] and "keine Nachrichten mehr" in said[1]
+    assert status_of(client, pid) == "unsubscribed"
+
+
 def test_resubscribing_after_unsubscribe_needs_a_new_confirmation(client, sink):
     subscribe_and_confirm(client, sink, "zurueck@beispiel.de")
     pid = public_id(client, "zurueck@beispiel.de")

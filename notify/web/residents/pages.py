@@ -319,7 +319,7 @@ async def unsubscribe_post(token: str, request: Request) -> Response:
     if not one_click and (failed := csrf_failed(request, form)):
         return failed
     try:
-        sid, topic_name = await asyncio.to_thread(service.unsubscribe_db, rt, token)
+        sid, topic_name, others_left = await asyncio.to_thread(service.unsubscribe_db, rt, token)
     except service.LinkProblem as exc:
         if one_click:
             return PlainTextResponse("Dieser Link ist ungültig oder abgelaufen.", status_code=exc.status)
@@ -328,7 +328,7 @@ async def unsubscribe_post(token: str, request: Request) -> Response:
     if one_click:
         return PlainTextResponse("Sie sind abgemeldet.")
     payload = rt.signer.verify("unsubscribe", token)
-    return page(request, "residents/unsubscribed.html.j2", topic_name=topic_name,
+    return page(request, "residents/unsubscribed.html.j2", topic_name=topic_name, others_left=others_left,
                        manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
 
 

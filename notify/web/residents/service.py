@@ -396,10 +396,11 @@ def link_subject(rt: Runtime, payload: dict[str, Any]) -> str | None:
     return rt.catalogue.topics[topic].name if topic in rt.catalogue.topics else None
 
 
-def unsubscribe_db(rt: Runtime, token: str) -> tuple[int, str | None]:
+def unsubscribe_db(rt: Runtime, token: str) -> tuple[int, str | None, bool]:
     """All topics, or the subscriptions (or, in older links, the one topic) the link names.
 
-    Returns (subscriber id, what was removed for the page, or None for everything).
+    Returns (subscriber id, what was removed for the page or None for everything, whether any
+    subscription is left: removing the last one unsubscribes the resident altogether).
     """
     payload = read_link(rt, token, ("unsubscribe",))
     topic = payload.get("topic") or payload.get("t")
@@ -407,10 +408,11 @@ def unsubscribe_db(rt: Runtime, token: str) -> tuple[int, str | None]:
     with session_scope(rt.db_url) as session:
         sub = _subscriber(session, payload["s"])
         if pairs := parse_link_value(str(payload.get("subs") or "")):
-            return sub.id, _unsubscribe_pairs(rt, session, sub, pairs)
+            label = _unsubscribe_pairs(rt, session, sub, pairs)
+            return sub.id, label, sub.status != "unsubscribed"
         if not topic or topic not in cat.topics:
             consent.unsubscribe_all(session, sub, "resident")
-            return sub.id, None
+            return sub.id, None, False
         remove = set(cat.descendants_or_self(topic))
         rows = session.execute(select(Subscription).where(Subscription.subscriber_id == sub.id)).scalars().all()
         for row in rows:
@@ -428,7 +430,7 @@ def unsubscribe_db(rt: Runtime, token: str) -> tuple[int, str | None]:
             consent.unsubscribe_all(session, sub, "resident", f"last topic={topic}")
         else:
             consent.audit(session, sub.id, "topic-unsubscribed", "resident", f"topic={topic}")
-        return sub.id, cat.topics[topic].name
+        return sub.id, cat.topics[topic].name, left is not None
 
 
 def _unsubscribe_pairs(rt: Runtime, session, sub, pairs: list[tuple[str, str]]) -> str | None:
