@@ -32,3 +32,14 @@ def german_datetime(value: datetime | str) -> str:
     if not isinstance(d, datetime):
         return german_date(d)
     return f"{german_date(d)} um {d.hour}:{d.minute:02d} Uhr"
+
+
+def without_mark(title: str, word: str) -> str:
+    """The title without a leading "Warnung:" (any case): for frames that say the word themselves."""
+    head, sep, rest = title.partition(":")
+    return rest.lstrip() if sep and head.strip().casefold() == word.casefold() and rest.strip() else title
+
+
+def with_mark(title: str, word: str) -> str:
+    """ "Warnung: <title>", unless the title starts with that word already (seen: "Warnung: Warnung: …")."""
+    return title if title.casefold().startswith(word.casefold()) else f"{word}: {title}"

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from notify.channels.email import EmailSender
 from notify.events import InvalidEvent, parse_event
+from notify.formatting import with_mark
 from notify.pipeline import Runtime, template_context
 from notify.settings import Settings
 from notify.textformat import to_plain
@@ -98,6 +99,7 @@ def test_a_title_with_a_line_break_is_refused_before_it_reaches_a_header(before,
     address="anna@example.org",
 )
 @example(title="x" * 69, text="x", name="", urgent=False, address="anna@example.org")
+@example(title="Warnung: Starkregen heute Abend", text="x", name="", urgent=True, address="anna@example.org")
 @example(title="=?utf-8?q?Bcc:_opfer@example.org?=", text="x", name="", urgent=False, address="x@y.zz")
 def test_any_event_gives_a_well_formed_email_with_exactly_our_headers(title, text, name, urgent, address):
     title, text = f"{title} Baustelle", f"Text {text}"
@@ -115,9 +117,10 @@ def test_any_event_gives_a_well_formed_email_with_exactly_our_headers(title, tex
     assert not message.defects
     assert sorted(message.keys()) == sorted(HEADERS)  # each exactly once, nothing injected
     assert message["To"] == address
-    # The subject is the title on one line: the template's "Warnung: " for urgent events, then every
+    # The subject is the title on one line: "Warnung: " in front for urgent events (once: not for a
+    # title that says it already, as the demo's "Warnung: Starkregen heute Abend"), then every
     # run of white space (also U+2028, NEL, form feed …) collapsed into one space.
-    assert str(message["Subject"]) == one_line(f"{'Warnung: ' if urgent else ''}{event.data.title}")
+    assert str(message["Subject"]) == one_line(with_mark(event.data.title, "Warnung") if urgent else event.data.title)
     assert message["List-Unsubscribe"] == f"<{context['unsubscribe_url']}>"
     assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
 
@@ -142,7 +145,7 @@ def test_an_internationalised_address_gets_the_same_message_from_the_standard_li
     message = message_from_bytes(raw, policy=policy.default)
     assert sorted(message.keys()) == sorted(HEADERS)
     assert message["To"] == "jürgen@beispiel.de"
-    assert str(message["Subject"]) == one_line(f"{'Warnung: ' if urgent else ''}{event.data.title}")
+    assert str(message["Subject"]) == one_line(with_mark(event.data.title, "Warnung") if urgent else event.data.title)
     assert "<script" not in message.get_body(("html",)).get_content().lower()
 
 

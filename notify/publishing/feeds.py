@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 from icalendar import Calendar, Event
 
+from notify.formatting import with_mark
 from notify.publishing import archive, present
 from notify.publishing.pages import notice
 from subscribers.db import session_scope
@@ -81,7 +82,7 @@ def atom(rt: Any, filters: archive.Filters, rows: list, updated: datetime) -> by
         entry = fg.add_entry(order="append")
         url = present.page_url(base, m)
         entry.id(url)
-        title = m.title if m.urgency != "urgent" else f"Warnung: {m.title}"
+        title = m.title if m.urgency != "urgent" else with_mark(m.title, "Warnung")
         entry.title(title)
         entry.link(href=url)
         published = archive.utc(m.published_at)

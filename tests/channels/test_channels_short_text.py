@@ -103,3 +103,10 @@ def test_sms_without_event_link_carries_the_short_link_never_the_settings_page(n
 def test_unknown_event_type_falls_back_to_default():
     sms = compose_sms("sperrmuell", make_context(text="Kurz."))
     assert sms.startswith("Stadt Gelsenkirchen: Sperrung der Hauptstraße")
+
+
+def test_a_warning_titled_warnung_says_the_word_once():
+    """Seen in the demo: "WARNUNG der Stadt Gelsenkirchen: Warnung: Starkregen heute Abend"."""
+    sms = compose_sms("warnung", make_context(title="Warnung: Starkregen heute Abend", text="Bleiben Sie zu Hause."))
+    assert sms.startswith("WARNUNG der Stadt Gelsenkirchen: Starkregen heute Abend")
+    assert sms.lower().count("warnung") == 1
