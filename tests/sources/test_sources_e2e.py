@@ -13,6 +13,7 @@ from email import message_from_bytes, policy
 
 import httpx
 import pytest
+from icalendar import Calendar
 from oparl_server import OParlServer
 from source_samples import BERCHTESGADEN, OPARL_DIR, gelsenkirchen_warning
 from sqlalchemy import select
@@ -159,6 +160,20 @@ def test_oparl_once_publishes_exactly_the_future_meeting_and_notifies_its_subscr
     with session_scope(db_url(stack)) as s:
         from_oparl = s.execute(select(EventRecord.event_id).where(EventRecord.source == f"{server.base}/body/1")).all()
     assert [r[0] for r in from_oparl] == [meeting["id"]]  # the past meetings: no event at all
+    # Published: the open-data API and the calendar feed have exactly this meeting, with its start.
+    wait_until = time.monotonic() + 30
+    while True:
+        data = httpx.get(f"{stack.web_url}/v1/messages", params={"topic": "ratssitzungen"}, timeout=30).json()["data"]
+        ours = [m for m in data if people["tag"] in m["title"]]
+        if ours or time.monotonic() > wait_until:
+            break
+        time.sleep(0.5)
+    [message] = ours
+    assert datetime.fromisoformat(message["starts_at"]) == start
+    assert not [m for m in data if "Gemeinderat" in m["title"] and m is not message]  # no past meeting published
+    calendar = Calendar.from_ical(httpx.get(f"{stack.web_url}/meldungen/kalender.ics", timeout=30).content)
+    [entry] = [e for e in calendar.walk("VEVENT") if people["tag"] in str(e["SUMMARY"])]
+    assert entry.decoded("DTSTART") == start
 
 
 def test_an_event_whose_geometry_lies_outside_the_city_reaches_nobody(stack, people):
