@@ -15,13 +15,13 @@ def register(app: typer.Typer) -> None:
 
     @app.command("sms-info")
     def sms_info_command(
-        text: str = typer.Argument(..., help='The SMS text; "-" reads it from standard input.'),
+        text: str = typer.Argument(..., help='Der SMS-Text; "-" liest ihn von der Standardeingabe.'),
     ) -> None:
-        """Show how an SMS text is encoded and how many parts (segments) it costs.
+        """Zeigt, wie eine SMS kodiert wird und wie viele Teile sie kostet.
 
-        Prints JSON: {"encoding": "gsm7"|"ucs2", "characters": n, "segments": n}.
-        "characters" counts what the network counts: septets for GSM-7 (€ counts two),
-        UTF-16 units for UCS-2 (an emoji counts two).
+        Gibt JSON aus: {"encoding": "gsm7"|"ucs2", "characters": n, "segments": n}.
+        "characters" zählt wie das Netz: bei GSM-7 Septette (€ zählt doppelt),
+        bei UCS-2 UTF-16-Einheiten (ein Emoji zählt doppelt).
         """
         if text == "-":
             text = sys.stdin.read().rstrip("\n")
