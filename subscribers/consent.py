@@ -312,17 +312,8 @@ def release_elsewhere(session: Session, subscriber: Subscriber, channel: str) ->
     )
     changed: list[int] = []
     for row in others:
-        sid = row.subscriber_id
-        session.delete(row)
-        session.flush()
-        audit(session, sid, "address-moved", "system", f"channel={channel}; confirmed by a newer sign-up")
-        left = session.execute(
-            select(col(ChannelAddress.id)).where(
-                col(ChannelAddress.subscriber_id) == sid, col(ChannelAddress.confirmed_at).is_not(None)
-            )
-        ).first()
-        other = session.get(Subscriber, sid)
-        if left is None and other is not None:
+        sid, other = _drop_address(session, row, "address-moved", f"channel={channel}; confirmed by a newer sign-up")
+        if other is not None:
             waiting = session.execute(
                 select(col(ChannelAddress.id)).where(col(ChannelAddress.subscriber_id) == sid)
             ).first()
@@ -371,21 +362,27 @@ def mark_bounced(session: Session, channel: str, address: str, reason: str) -> l
     )
     changed: list[int] = []
     for row in rows:
-        sid = row.subscriber_id
-        session.delete(row)
-        session.flush()
-        audit(session, sid, "address-removed", "system", f"channel={channel}; reason={kind}")
-        remaining = session.execute(
-            select(col(ChannelAddress.id)).where(
-                col(ChannelAddress.subscriber_id) == sid, col(ChannelAddress.confirmed_at).is_not(None)
-            )
-        ).first()
-        subscriber = session.get(Subscriber, sid)
-        if remaining is None and subscriber is not None:
+        sid, subscriber = _drop_address(session, row, "address-removed", f"channel={channel}; reason={kind}")
+        if subscriber is not None:
             unsubscribe_all(session, subscriber, "system", f"no address left after {kind}")
         changed.append(sid)
     session.flush()
     return changed
+
+
+def _drop_address(session: Session, row: ChannelAddress, action: str, detail: str) -> tuple[int, Subscriber | None]:
+    """Remove one address (audited). Returns its subscriber id, and the subscriber when no confirmed
+    address of theirs is left (the caller decides what that means), else None."""
+    sid = row.subscriber_id
+    session.delete(row)
+    session.flush()
+    audit(session, sid, action, "system", detail)
+    left = session.execute(
+        select(col(ChannelAddress.id)).where(
+            col(ChannelAddress.subscriber_id) == sid, col(ChannelAddress.confirmed_at).is_not(None)
+        )
+    ).first()
+    return sid, (session.get(Subscriber, sid) if left is None else None)
 
 
 def purge_unconfirmed(session: Session, now: datetime | None = None) -> int:
