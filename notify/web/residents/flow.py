@@ -27,7 +27,7 @@ from notify.web.residents.pages import (
 )
 from notify.web.residents.pages import ordered_errors as _ordered
 from notify.web.residents.ratelimit import client_ip, limiter_for
-from notify.web.residents.validation import CHANNELS, LANGUAGES, InvalidInput, parse_subscription
+from notify.web.residents.validation import _POSTCODE, CHANNELS, LANGUAGES, InvalidInput, parse_subscription, resolve_place
 from subscribers.consent import unconfirmed_hours
 
 router = APIRouter(include_in_schema=False)
@@ -103,6 +103,17 @@ def render_step(request: Request, step: str, values: dict[str, Any], errors: dic
                 channel_names=CHANNEL_NAMES, **catalogue_choices(rt))  # fmt: skip
 
 
+def _place_said(cat, place: str) -> str:
+    """A postcode as the Stadtteil(e) it stands for: "Buer (45894)"; as typed if we know none."""
+    try:
+        found = resolve_place(place, cat)
+    except ValueError:
+        return place
+    postcode = _POSTCODE.search(place)
+    names = " oder ".join(cat.districts[d].name for d in found)
+    return f"{names} ({postcode.group(1)})" if postcode else names
+
+
 def _summary(rt, values: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(question, answer, step) rows for "Prüfen Sie Ihre Angaben"."""
     cat = rt.catalogue
@@ -110,7 +121,7 @@ def _summary(rt, values: dict[str, Any]) -> list[tuple[str, str, str]]:
     places = [f"ganz {cat.city}" if d == "citywide" else cat.districts[d].name
               for d in values.get("districts") or [] if d == "citywide" or d in cat.districts]  # fmt: skip
     if values.get("place"):
-        places.append(f"Postleitzahl {values['place']}")
+        places.append(_place_said(cat, values["place"]))
     rows = [("Themen", ", ".join(topics), "thema"), ("Ort", ", ".join(places), "ort"),
             ("Wege", ", ".join(CHANNEL_NAMES.get(c, c) for c in values.get("channels") or []), "weg")]  # fmt: skip
     if values.get("quiet_start") and values.get("quiet_end"):
