@@ -26,13 +26,13 @@ from notify.web.residents.pages import (
     too_many,
 )
 from notify.web.residents.pages import ordered_errors as _ordered
+from notify.web.residents.postal_form import ADDRESS_PARTS, error_at_first_field, read_parts
 from notify.web.residents.ratelimit import client_ip, limiter_for
 from notify.web.residents.validation import _POSTCODE, CHANNELS, LANGUAGES, InvalidInput, parse_subscription, resolve_place
 from subscribers.consent import unconfirmed_hours
 
 router = APIRouter(include_in_schema=False)
 
-ADDRESS_PARTS = ("street", "address_extra", "postcode", "town")
 STEPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "thema": ("Worüber sollen wir Ihnen schreiben?", ("topics",)),
     "ort": ("Für welchen Ort?", ("place", "districts")),
@@ -51,14 +51,8 @@ FREQUENCY_NAMES = {"immediate": "Sofort, jede Nachricht einzeln", "daily": "Einm
 def flow_values(form: FormData) -> dict[str, Any]:
     """The answers so far; the postal address is composed from its separate fields."""
     values = form_values(form)
-    for name in ADDRESS_PARTS:
-        value = form.get(name)
-        values[name] = value.strip() if isinstance(value, str) else ""
+    read_parts(form, values)
     values["consent"] = "yes" if form.get("consent") == "yes" else ""
-    if any(values[n] for n in ADDRESS_PARTS):
-        town = " ".join(x for x in (values["postcode"], values["town"]) if x)
-        lines = [values["name"], values["address_extra"], values["street"], town]
-        values["postal_address"] = [line for line in lines if line]
     return values
 
 
@@ -72,8 +66,7 @@ def _errors_of(values: dict[str, Any], rt, upto: str) -> tuple[dict[str, str], l
         errors, choices = dict(exc.errors), exc.choices
     if upto == "pruefen" and values.get("consent") != "yes":
         errors["consent"] = "Bitte bestätigen Sie, dass Sie einverstanden sind."
-    if "postal_address" in errors and any(values.get(n) for n in ADDRESS_PARTS):
-        errors["street"] = errors.pop("postal_address")  # shown at the first address field
+    errors = error_at_first_field(errors, values)
     fields |= {"street"} if "angaben" in ORDER[: ORDER.index(upto) + 1] else set()
     return {k: v for k, v in errors.items() if k in fields}, choices
 

@@ -54,7 +54,7 @@ def changes_said(rt, before: dict[str, Any], after: dict[str, Any]) -> list[str]
         said.append("Wege jetzt: " + ", ".join(CHANNELS.get(c, c) for c in after.get("channels", [])) + ".")
     for key, label in (("email", "E-Mail-Adresse"), ("phone", "Handynummer"), ("postal_address", "Adresse für Briefe")):
         if after.get(key) and before.get(key) != after.get(key):
-            said.append(f"Neue {label}: {after[key]}.")
+            said.append(f"Neue {label}: {str(after[key]).replace(' | ', ', ')}.")
     if before.get("frequency") != after.get("frequency"):
         said.append(f"Post kommt jetzt {FREQUENCIES.get(after.get('frequency') or '', '')}.")
     if before.get("profile") != after.get("profile"):

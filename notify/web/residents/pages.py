@@ -16,6 +16,13 @@ from starlette.datastructures import FormData
 from notify.web.pages import CSRF_FIELD, check_csrf, render_page
 from notify.web.problems import Problem
 from notify.web.residents import manage_view, service
+from notify.web.residents.postal_form import (
+    ADDRESS_PARTS,
+    error_at_first_field,
+    part_errors,
+    read_parts,
+    split_address,
+)
 from notify.web.residents.ratelimit import client_ip, limiter_for
 from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription  # noqa: F401
 from subscribers.consent import unconfirmed_hours
@@ -26,8 +33,8 @@ router = APIRouter(include_in_schema=False)
 LIST_FIELDS = ("topics", "districts", "channels")
 SCALAR_FIELDS = ("email", "phone", "push", "postal_address", "name", "place", "language", "profile", "frequency",
                  "quiet_start", "quiet_end")  # fmt: skip
-FIELD_ORDER = ("topics", "place", "districts", "channels", "email", "phone", "push", "postal_address", "name",
-               "language", "profile", "frequency", "quiet_start", "quiet_end", "consent")  # fmt: skip
+FIELD_ORDER = ("topics", "place", "districts", "channels", "email", "phone", "push", "name", "postal_address",
+               "street", "address_extra", "postcode", "town", "language", "profile", "frequency", "quiet_start", "quiet_end", "consent")  # fmt: skip
 LINK_PAGES = {
     404: (
         "Dieser Link funktioniert nicht",
@@ -258,6 +265,7 @@ async def manage(token: str, request: Request):
 def _as_form(state: dict) -> dict:
     values = {**empty_values(), **{k: v for k, v in state.items() if v is not None}}
     values["place"] = ""
+    values.update(split_address(state.get("postal_address"), state.get("name")))
     return values
 
 
@@ -268,21 +276,25 @@ async def manage_post(token: str, request: Request):
     if failed := csrf_failed(request, form):
         return failed
     values = form_values(form)
+    read_parts(form, values)
     try:
         payload = service.read_link(rt, token, ("manage",))
         current = await asyncio.to_thread(service.load_state, rt, payload["s"])
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    changes = {k: v for k, v in values.items() if k != "place"}
+    changes = {k: v for k, v in values.items() if k != "place" and k not in ADDRESS_PARTS}
     changes["place"] = values["place"]
     for name in ("email", "phone", "push", "postal_address"):
         if not changes.get(name):
             changes.pop(name)
     try:
+        if fields := part_errors(values):
+            raise InvalidInput(fields)
         state, out = await asyncio.to_thread(service.update_db, rt, payload["s"], changes)
     except InvalidInput as exc:
         merged = {**_as_form(current), **values}
-        return _manage_page(request, token, payload["s"], merged, dict(exc.errors), status=400)
+        errors = error_at_first_field(dict(exc.errors), values)
+        return _manage_page(request, token, payload["s"], merged, errors, status=400)
     except service.LinkProblem as exc:
         return link_error(request, exc)
     report = await service.deliver(rt, out)
