@@ -16,7 +16,10 @@ from subscribers.models import ChannelAddress
 
 
 def field_values(page: str) -> dict[str, str]:
-    return {n: html.unescape(v) for n, v in re.findall(r'<input type="text" id="[^"]+" name="([^"]+)" value="([^"]*)"', page)}
+    return {
+        n: html.unescape(v)
+        for n, v in re.findall(r'<input type="text" id="[^"]+" name="([^"]+)" value="([^"]*)"', page)
+    }
 
 
 def signed_up(client, sink) -> str:

@@ -28,7 +28,14 @@ from notify.web.residents.pages import (
 from notify.web.residents.pages import ordered_errors as _ordered
 from notify.web.residents.postal_form import ADDRESS_PARTS, error_at_first_field, read_parts
 from notify.web.residents.ratelimit import client_ip, limiter_for
-from notify.web.residents.validation import _POSTCODE, CHANNELS, LANGUAGES, InvalidInput, parse_subscription, resolve_place
+from notify.web.residents.validation import (
+    _POSTCODE,
+    CHANNELS,
+    LANGUAGES,
+    InvalidInput,
+    parse_subscription,
+    resolve_place,
+)
 from subscribers.consent import unconfirmed_hours
 
 router = APIRouter(include_in_schema=False)
@@ -37,8 +44,10 @@ STEPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "thema": ("Worüber sollen wir Ihnen schreiben?", ("topics",)),
     "ort": ("Für welchen Ort?", ("place", "districts")),
     "weg": ("Wie sollen wir Ihnen schreiben?", ("channels", "frequency", "quiet_start", "quiet_end")),
-    "angaben": ("Ihre Angaben", ("email", "phone", "push", "postal_address", *ADDRESS_PARTS, "name", "language",
-                                 "profile")),  # fmt: skip
+    "angaben": (
+        "Ihre Angaben",
+        ("email", "phone", "push", "postal_address", *ADDRESS_PARTS, "name", "language", "profile"),
+    ),  # fmt: skip
     "pruefen": ("Prüfen Sie Ihre Angaben", ("consent",)),
 }
 ORDER = list(STEPS)
@@ -197,7 +206,7 @@ def done_page(request: Request, inp, report, again: bool = False) -> HTMLRespons
 
 @router.post("/abonnieren/erneut/{token}", response_class=HTMLResponse)
 async def send_again(token: str, request: Request):
-    """"Noch einmal senden": the same messages again to the same addresses (rate-limited)."""
+    """ "Noch einmal senden": the same messages again to the same addresses (rate-limited)."""
     rt = request.app.state.rt
     form = await request.form()
     if failed := csrf_failed(request, form):
