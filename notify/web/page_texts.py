@@ -53,7 +53,7 @@ def _patterns(language: str) -> list[tuple[re.Pattern[str], str]]:
     return out
 
 
-def translate(language: str, text: str, **values: object) -> str:
+def translate(language: str, text: str, /, **values: object) -> str:
     """``text`` in ``language`` (German if we have no translation), with ``values`` filled in."""
     found = catalogue(language).get(text)
     if found is None and not values and language != SOURCE:
@@ -68,7 +68,7 @@ def translator(language: str) -> Translate:
     """``_`` for one page: the language is fixed, the text and values vary."""
     lang = language if language in shipped() else SOURCE
 
-    def _(text: str, **values: object) -> str:
+    def _(text: str, /, **values: object) -> str:
         return translate(lang, text, **values)
 
     return _

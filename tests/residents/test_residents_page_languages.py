@@ -142,3 +142,15 @@ def test_pages_without_a_known_resident_can_be_asked_for_in_english(client, page
 def test_a_broken_link_says_so_in_the_chosen_language(client):
     page = client.get("/verwalten/kaputt?sprache=tr")
     assert page.status_code == 404 and lang_of(page.text) == "tr" and "Bu bağlantı çalışmıyor" in page.text
+
+
+@pytest.mark.parametrize(("before", "after", "said"), [("en", "tr", "Dil artık: Türkçe."),
+                                                       ("de", "en", "Language now: English.")])  # fmt: skip
+def test_changing_the_language_setting_changes_the_pages_at_once(client, sink, before, after, said):
+    links = resident(client, sink, before)
+    client.get(links["manage"] + "?sprache=de")  # this browser chose German before
+    data = {"csrf_token": csrf(client, links["manage"]), "topics": ["baustellen"], "districts": ["buer"],
+            "channels": ["email"], "language": after, "profile": "standard", "frequency": "immediate"}  # fmt: skip
+    r = client.post(links["manage"], data=data)
+    assert r.status_code == 200 and lang_of(r.text) == after and said in r.text
+    assert lang_of(client.get(links["manage"]).text) == after  # the earlier choice is forgotten

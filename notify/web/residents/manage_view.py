@@ -16,7 +16,7 @@ from topics.catalogue import CITYWIDE
 Translate = Callable[..., str]
 
 
-def _german(text: str, **values: object) -> str:
+def _german(text: str, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 

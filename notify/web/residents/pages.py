@@ -83,7 +83,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     return response
 
 
-def t(request: Request, text: str, **values: object) -> str:
+def t(request: Request, text: str, /, **values: object) -> str:
     """A sentence written by the code (not a template) in the page's language."""
     return page_texts.translate(getattr(request.state, "language", page_texts.SOURCE), text, **values)
 
@@ -347,7 +347,13 @@ async def manage_post(token: str, request: Request):
     report = await service.deliver(rt, out)
     await service.announce(request.app, out.changed_ids)
     use_language(request, state.get("language"))
-    return _manage_page(
+    new_language = state.get("language") != current.get("language")
+    if new_language:  # a new setting beats an earlier choice of this browser
+        request.state.language = state.get("language") if state.get("language") in page_texts.shipped() else "de"
+    response = _manage_page(
         request, token, payload["s"], _as_form(state), saved=True, confirm_by=sorted(set(report.channels)),
         changed=manage_view.changes_said(rt, current, state, t=lambda text, **v: t(request, text, **v)),
     )
+    if new_language:
+        response.delete_cookie(LANGUAGE_COOKIE)
+    return response
