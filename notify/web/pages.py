@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from notify.render import TEMPLATE_DIR, _add_filters
+from notify.web import page_texts
 from notify.web.problems import Problem
 
 CSRF_COOKIE = "sb_csrf"
@@ -60,16 +61,22 @@ def check_csrf(request: Request, token: str | None) -> None:
         raise Problem(403, "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es noch einmal.")
 
 
-def render_page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render ``templates/web/<template>`` with the CSRF token and the city name available."""
+def render_page(request: Request, template: str, status_code: int = 200, language: str = "de",
+                **context: Any) -> HTMLResponse:  # fmt: skip
+    """Render ``templates/web/<template>`` with the CSRF token and the city name available.
+
+    ``language`` sets ``<html lang>`` and ``_`` (the page's words, see ``notify.web.page_texts``).
+    """
     rt = request.app.state.rt
+    language = language if language in page_texts.shipped() else page_texts.SOURCE
     html = (
         page_environment()
         .get_template(template)
         .render(
-            request=request, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request), city=rt.catalogue.city, **context
+            request=request, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request), city=rt.catalogue.city,
+            lang=language, _=page_texts.translator(language), **context,
         )
-    )
+    )  # fmt: skip
     response = HTMLResponse(html, status_code=status_code)
     if not request.cookies.get(CSRF_COOKIE):
         secure = rt.settings.base_url.startswith("https://")

@@ -51,7 +51,7 @@ def walk_to_check_page(client, **details):
 
 def test_one_question_per_page_then_check_your_answers_then_done(client, sink):
     r = walk_to_check_page(client)
-    for shown in ("Baustellen", "Abfuhr", "Postleitzahl 45894", "E-Mail, Brief", "flow@beispiel.de",
+    for shown in ("Baustellen", "Abfuhr", "Buer (45894)", "E-Mail, Brief", "flow@beispiel.de",
                   "Erika Muster, Musterweg 1, 45894 Gelsenkirchen"):  # fmt: skip
         assert shown in r.text, shown
     assert r.text.count('name="zeigen"') >= 5  # a change link per answer
@@ -73,7 +73,8 @@ def test_change_link_returns_to_the_check_page_and_consent_is_kept(client):
     r = submit(client, r.text, consent="yes", zeigen="ort")  # "Ändern" next to the place, consent ticked
     assert "Für welchen Ort?" in r.text and "Speichern und zurück zur Übersicht" in r.text
     r = submit(client, r.text, place="45884")
-    assert "Prüfen Sie Ihre Angaben" in r.text and "Postleitzahl 45884" in r.text
+    assert "Prüfen Sie Ihre Angaben" in r.text and "Rotthausen (45884)" in r.text
+    assert "Postleitzahl 45884" not in r.text  # the Stadtteil's name, not just the number
     assert re.search(r'id="consent" name="consent" value="yes" checked', r.text)
 
 

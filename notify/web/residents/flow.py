@@ -26,19 +26,28 @@ from notify.web.residents.pages import (
     too_many,
 )
 from notify.web.residents.pages import ordered_errors as _ordered
+from notify.web.residents.postal_form import ADDRESS_PARTS, error_at_first_field, read_parts
 from notify.web.residents.ratelimit import client_ip, limiter_for
-from notify.web.residents.validation import CHANNELS, LANGUAGES, InvalidInput, parse_subscription
+from notify.web.residents.validation import (
+    _POSTCODE,
+    CHANNELS,
+    LANGUAGES,
+    InvalidInput,
+    parse_subscription,
+    resolve_place,
+)
 from subscribers.consent import unconfirmed_hours
 
 router = APIRouter(include_in_schema=False)
 
-ADDRESS_PARTS = ("street", "address_extra", "postcode", "town")
 STEPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "thema": ("Worüber sollen wir Ihnen schreiben?", ("topics",)),
     "ort": ("Für welchen Ort?", ("place", "districts")),
     "weg": ("Wie sollen wir Ihnen schreiben?", ("channels", "frequency", "quiet_start", "quiet_end")),
-    "angaben": ("Ihre Angaben", ("email", "phone", "push", "postal_address", *ADDRESS_PARTS, "name", "language",
-                                 "profile")),  # fmt: skip
+    "angaben": (
+        "Ihre Angaben",
+        ("email", "phone", "push", "postal_address", *ADDRESS_PARTS, "name", "language", "profile"),
+    ),  # fmt: skip
     "pruefen": ("Prüfen Sie Ihre Angaben", ("consent",)),
 }
 ORDER = list(STEPS)
@@ -51,14 +60,8 @@ FREQUENCY_NAMES = {"immediate": "Sofort, jede Nachricht einzeln", "daily": "Einm
 def flow_values(form: FormData) -> dict[str, Any]:
     """The answers so far; the postal address is composed from its separate fields."""
     values = form_values(form)
-    for name in ADDRESS_PARTS:
-        value = form.get(name)
-        values[name] = value.strip() if isinstance(value, str) else ""
+    read_parts(form, values)
     values["consent"] = "yes" if form.get("consent") == "yes" else ""
-    if any(values[n] for n in ADDRESS_PARTS):
-        town = " ".join(x for x in (values["postcode"], values["town"]) if x)
-        lines = [values["name"], values["address_extra"], values["street"], town]
-        values["postal_address"] = [line for line in lines if line]
     return values
 
 
@@ -72,8 +75,7 @@ def _errors_of(values: dict[str, Any], rt, upto: str) -> tuple[dict[str, str], l
         errors, choices = dict(exc.errors), exc.choices
     if upto == "pruefen" and values.get("consent") != "yes":
         errors["consent"] = "Bitte bestätigen Sie, dass Sie einverstanden sind."
-    if "postal_address" in errors and any(values.get(n) for n in ADDRESS_PARTS):
-        errors["street"] = errors.pop("postal_address")  # shown at the first address field
+    errors = error_at_first_field(errors, values)
     fields |= {"street"} if "angaben" in ORDER[: ORDER.index(upto) + 1] else set()
     return {k: v for k, v in errors.items() if k in fields}, choices
 
@@ -103,6 +105,17 @@ def render_step(request: Request, step: str, values: dict[str, Any], errors: dic
                 channel_names=CHANNEL_NAMES, **catalogue_choices(rt))  # fmt: skip
 
 
+def _place_said(cat, place: str) -> str:
+    """A postcode as the Stadtteil(e) it stands for: "Buer (45894)"; as typed if we know none."""
+    try:
+        found = resolve_place(place, cat)
+    except ValueError:
+        return place
+    postcode = _POSTCODE.search(place)
+    names = " oder ".join(cat.districts[d].name for d in found)
+    return f"{names} ({postcode.group(1)})" if postcode else names
+
+
 def _summary(rt, values: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(question, answer, step) rows for "Prüfen Sie Ihre Angaben"."""
     cat = rt.catalogue
@@ -110,7 +123,7 @@ def _summary(rt, values: dict[str, Any]) -> list[tuple[str, str, str]]:
     places = [f"ganz {cat.city}" if d == "citywide" else cat.districts[d].name
               for d in values.get("districts") or [] if d == "citywide" or d in cat.districts]  # fmt: skip
     if values.get("place"):
-        places.append(f"Postleitzahl {values['place']}")
+        places.append(_place_said(cat, values["place"]))
     rows = [("Themen", ", ".join(topics), "thema"), ("Ort", ", ".join(places), "ort"),
             ("Wege", ", ".join(CHANNEL_NAMES.get(c, c) for c in values.get("channels") or []), "weg")]  # fmt: skip
     if values.get("quiet_start") and values.get("quiet_end"):
@@ -193,7 +206,7 @@ def done_page(request: Request, inp, report, again: bool = False) -> HTMLRespons
 
 @router.post("/abonnieren/erneut/{token}", response_class=HTMLResponse)
 async def send_again(token: str, request: Request):
-    """"Noch einmal senden": the same messages again to the same addresses (rate-limited)."""
+    """ "Noch einmal senden": the same messages again to the same addresses (rate-limited)."""
     rt = request.app.state.rt
     form = await request.form()
     if failed := csrf_failed(request, form):

@@ -1,7 +1,10 @@
-"""The residents' pages: start, subscribe, confirm, manage, unsubscribe, export, delete, privacy.
+"""The residents' pages: start, privacy, confirm, manage (unsubscribe, export, delete: ``leave_pages``).
 
 Plain HTML forms that work without JavaScript. Every form carries the CSRF token, except the
 RFC 8058 one-click unsubscribe, whose signed link is its own proof.
+
+The pages a resident reaches through their own links follow the language they chose (``use_language``):
+German, English or Turkish, with a switch to the others; the words are in ``notify.web.page_texts``.
 """
 
 from __future__ import annotations
@@ -10,12 +13,20 @@ import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
+from notify.web import page_texts
 from notify.web.pages import CSRF_FIELD, check_csrf, render_page
 from notify.web.problems import Problem
 from notify.web.residents import manage_view, service
+from notify.web.residents.postal_form import (
+    ADDRESS_PARTS,
+    error_at_first_field,
+    part_errors,
+    read_parts,
+    split_address,
+)
 from notify.web.residents.ratelimit import client_ip, limiter_for
 from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription  # noqa: F401
 from subscribers.consent import unconfirmed_hours
@@ -26,8 +37,9 @@ router = APIRouter(include_in_schema=False)
 LIST_FIELDS = ("topics", "districts", "channels")
 SCALAR_FIELDS = ("email", "phone", "push", "postal_address", "name", "place", "language", "profile", "frequency",
                  "quiet_start", "quiet_end")  # fmt: skip
-FIELD_ORDER = ("topics", "place", "districts", "channels", "email", "phone", "push", "postal_address", "name",
-               "language", "profile", "frequency", "quiet_start", "quiet_end", "consent")  # fmt: skip
+FIELD_ORDER = ("topics", "place", "districts", "channels", "email", "phone", "push", "name", "postal_address",
+               "street", "address_extra", "postcode", "town", "language", "profile", "frequency", "quiet_start", "quiet_end", "consent")  # fmt: skip
+LANGUAGE_COOKIE = "sb_sprache"
 LINK_PAGES = {
     404: (
         "Dieser Link funktioniert nicht",
@@ -43,9 +55,37 @@ LINK_PAGES = {
 # -- helpers -----------------------------------------------------------------------------------------
 
 
+def use_language(request: Request, resident: str | None = None) -> str:
+    """The language of this page: the one picked on it (``?sprache=en``), else the one picked before
+    in this browser (cookie), else the resident's own setting; German when we ship none of these."""
+    choices = (request.query_params.get("sprache"), request.cookies.get(LANGUAGE_COOKIE), resident)
+    language = next((c for c in choices if c in page_texts.shipped()), page_texts.SOURCE)
+    request.state.language = language
+    return language
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """``render_page`` plus what every resident page may show: the city's contact details."""
-    return render_page(request, template, status_code, sender=request.app.state.rt.catalogue.sender, **context)
+    """``render_page`` plus what every resident page may show: the city's contact details.
+
+    A page whose route called ``use_language`` is in that language and offers the others.
+    """
+    sender = request.app.state.rt.catalogue.sender
+    language = getattr(request.state, "language", None)
+    if language is None:
+        return render_page(request, template, status_code, sender=sender, **context)
+    switch = [(code, page_texts.NAMES.get(code, code), f"{request.url.path}?sprache={code}")
+              for code in page_texts.shipped()]  # fmt: skip
+    response = render_page(request, template, status_code, language=language, language_links=switch, sender=sender,
+                           **context)  # fmt: skip
+    if request.query_params.get("sprache") == language:
+        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+                            secure=request.app.state.rt.settings.base_url.startswith("https://"))  # fmt: skip
+    return response
+
+
+def t(request: Request, text: str, /, **values: object) -> str:
+    """A sentence written by the code (not a template) in the page's language."""
+    return page_texts.translate(getattr(request.state, "language", page_texts.SOURCE), text, **values)
 
 
 def catalogue_choices(rt) -> dict[str, Any]:
@@ -89,13 +129,13 @@ def message_page(request: Request, title: str, text: str, status: int = 200, hea
 
 def link_error(request: Request, exc: service.LinkProblem) -> HTMLResponse:
     title, text = LINK_PAGES[exc.status]
-    return message_page(request, title, text, status=exc.status, show_link_request=True)
+    return message_page(request, t(request, title), t(request, text), status=exc.status, show_link_request=True)
 
 
 def too_many(request: Request, wait: int) -> HTMLResponse:
     minutes = max(1, round(wait / 60))
-    text = f"Bitte warten Sie {minutes} Minuten. Dann versuchen Sie es noch einmal."
-    return message_page(request, "Zu viele Versuche", text,
+    text = t(request, "Bitte warten Sie {minutes} Minuten. Dann versuchen Sie es noch einmal.", minutes=minutes)
+    return message_page(request, t(request, "Zu viele Versuche"), text,
                         status=429, headers={"Retry-After": str(wait)})  # fmt: skip
 
 
@@ -104,7 +144,7 @@ def csrf_failed(request: Request, form: FormData) -> HTMLResponse | None:
     try:
         check_csrf(request, token if isinstance(token, str) else None)
     except Problem as exc:
-        return message_page(request, "Das Formular ist abgelaufen", exc.detail, status=403)
+        return message_page(request, t(request, "Das Formular ist abgelaufen"), t(request, exc.detail), status=403)
     return None
 
 
@@ -137,12 +177,14 @@ async def privacy(request: Request):
 
 @router.get("/bestaetigen", response_class=HTMLResponse)
 async def code_form(request: Request):
+    use_language(request)
     return page(request, "residents/code.html.j2", phone="", errors={}, error_list=[])
 
 
 @router.post("/bestaetigen", response_class=HTMLResponse)
 async def code_post(request: Request):
     rt = request.app.state.rt
+    use_language(request)
     form = await request.form()
     if failed := csrf_failed(request, form):
         return failed
@@ -176,21 +218,26 @@ async def code_post(request: Request):
             error_list=ordered_errors(errors),
         )
     await service.announce(request.app, result.changed_ids)
+    use_language(request, await asyncio.to_thread(service.language_of, rt, result.public_id))
     return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"])
 
 
 @router.get("/bestaetigen/{token}", response_class=HTMLResponse)
 async def confirm_link(token: str, request: Request):
+    rt = request.app.state.rt
+    use_language(request)
     try:
-        service.read_link(request.app.state.rt, token, ("confirm",))
+        payload = service.read_link(rt, token, ("confirm",))
     except service.LinkProblem as exc:
         return link_error(request, exc)
+    use_language(request, await asyncio.to_thread(service.language_of, rt, payload["s"]))
     return page(request, "residents/confirm.html.j2", action=f"/bestaetigen/{token}")
 
 
 @router.post("/bestaetigen/{token}", response_class=HTMLResponse)
 async def confirm_link_post(token: str, request: Request):
     rt = request.app.state.rt
+    use_language(request)
     form = await request.form()
     if failed := csrf_failed(request, form):
         return failed
@@ -202,6 +249,7 @@ async def confirm_link_post(token: str, request: Request):
     except service.LinkProblem as exc:
         return link_error(request, exc)
     await service.announce(request.app, result.changed_ids)
+    use_language(request, await asyncio.to_thread(service.language_of, rt, result.public_id))
     return page(request, "residents/confirmed.html.j2", manage_url=service.links(rt, result.public_id)["manage"],
                 already=not result.changed)
 
@@ -211,12 +259,14 @@ async def confirm_link_post(token: str, request: Request):
 
 @router.get("/verwalten", response_class=HTMLResponse)
 async def link_request_form(request: Request):
+    use_language(request)
     return page(request, "residents/link_request.html.j2", sent=False, email="", errors={}, error_list=[])
 
 
 @router.post("/verwalten", response_class=HTMLResponse)
 async def link_request_post(request: Request):
     rt = request.app.state.rt
+    use_language(request)
     form = await request.form()
     if failed := csrf_failed(request, form):
         return failed
@@ -241,141 +291,69 @@ def _manage_page(request: Request, token: str, public_id: str, values: dict, err
     return form_page(request, "residents/manage.html.j2", values, errors, status=status, token=token, saved=saved,
                      confirm_by=confirm_by or [], links=service.links(rt, public_id), changed=changed or [],
                      subscriptions=manage_view.subscription_rows(rt, public_id, values),
-                     area_names=service.area_names(rt, values.get("districts", [])))  # fmt: skip
+                     area_names=[t(request, n) for n in service.area_names(rt, values.get("districts", []))])  # fmt: skip
 
 
 @router.get("/verwalten/{token}", response_class=HTMLResponse)
 async def manage(token: str, request: Request):
     rt = request.app.state.rt
+    use_language(request)
     try:
         payload = service.read_link(rt, token, ("manage",))
         state = await asyncio.to_thread(service.load_state, rt, payload["s"])
     except service.LinkProblem as exc:
         return link_error(request, exc)
+    use_language(request, state.get("language"))
     return _manage_page(request, token, payload["s"], _as_form(state))
 
 
 def _as_form(state: dict) -> dict:
     values = {**empty_values(), **{k: v for k, v in state.items() if v is not None}}
     values["place"] = ""
+    values.update(split_address(state.get("postal_address"), state.get("name")))
     return values
 
 
 @router.post("/verwalten/{token}", response_class=HTMLResponse)
 async def manage_post(token: str, request: Request):
     rt = request.app.state.rt
+    use_language(request)
     form = await request.form()
     if failed := csrf_failed(request, form):
         return failed
     values = form_values(form)
+    read_parts(form, values)
     try:
         payload = service.read_link(rt, token, ("manage",))
         current = await asyncio.to_thread(service.load_state, rt, payload["s"])
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    changes = {k: v for k, v in values.items() if k != "place"}
+    use_language(request, current.get("language"))
+    changes = {k: v for k, v in values.items() if k != "place" and k not in ADDRESS_PARTS}
     changes["place"] = values["place"]
     for name in ("email", "phone", "push", "postal_address"):
         if not changes.get(name):
             changes.pop(name)
     try:
+        if fields := part_errors(values):
+            raise InvalidInput(fields)
         state, out = await asyncio.to_thread(service.update_db, rt, payload["s"], changes)
     except InvalidInput as exc:
         merged = {**_as_form(current), **values}
-        return _manage_page(request, token, payload["s"], merged, dict(exc.errors), status=400)
+        errors = error_at_first_field(dict(exc.errors), values)
+        return _manage_page(request, token, payload["s"], merged, errors, status=400)
     except service.LinkProblem as exc:
         return link_error(request, exc)
     report = await service.deliver(rt, out)
     await service.announce(request.app, out.changed_ids)
-    return _manage_page(
+    use_language(request, state.get("language"))
+    new_language = state.get("language") != current.get("language")
+    if new_language:  # a new setting beats an earlier choice of this browser
+        request.state.language = state.get("language") if state.get("language") in page_texts.shipped() else "de"
+    response = _manage_page(
         request, token, payload["s"], _as_form(state), saved=True, confirm_by=sorted(set(report.channels)),
-        changed=manage_view.changes_said(rt, current, state),
+        changed=manage_view.changes_said(rt, current, state, t=lambda text, **v: t(request, text, **v)),
     )
-
-
-# -- unsubscribe -------------------------------------------------------------------------------------
-
-
-@router.get("/abmelden/{token}", response_class=HTMLResponse)
-async def unsubscribe_page(token: str, request: Request):
-    """Shows a button only: mail scanners open links, and opening a link must not unsubscribe."""
-    rt = request.app.state.rt
-    try:
-        payload = service.read_link(rt, token, ("unsubscribe",))
-        await asyncio.to_thread(service.load_state, rt, payload["s"])
-    except service.LinkProblem as exc:
-        return link_error(request, exc)
-    topic_name = service.link_subject(rt, payload)
-    return page(request, "residents/unsubscribe.html.j2", action=f"/abmelden/{token}", topic_name=topic_name,
-                       manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
-
-
-@router.post("/abmelden/{token}")
-async def unsubscribe_post(token: str, request: Request) -> Response:
-    """RFC 8058 one-click (body ``List-Unsubscribe=One-Click``), or the button on the page."""
-    rt = request.app.state.rt
-    form = await request.form()
-    one_click = form.get("List-Unsubscribe") == "One-Click"
-    if not one_click and (failed := csrf_failed(request, form)):
-        return failed
-    try:
-        sid, topic_name, others_left = await asyncio.to_thread(service.unsubscribe_db, rt, token)
-    except service.LinkProblem as exc:
-        if one_click:
-            return PlainTextResponse("Dieser Link ist ungültig oder abgelaufen.", status_code=exc.status)
-        return link_error(request, exc)
-    await service.announce(request.app, [sid])
-    if one_click:
-        return PlainTextResponse("Sie sind abgemeldet.")
-    payload = rt.signer.verify("unsubscribe", token)
-    return page(request, "residents/unsubscribed.html.j2", topic_name=topic_name, others_left=others_left,
-                       manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
-
-
-# -- export and delete -------------------------------------------------------------------------------
-
-
-@router.get("/export/{token}")
-async def export(token: str, request: Request):
-    """A page to read (German labels); ``?format=json`` is the same as a JSON file."""
-    rt = request.app.state.rt
-    try:
-        payload = service.read_link(rt, token, ("export", "manage"))
-        data = await asyncio.to_thread(service.export_db, rt, token)
-    except service.LinkProblem as exc:
-        return link_error(request, exc)
-    if request.query_params.get("format") == "json":
-        return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="stadtbote-daten.json"',
-                                           "Cache-Control": "no-store"})  # fmt: skip
-    response = page(request, "residents/export.html.j2", sections=manage_view.export_sections(rt, data),
-                    exported_at=manage_view._when(data["exported_at"]), json_url=f"/export/{token}?format=json",
-                    manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
-    response.headers["Cache-Control"] = "no-store"
+    if new_language:
+        response.delete_cookie(LANGUAGE_COOKIE)
     return response
-
-
-@router.get("/loeschen/{token}", response_class=HTMLResponse)
-async def delete_page(token: str, request: Request):
-    rt = request.app.state.rt
-    try:
-        payload = service.read_link(rt, token, ("delete", "manage"))
-        await asyncio.to_thread(service.load_state, rt, payload["s"])
-    except service.LinkProblem as exc:
-        return link_error(request, exc)
-    return page(request, "residents/delete.html.j2", action=f"/loeschen/{token}",
-                       export_url=service.links(rt, payload["s"])["export"])  # fmt: skip
-
-
-@router.post("/loeschen/{token}", response_class=HTMLResponse)
-async def delete_post(token: str, request: Request):
-    form = await request.form()
-    if failed := csrf_failed(request, form):
-        return failed
-    try:
-        sid = await asyncio.to_thread(service.erase_db, request.app.state.rt, token)
-    except service.LinkProblem as exc:
-        return link_error(request, exc)
-    await service.announce(request.app, [sid])
-    return message_page(request, "Ihre Daten sind gelöscht",
-                        "Wir haben alle Ihre Angaben gelöscht. Sie bekommen keine Nachrichten mehr vom Stadtboten.",
-                        show_subscribe=True)  # fmt: skip

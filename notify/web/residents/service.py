@@ -357,6 +357,12 @@ def confirm_code(rt: Runtime, code: str, phone: str | None) -> Confirmed | None:
 # -- managing ----------------------------------------------------------------------------------------
 
 
+def language_of(rt: Runtime, public_id: str) -> str | None:
+    """The language a resident chose (None: no such resident, e.g. erased)."""
+    with session_scope(rt.db_url) as session:
+        return session.execute(select(Subscriber.language).where(Subscriber.public_id == public_id)).scalars().first()
+
+
 def load_state(rt: Runtime, public_id: str) -> dict[str, Any]:
     with session_scope(rt.db_url) as session:
         return state_of(session, _subscriber(session, public_id))

@@ -146,7 +146,7 @@ def parse_preferences(data: dict[str, Any], errors: dict[str, str]) -> dict[str,
     out: dict[str, Any] = {}
     language = _text(data.get("language")).lower() or "de"
     if language not in LANGUAGES:
-        errors["language"] = "Diese Sprache bieten wir nicht an. Möglich sind: " + ", ".join(LANGUAGES) + "."
+        errors["language"] = f"Diese Sprache bieten wir nicht an. Möglich sind: {', '.join(LANGUAGES)}."
     profile = _text(data.get("profile")).lower() or "standard"
     if profile not in PROFILES:
         errors["profile"] = "Bitte wählen Sie: standard, einfach oder leicht."
@@ -167,7 +167,7 @@ def parse_area(data: dict[str, Any], catalogue: Catalogue, errors: dict[str, str
     """Districts chosen directly, plus the Stadtteil of a postcode or address. Returns (districts, choices)."""
     districts = _as_list(data.get("districts"))
     if bad := [d for d in districts if d != CITYWIDE and d not in catalogue.districts]:
-        errors["districts"] = "Diesen Ort kennen wir nicht: " + ", ".join(bad) + "."
+        errors["districts"] = f"Diesen Ort kennen wir nicht: {', '.join(bad)}."
     place = _text(data.get("place")) or _text(data.get("postcode")) or _text(data.get("street_address"))
     choices: list[str] = []
     if place:
@@ -196,7 +196,7 @@ def parse_topics(data: dict[str, Any], catalogue: Catalogue, errors: dict[str, s
     if not topics:
         errors["topics"] = "Bitte wählen Sie mindestens ein Thema."
     elif bad := [t for t in topics if t not in catalogue.topics]:
-        errors["topics"] = "Dieses Thema kennen wir nicht: " + ", ".join(bad) + "."
+        errors["topics"] = f"Dieses Thema kennen wir nicht: {', '.join(bad)}."
     # a Lebenslage covers its topics: drop children whose parent is chosen too
     chosen = set(topics)
     return [t for t in dict.fromkeys(topics) if t not in catalogue.topics or catalogue.topics[t].parent not in chosen]
@@ -243,7 +243,7 @@ def parse_channels(data: dict[str, Any], errors: dict[str, str]) -> list[str]:
     if not channels:
         errors["channels"] = "Bitte wählen Sie mindestens einen Weg: E-Mail, SMS, Push oder Brief."
     elif bad := [c for c in channels if c not in CHANNELS]:
-        errors["channels"] = "Diesen Weg gibt es nicht: " + ", ".join(bad) + ". Möglich sind: email, sms, push, letter."
+        errors["channels"] = f"Diesen Weg gibt es nicht: {', '.join(bad)}. Möglich sind: email, sms, push, letter."
         channels = [c for c in channels if c in CHANNELS]
     return list(dict.fromkeys(channels))
 
