@@ -76,6 +76,8 @@ class Announcement(SQLModel, table=True):
     profile: str = Field(default="einfach", max_length=16)  # plain-language profile to check against
     link: str | None = Field(default=None, max_length=500)
     valid_until: datetime | None = None
+    starts_at: datetime | None = None  # when the thing happens (meeting, works): the calendar feed
+    ends_at: datetime | None = None
     schedule_at: datetime | None = None
     status: str = Field(default="draft", max_length=12, index=True)
     version: int = 1
