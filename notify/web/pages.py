@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from functools import cache
 from typing import Any
@@ -31,6 +32,9 @@ def page_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # templates change with a deploy, not while serving: no stat() of every template (and
+        # each one it extends) per page; NOTIFY_TEMPLATE_RELOAD=1 for editing them live
+        auto_reload=os.environ.get("NOTIFY_TEMPLATE_RELOAD") == "1",
     )
     _add_filters(env)
     return env
