@@ -158,6 +158,17 @@ class ReleasedDelivery(SQLModel, table=True):
     released_at: datetime = Field(default_factory=utcnow)
 
 
+class ReleasedEvent(SQLModel, table=True):
+    """An event the gate held at ingest (its own text failed) that a person released: it is
+    matched and published after all (notify/held_events.py); who and when, for the record."""
+
+    __tablename__ = "released_event"
+
+    event_pk: int = Field(foreign_key="event.id", primary_key=True)
+    released_by: str = Field(max_length=254)
+    released_at: datetime = Field(default_factory=utcnow)
+
+
 def aware(value: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes; every time here is UTC."""
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

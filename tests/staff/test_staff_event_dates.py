@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import icalendar
@@ -55,3 +56,40 @@ def test_the_api_refuses_an_end_before_the_start(api):
             "starts_at": "2027-04-13T17:00:00+02:00", "ends_at": "2027-04-13T15:00:00+02:00"}  # fmt: skip
     r = api.post("/v1/announcements", json=body, headers=auth(api.tokens["anna"]))
     assert r.status_code == 400 and "Ende liegt vor dem Beginn" in r.text
+
+
+HARD = ("Die Durchführung der Maßnahme erfolgt zwecks Gewährleistung der Verkehrssicherheit unter Berücksichtigung "
+        "der einschlägigen Bestimmungen, wobei seitens der zuständigen Behörde eine entsprechende Inaugenscheinnahme "
+        "vorgenommen wurde, deren Ergebnisse den Anliegern zur Kenntnisnahme übermittelt worden sind, sofern diese "
+        "nicht bereits anderweitig in Kenntnis gesetzt worden waren.")  # fmt: skip
+
+
+def test_an_announcement_held_at_ingest_is_released_into_the_archive(api):
+    from subscribers.db import session_scope
+    from subscribers.models import EventRecord
+
+    ann = api.post("/v1/announcements", json={"title": "Satzung zur Abfallentsorgung", "text": HARD,
+                                              "topics": ["baustellen"], "area": ["buer"]},
+                   headers=auth(api.tokens["anna"])).json()  # fmt: skip
+    assert api.post(f"/v1/announcements/{ann['id']}/send", headers=auth(api.tokens["anna"])).status_code == 200
+    [(_, value, _)] = [s for s in api.publisher.sent if s[0] == "city-events"]
+    held = ingest(value, api.rt)
+    assert held.outcome == "held"
+    archive.forget_stamp()
+    assert "Satzung zur Abfallentsorgung" not in api.get("/meldungen").text
+
+    token = sign_in(api, "bernd")  # an approver
+    page = api.get(f"/staff/mitteilungen/{ann['id']}/zustellung").text
+    assert "Die ganze Mitteilung ist angehalten" in page and "Ganze Mitteilung freigeben" in page
+    r = api.post(f"/staff/mitteilungen/{ann['id']}/zustellung/freigeben", data={"auswahl": "alle", "csrf_token": token},
+                 follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303
+    [(topic, value, key)] = [s for s in api.publisher.sent if s[0] == "events-accepted"]  # on to matching
+    assert json.loads(value)["event_pk"] == held.event_pk and key == held.event.key.encode()
+    with session_scope(api.rt.db_url) as s:
+        assert s.get(EventRecord, held.event_pk).status == "accepted"
+    archive.forget_stamp()
+    assert "Satzung zur Abfallentsorgung" in api.get("/meldungen").text
+    assert "Satzung zur Abfallentsorgung" in api.get("/meldungen/feed.atom").text
+    again = api.post(f"/v1/announcements/{ann['id']}/release", headers=auth(api.tokens["bernd"]))
+    assert again.status_code == 409  # nothing held any more
