@@ -6,12 +6,13 @@ No accounts: every personal page is reached by a signed, expiring link (``notify
 
 from fastapi import APIRouter
 
-from notify.web.residents import api, flow, pages, paper
+from notify.web.residents import api, by_code, flow, pages, paper
 
 router = APIRouter()
 router.include_router(paper.router)  # before the API: /v1/subscriptions/paper is not a token
 router.include_router(api.router)
 router.include_router(flow.router)
 router.include_router(pages.router)
+router.include_router(by_code.router)  # /einstellungen: the short code from a letter
 
 __all__ = ["router"]
