@@ -18,7 +18,7 @@ from subscribers.db import session_scope
 from subscribers.models import Subscriber
 
 ERIKA = [("letter", "Erika Musterfrau\nHorster Straße 12\n45897 Gelsenkirchen"), ("sms", "+491701234567")]
-CODE = re.compile(r"Ihr Code:\s*([A-Z0-9]{4}-[A-Z0-9]{4})")
+CODE = re.compile(r"Ihr persönlicher Code:\s*([A-Z0-9]{4}-[A-Z0-9]{4})")
 
 
 def csrf(client: TestClient, path: str = "/einstellungen") -> str:

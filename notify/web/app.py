@@ -17,6 +17,7 @@ from notify.kafka import CITY_EVENTS, BrokerDown, Publisher
 from notify.pipeline import Runtime
 from notify.web import health, problems
 from notify.web.deps import get_runtime, require_scope
+from notify.web.pages import warm_templates
 from notify.web.problems import Problem
 from subscribers.db import init_db
 
@@ -47,6 +48,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
         init_db(runtime.db_url)
         app.state.publisher = Publisher(runtime.settings.kafka_bootstrap, runtime.settings.partitions)
         _warm_plainlang()
+        await asyncio.to_thread(warm_templates)  # the public archive's pages, before the first visitor
         yield
         await app.state.publisher.close()
 

@@ -40,6 +40,16 @@ def page_environment() -> Environment:
     return env
 
 
+def warm_templates(prefixes: tuple[str, ...] = ("archive/", "base.html.j2")) -> int:
+    """Compile the public pages' templates before the first visitor: otherwise the first
+    requests, arriving together, each compile them at once (about 70 ms a template)."""
+    env = page_environment()
+    names = [n for n in env.list_templates() if n.startswith(prefixes)]
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def _secret(request: Request) -> bytes:
     return request.app.state.rt.settings.resolved_secret_key().split()[0].encode()
 
