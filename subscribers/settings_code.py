@@ -40,7 +40,7 @@ def plausible(code: str) -> bool:
 def _fresh(session: Session) -> str:
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if session.execute(select(Subscriber.id).where(col(Subscriber.service_code) == code)).first() is None:
+        if session.execute(select(col(Subscriber.id)).where(col(Subscriber.service_code) == code)).first() is None:
             return code
 
 
@@ -53,7 +53,7 @@ def ensure_codes(session: Session, subscriber_ids: Iterable[int]) -> dict[int, s
     ids = list(set(subscriber_ids))
     codes: dict[int, str] = {}
     for start in range(0, len(ids), 900):
-        rows = session.execute(select(Subscriber.id, Subscriber.service_code).where(col(Subscriber.id).in_(ids[start : start + 900])))
+        rows = session.execute(select(col(Subscriber.id), col(Subscriber.service_code)).where(col(Subscriber.id).in_(ids[start : start + 900])))
         codes.update({sid: code for sid, code in rows if code})  # fmt: skip
     missing = [sid for sid in ids if sid not in codes]
     for sid in missing:
@@ -61,7 +61,7 @@ def ensure_codes(session: Session, subscriber_ids: Iterable[int]) -> dict[int, s
                         .values(service_code=_fresh(session)))  # fmt: skip
     if missing:
         session.flush()
-        rows = session.execute(select(Subscriber.id, Subscriber.service_code).where(col(Subscriber.id).in_(missing)))
+        rows = session.execute(select(col(Subscriber.id), col(Subscriber.service_code)).where(col(Subscriber.id).in_(missing)))
         codes.update({sid: code for sid, code in rows if code})
     return codes
 
@@ -87,7 +87,7 @@ def find(session: Session, code: str, postcode: str | None = None, mobile: str |
     sub = session.execute(select(Subscriber).where(col(Subscriber.service_code) == normalise_code(code))).scalars().first()
     if sub is None:
         return None
-    addresses = dict(session.execute(select(ChannelAddress.channel, ChannelAddress.address).where(
+    addresses = dict(session.execute(select(col(ChannelAddress.channel), col(ChannelAddress.address)).where(
         col(ChannelAddress.subscriber_id) == sub.id)).tuples().all())  # fmt: skip
     if postcode and "letter" in addresses and postcode_of(addresses["letter"]) == postcode:
         return sub
