@@ -90,6 +90,13 @@ def fill(db_url: str, n: int) -> None:
         conn.exec_driver_sql("ANALYZE")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the server process so far (Linux /proc): what one request costs
+    the server, whatever else the machine's cores are doing."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -158,6 +165,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--messages", type=int)
+    parser.add_argument("--pure-python", action="store_true",
+                        help="uvicorn on the asyncio loop with the h11 parser (for comparison with uvloop/httptools)")
     args = parser.parse_args()
     n = args.messages or (10_000 if args.quick else 100_000)
     seconds = 1.5 if args.quick else 6.0
@@ -173,7 +182,11 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, "DATABASE_URL": db_url, "NOTIFY_DATA_DIR": tmp, "NOTIFY_SECRET_KEY": "bench",
                "NOTIFY_BASE_URL": "https://stadtbote.test", "KAFKA_URL": "kafka://127.0.0.1:1"}  # fmt: skip
-        server = subprocess.Popen([sys.executable, "-m", "notify", "web", "--port", str(port)], env=env,
+        command = [sys.executable, "-m", "notify", "web", "--port", str(port)]
+        if args.pure_python:
+            command = [sys.executable, "-c", "import uvicorn; from notify.web.app import create_app; "
+                       f"uvicorn.run(create_app(), port={port}, loop='asyncio', http='h11', log_level='warning')"]
+        server = subprocess.Popen(command, env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
         try:
             deadline = time.monotonic() + 240  # a loaded machine starts slowly
@@ -198,7 +211,14 @@ def main() -> None:
                 "conditional_feed": lambda: ((p := rng.choice(known)), {"If-None-Match": tags[p]}, 304),
             }
             asyncio.run(scenario(port, 0.5, results["archive_page"]))  # warm up
-            figures = {name: asyncio.run(scenario(port, seconds, make)) for name, make in results.items()}
+            figures = {}
+            for name, make in results.items():
+                cpu = cpu_seconds(server.pid)
+                figures[name] = asyncio.run(scenario(port, seconds, make))
+                used = cpu_seconds(server.pid) - cpu
+                # requests one core would serve if the server had it to itself (the client excluded)
+                figures[name]["server_cpu_ms"] = round(1000 * used / max(1, figures[name]["requests"]), 3)
+                figures[name]["per_core_s"] = round(figures[name]["requests"] / used, 1) if used else None
         finally:
             server.terminate()
             server.wait(timeout=20)
@@ -208,6 +228,9 @@ def main() -> None:
         "benchmark": "publishing", "messages": n, "fill_s": round(fill_s, 1), "connections": CONNECTIONS,
         **{f"{k}_per_s": v["per_s"] for k, v in figures.items()},
         **{f"{k}_p95_ms": v["p95_ms"] for k, v in figures.items()},
+        "server": "asyncio+h11" if args.pure_python else "auto (uvloop+httptools when installed)",
+        **{f"{k}_server_cpu_ms": v["server_cpu_ms"] for k, v in figures.items()},
+        **{f"{k}_per_core_s": v["per_core_s"] for k, v in figures.items()},
         "full_pages_per_s": round(pages, 1), "errors": sum(v["errors"] for v in figures.values()),
         "load_average_1min": round(load, 1),
         # share of the bare server's rate (GET /healthz) that each scenario keeps: comparable
@@ -221,6 +244,7 @@ def main() -> None:
     }  # fmt: skip
     for name, v in figures.items():
         print(f"{name:18} {v['per_s']:>9.1f} req/s   p50 {v['p50_ms']:>7.2f} ms   p95 {v['p95_ms']:>7.2f} ms"
+              f"   server {v['server_cpu_ms']:.2f} ms CPU ({v['per_core_s']} /s per core)"
               f"   ({v['requests']} requests, {v['errors']} unexpected answers)")  # fmt: skip
     print(json.dumps(summary))
 

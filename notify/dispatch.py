@@ -48,6 +48,7 @@ from subscribers.consent import mark_bounced
 from subscribers.db import session_scope
 from subscribers.ledger import delivery_id, finish_many, write_deliveries
 from subscribers.models import Delivery, DeliveryAttempt, EventRecord, utcnow
+from subscribers.settings_code import ensure_codes
 from subscribers.store import Contact, contacts
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,10 @@ class Dispatcher:
                 ).all()
             }
             people = contacts(session, [j[2] for j in jobs])
+            # letters print a short code for the settings page instead of a long link
+            need = [c.subscriber_id for c in people.values() if not c.service_code and "letter" in c.addresses]
+            for sid, code in (ensure_codes(session, need) if need else {}).items():
+                people[sid].service_code = code
             subscriptions = subscriptions_of(session, people)
             jobs = [tuple(j) for j in jobs]
             # Held texts that staff released after reading the report go out despite the gate.

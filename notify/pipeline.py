@@ -31,10 +31,12 @@ from notify.versions import choose, missing_note
 from subscribers.db import session_scope
 from subscribers.ledger import register_event, write_deliveries
 from subscribers.models import EventRecord, utcnow
+from subscribers.settings_code import grouped
 from subscribers.store import Contact
 from topics.catalogue import CITYWIDE, Catalogue, load_catalogue
 
 _URL = re.compile(r"https?://\S+")
+SETTINGS_PATH = "/einstellungen"  # code + postcode or mobile number → the settings (notify/web/residents/by_code.py)
 
 
 @dataclass
@@ -196,6 +198,9 @@ def template_context(
         **personal_links(rt, contact, base, language),  # this resident's version and feedback link
         # One letter a day per resident (letter_batch), under an opaque key, never the public id.
         "resident_key": hashlib.sha256(f"resident:{contact.public_id}".encode()).hexdigest()[:20],
+        # Letters print the short settings page and the resident's code, not the long link.
+        "settings_url": f"{rt.signer.base_url}{SETTINGS_PATH}",
+        "settings_code": grouped(contact.service_code) if contact.service_code else None,
         # Only a postal address: the letter offers a phone number for warnings.
         "letter_only": set(contact.addresses) == {"letter"},
     }

@@ -25,6 +25,7 @@ SAMPLE = Contact(
         "push": "vorschau",
         "letter": "Erika Musterfrau\nHorster Straße 12\n45897 Gelsenkirchen",
     },
+    service_code="K7MQ4XTP",  # an example: previews show where a resident's code is printed
 )
 
 

@@ -76,6 +76,8 @@ class Announcement(SQLModel, table=True):
     profile: str = Field(default="einfach", max_length=16)  # plain-language profile to check against
     link: str | None = Field(default=None, max_length=500)
     valid_until: datetime | None = None
+    starts_at: datetime | None = None  # when the thing happens (meeting, works): the calendar feed
+    ends_at: datetime | None = None
     schedule_at: datetime | None = None
     status: str = Field(default="draft", max_length=12, index=True)
     version: int = 1
@@ -152,6 +154,17 @@ class ReleasedDelivery(SQLModel, table=True):
     __tablename__ = "released_delivery"
 
     delivery_id: str = Field(primary_key=True, max_length=40)
+    released_by: str = Field(max_length=254)
+    released_at: datetime = Field(default_factory=utcnow)
+
+
+class ReleasedEvent(SQLModel, table=True):
+    """An event the gate held at ingest (its own text failed) that a person released: it is
+    matched and published after all (notify/held_events.py); who and when, for the record."""
+
+    __tablename__ = "released_event"
+
+    event_pk: int = Field(foreign_key="event.id", primary_key=True)
     released_by: str = Field(max_length=254)
     released_at: datetime = Field(default_factory=utcnow)
 

@@ -29,6 +29,7 @@ class Contact:
     frequency: str = "immediate"
     quiet_start: str | None = None
     quiet_end: str | None = None
+    service_code: str | None = None  # the short code for the settings page (subscribers/settings_code.py)
 
 
 def find_by_address(session: Session, channel: str, address: str) -> Subscriber | None:
@@ -158,12 +159,12 @@ def contacts(session: Session, subscriber_ids: Iterable[int]) -> dict[int, Conta
         part = ids[start : start + 900]
         columns = (col(Subscriber.id), col(Subscriber.public_id), col(Subscriber.name), col(Subscriber.language),
                    col(Subscriber.profile), col(Subscriber.frequency), col(Subscriber.quiet_start),
-                   col(Subscriber.quiet_end))  # fmt: skip
-        for sid, public_id, name, language, profile, frequency, quiet_start, quiet_end in session.execute(
+                   col(Subscriber.quiet_end), col(Subscriber.service_code))  # fmt: skip
+        for sid, public_id, name, language, profile, frequency, quiet_start, quiet_end, code in session.execute(
             select(*columns).where(col(Subscriber.id).in_(part))
         ).all():
-            out[sid] = Contact(sid, public_id, name, language, profile,
-                               frequency=frequency, quiet_start=quiet_start, quiet_end=quiet_end)  # fmt: skip
+            out[sid] = Contact(sid, public_id, name, language, profile, frequency=frequency,
+                               quiet_start=quiet_start, quiet_end=quiet_end, service_code=code)  # fmt: skip
         for sid, channel, address in session.execute(
             select(col(ChannelAddress.subscriber_id), col(ChannelAddress.channel), col(ChannelAddress.address))
             .where(col(ChannelAddress.subscriber_id).in_(part), col(ChannelAddress.confirmed_at).is_not(None))

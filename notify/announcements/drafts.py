@@ -18,6 +18,8 @@ from subscribers.models import utcnow
 from subscribers.staff import Staff
 from topics.catalogue import CITYWIDE, Catalogue
 
+TIMES = ("valid_until", "schedule_at", "starts_at", "ends_at")
+
 
 def _local_to_utc(value: datetime | None) -> datetime | None:
     """A time without zone is city time (what a person types); stored in UTC."""
@@ -43,6 +45,8 @@ class DraftFields(BaseModel):
     profile: Literal["leicht", "einfach", "standard"] | None = None
     link: AnyHttpUrl | None = None
     valid_until: datetime | None = None
+    starts_at: datetime | None = None  # when it happens: the archive's calendar (kalender.ics)
+    ends_at: datetime | None = None
     schedule_at: datetime | None = None
     public: bool | None = None  # shown in the public archive (default: yes)
 
@@ -84,15 +88,21 @@ def _apply(ann: Announcement, fields: DraftFields, catalogue: Catalogue) -> bool
     for name, value in given.items():
         if name in ("topics", "area", "channels"):
             value = json.dumps(value if value is not None else ([] if name != "area" else CITYWIDE))
-        elif name in ("valid_until", "schedule_at"):
+        elif name in TIMES:
             value = _local_to_utc(value)
         elif name == "link" and value is not None:
             value = str(value)
         values[name] = value
+    starts = values["starts_at"] if "starts_at" in values else aware(ann.starts_at)
+    ends = values["ends_at"] if "ends_at" in values else aware(ann.ends_at)
+    if starts is not None and ends is not None and ends < starts:
+        raise Refused(400, "Das Ende liegt vor dem Beginn. Bitte prüfen Sie die beiden Zeiten.", field="ends_at")
+    if ends is not None and starts is None:
+        raise Refused(400, "Zu einem Ende gehört ein Beginn. Bitte tragen Sie auch den Beginn ein.", field="starts_at")
     changed = False
     for name, value in values.items():
         current = getattr(ann, name)
-        if name in ("valid_until", "schedule_at"):
+        if name in TIMES:
             current = aware(current)
         if value is None and name in ("title", "text", "urgency", "kind", "profile", "topics", "channels", "public"):
             continue
@@ -156,7 +166,8 @@ def correction(session: Session, original: Announcement, staff: Staff, catalogue
     fields = NewDraft(title=original.title.removeprefix(CORRECTION_PREFIX), text=original.text,
                       topics=original.topic_list, area=original.area_value, urgency=original.urgency,
                       channels=original.channel_list, kind=original.kind, profile=original.profile,
-                      link=original.link)  # fmt: skip
+                      link=original.link, starts_at=aware(original.starts_at),
+                      ends_at=aware(original.ends_at))  # fmt: skip
     ann = create(session, fields, staff, catalogue, corrects=original.id)
     audit(session, original, staff.email, "correction", "sent", "sent", f"Korrektur ist Mitteilung {ann.id}.")
     return ann

@@ -39,6 +39,9 @@ def to_event(ann: Announcement, catalogue: Catalogue, now: datetime | None = Non
         data["versions"] = event_versions(ann)
     if ann.valid_until:
         data["valid_until"] = aware(ann.valid_until).isoformat()
+    for name in ("starts_at", "ends_at"):  # when it happens: the archive's calendar
+        if getattr(ann, name):
+            data[name] = aware(getattr(ann, name)).isoformat()
     if not ann.public:
         data["public"] = False  # staff chose: not in the archive, feeds and open data
     envelope: dict[str, Any] = {

@@ -12,7 +12,8 @@ from sqlmodel import Session
 
 from notify.announcements.event import SOURCE
 from notify.announcements.refused import Refused
-from notify.kafka import DELIVERIES, BrokerDown
+from notify.held_events import NotHeld, release_event
+from notify.kafka import DELIVERIES, EVENTS_ACCEPTED, BrokerDown
 from notify.pipeline import Runtime
 from subscribers.announcements import Announcement, ReleasedDelivery, audit
 from subscribers.db import session_scope
@@ -29,7 +30,9 @@ def event_record(session: Session, ann: Announcement) -> EventRecord | None:
     return session.execute(query).scalars().first()
 
 
-def _release_rows(rt: Runtime, ann_id: int, staff: Staff, ids: list[str] | None) -> list[tuple[str, int, str]]:
+def _release_rows(rt: Runtime, ann_id: int, staff: Staff, ids: list[str] | None
+                  ) -> tuple[list[tuple[str, int, str]], dict[str, Any] | None]:  # fmt: skip
+    """The held deliveries released now, or (held at ingest) the whole event for matching."""
     if not staff.may("release"):
         raise Refused(403, "Angehaltene Nachrichten freigeben dürfen nur Freigabe und Verwaltung.")
     with session_scope(rt.db_url) as session:
@@ -39,6 +42,14 @@ def _release_rows(rt: Runtime, ann_id: int, staff: Staff, ids: list[str] | None)
         record = event_record(session, ann)
         if record is None:
             raise Refused(409, "Zu dieser Mitteilung gibt es noch keine Zustellungen.")
+        if record.status == "held":  # its text was held at ingest: nobody got it yet
+            try:
+                event = release_event(session, record, staff.email, rt.catalogue)
+            except NotHeld as exc:
+                raise Refused(409, str(exc)) from None
+            audit(session, ann, staff.email, "release", ann.status, ann.status,
+                  "Die ganze Mitteilung nach Prüfung freigegeben: Sie geht jetzt hinaus und steht im Archiv.")  # fmt: skip
+            return [], {"event_pk": record.id, "event": event.to_json(), "key": event.key}
         query = select(Delivery.id, Delivery.subscriber_id, Delivery.channel).where(
             Delivery.event_pk == record.id, Delivery.status == "held"
         )
@@ -56,16 +67,21 @@ def _release_rows(rt: Runtime, ann_id: int, staff: Staff, ids: list[str] | None)
         )  # fmt: skip
         audit(session, ann, staff.email, "release", ann.status, ann.status,
               f"{len(rows)} angehaltene Nachrichten nach Prüfung freigegeben.")  # fmt: skip
-    return rows
+    return rows, None
 
 
 async def release_held(rt: Runtime, publisher: Any, ann_id: int, staff: Staff, ids: list[str] | None = None) -> int:
-    """Send held deliveries after all: mark them released and hand them to the channel workers.
+    """Send held deliveries after all: mark them released and hand them to the channel workers;
+    an announcement held as a whole at ingest goes to matching and into the public archive.
 
     If the broker is down now, the rows are "pending" already and the worker's sweep sends them.
     """
-    rows = await asyncio.to_thread(_release_rows, rt, ann_id, staff, ids)
+    rows, whole = await asyncio.to_thread(_release_rows, rt, ann_id, staff, ids)
     try:
+        if whole is not None:  # to matching; if the broker is down, the worker's sweep sends it
+            value = json.dumps({"event_pk": whole["event_pk"], "event": whole["event"]}).encode()
+            await publisher.send(EVENTS_ACCEPTED, value, key=whole["key"].encode())
+            return 1
         for did, sid, channel in rows:
             value = json.dumps({"delivery_id": did, "channel": channel}).encode()
             await publisher.send(DELIVERIES[channel], value, key=str(sid).encode())

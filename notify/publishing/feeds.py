@@ -146,7 +146,8 @@ BODY_CACHE = 512
 
 
 def _render(rt: Any, kind: str, filters: archive.Filters, modified: datetime, etag: str) -> bytes:
-    cached = _bodies.get(etag)
+    key = f"{rt.db_url}\x1f{etag}"  # the ETag names the content within one archive
+    cached = _bodies.get(key)
     if cached is not None:
         return cached
     with session_scope(rt.db_url) as session:
@@ -160,7 +161,7 @@ def _render(rt: Any, kind: str, filters: archive.Filters, modified: datetime, et
         body = json_feed(rt, filters, rows)
     else:
         body = calendar(rt, filters, rows)
-    _bodies[etag] = body
+    _bodies[key] = body
     while len(_bodies) > BODY_CACHE:
         _bodies.popitem(last=False)
     return body

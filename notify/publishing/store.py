@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from notify.events import CityEvent
+from notify.publishing.archive import forget_stamp
 from subscribers.db import session_scope
 from subscribers.models import EventRecord
 from subscribers.published import PublishedMessage, PublishedTag, ShortCode
@@ -124,6 +125,7 @@ def publish(session: Session, record: EventRecord, event: CityEvent, catalogue: 
     for kind, value in sorted(tags_for(catalogue, data.topics, data.area)):
         session.add(PublishedTag(message_id=message.id, kind=kind, value=value))
     session.flush()
+    forget_stamp()  # this process's pages and feeds see it at once (others within the stamp's second)
     return message
 
 

@@ -17,6 +17,7 @@ from notify.kafka import CITY_EVENTS, BrokerDown, Publisher
 from notify.pipeline import Runtime
 from notify.web import health, problems
 from notify.web.deps import get_runtime, require_scope
+from notify.web.pages import warm_templates
 from notify.web.problems import Problem
 from subscribers.db import init_db
 
@@ -24,8 +25,10 @@ log = logging.getLogger(__name__)
 STRUCTURED = "application/cloudevents+json"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # Routers of later capabilities; each is optional so the spine runs on its own.
-OPTIONAL_ROUTERS = ("notify.web.check", "notify.web.residents", "notify.web.staff", "notify.web.cap",
-                    "notify.publishing.router")
+# The public archive first: its pages and feeds get the most requests, and routes are matched
+# in order (the staff and resident routers hold about 150 routes; bench/publishing.py).
+OPTIONAL_ROUTERS = ("notify.publishing.router", "notify.web.check", "notify.web.residents", "notify.web.staff",
+                    "notify.web.cap")
 
 
 def _warm_plainlang() -> None:
@@ -45,6 +48,7 @@ def create_app(rt: Runtime | None = None) -> FastAPI:
         init_db(runtime.db_url)
         app.state.publisher = Publisher(runtime.settings.kafka_bootstrap, runtime.settings.partitions)
         _warm_plainlang()
+        await asyncio.to_thread(warm_templates)  # the public archive's pages, before the first visitor
         yield
         await app.state.publisher.close()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
 from functools import cache
 from typing import Any
@@ -32,9 +33,22 @@ def page_environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # templates change with a deploy, not while serving: no stat() of every template (and
+        # each one it extends) per page; NOTIFY_TEMPLATE_RELOAD=1 for editing them live
+        auto_reload=os.environ.get("NOTIFY_TEMPLATE_RELOAD") == "1",
     )
     _add_filters(env)
     return env
+
+
+def warm_templates(prefixes: tuple[str, ...] = ("archive/", "base.html.j2")) -> int:
+    """Compile the public pages' templates before the first visitor: otherwise the first
+    requests, arriving together, each compile them at once (about 70 ms a template)."""
+    env = page_environment()
+    names = [n for n in env.list_templates() if n.startswith(prefixes)]
+    for name in names:
+        env.get_template(name)
+    return len(names)
 
 
 def _secret(request: Request) -> bytes:
@@ -76,7 +90,17 @@ def render_page(request: Request, template: str, status_code: int = 200, languag
             request=request, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request), city=rt.catalogue.city,
             lang=language, _=page_texts.translator(language), **context,
         )
+<<<<<<< HEAD
     )  # fmt: skip
+=======
+    )
+    return page_response(request, html, status_code)
+
+
+def page_response(request: Request, html: str | bytes, status_code: int = 200) -> HTMLResponse:
+    """A rendered page with the headers every page gets (and the visitor's CSRF cookie)."""
+    rt = request.app.state.rt
+>>>>>>> publishing
     response = HTMLResponse(html, status_code=status_code)
     if not request.cookies.get(CSRF_COOKIE):
         secure = rt.settings.base_url.startswith("https://")

@@ -250,3 +250,17 @@ def test_each_resident_gets_the_short_link_of_the_version_they_read(web, languag
     token = ctx["feedback_url"].split("?p=")[1]
     assert web.rt.signer.verify("feedback", token)["m"] == str(m.id)
     assert "pub-1" not in ctx["message_url"]  # the short link carries nothing personal
+
+
+def test_the_front_page_is_rendered_once_per_publication_and_never_stale(web, monkeypatch):
+    from notify.publishing import pages
+
+    put(web.rt, COUNCIL)
+    renders = []
+    real = pages._page
+    monkeypatch.setattr(pages, "_page", lambda *a, **kw: renders.append(1) or real(*a, **kw))
+    first, again = web.get("/meldungen"), web.get("/meldungen")
+    assert first.text == again.text and len(renders) == 1 and "Der Rat tagt" in again.text
+    assert "sb_csrf" in first.headers.get("set-cookie", "")  # each visitor still gets their cookie
+    put(web.rt, ROADWORKS)  # a new publication: the next visitor sees it at once
+    assert "Die Hauptstraße in Buer ist gesperrt" in web.get("/meldungen").text and len(renders) == 2

@@ -74,7 +74,7 @@ PAGES = [("/meldungen", "archiv"), ("/meldungen?thema=politik&gebiet=buer", "arc
          ("/meldungen/1", "meldung"), ("/meldungen/1?fassung=de-leicht", "meldung-leicht"),
          ("/meldungen/3", "meldung-warnung-korrektur"), ("/meldungen/1/verstaendlich", "rueckmeldung"),
          ("/impressum", "impressum"), ("/barrierefreiheit", "barrierefreiheit"), ("/meldungen/999", "nicht-gefunden"),
-         ("/m/zzzzzzz", "kurzlink-falsch")]  # fmt: skip
+         ("/m/zzzzzzz", "kurzlink-falsch"), ("/einstellungen", "einstellungen-mit-code")]  # fmt: skip
 
 
 @needs_chromium[0]

@@ -7,7 +7,7 @@ in (``paper``).
 
 from fastapi import APIRouter
 
-from notify.web.residents import api, flow, leave_pages, pages, paper
+from notify.web.residents import api, by_code, flow, leave_pages, pages, paper
 
 router = APIRouter()
 router.include_router(paper.router)  # before the API: /v1/subscriptions/paper is not a token
@@ -15,5 +15,6 @@ router.include_router(api.router)
 router.include_router(flow.router)
 router.include_router(pages.router)
 router.include_router(leave_pages.router)
+router.include_router(by_code.router)  # /einstellungen: the short code from a letter
 
 __all__ = ["router"]

@@ -95,6 +95,8 @@ def write_confirmation_letter(rt: Runtime, *, ref: str, name: str | None, postal
     """
     from notify.channels.letter import render_letter_pdf
     from notify.channels.letter_batch import LetterBatch
+    from notify.pipeline import SETTINGS_PATH
+    from subscribers.settings_code import grouped
 
     lines = postal_address.splitlines()
     context = {
@@ -107,6 +109,9 @@ def write_confirmation_letter(rt: Runtime, *, ref: str, name: str | None, postal
         "paper": paper,
         "confirm_page_url": f"{rt.signer.base_url}/bestaetigen",
         "manage_url": manage_url,
+        # a paper registration's code is also the code for /einstellungen (subscribers/settings_code.py)
+        "settings_code": grouped(code) if paper else None,
+        "settings_url": f"{rt.signer.base_url}{SETTINGS_PATH}",
         "unsubscribe_url": unsubscribe_url,
         "recipient": {"name": name or "", "postal_address": lines},
         "today": datetime.now(CITY_TZ).date(),

@@ -20,6 +20,8 @@ DEFAULTS = {
     "confirm_ip": (30, 3600),
     "confirm_address": (10, 3600),
     "link_ip": (10, 3600),
+    "settings_code_ip": (10, 3600),  # /einstellungen: code + postcode or mobile number
+    "settings_code": (5, 3600),  # tries on one code, from anywhere
 }
 
 

@@ -54,7 +54,7 @@ def public(ann: Announcement) -> dict[str, Any]:
         "title": ann.title, "text": ann.text, "topics": ann.topic_list, "area": ann.area_value,
         "urgency": ann.urgency, "channels": ann.channel_list, "kind": ann.kind, "profile": ann.profile,
         "link": ann.link, "valid_until": iso(ann.valid_until), "schedule_at": iso(ann.schedule_at),
-        "corrects": ann.corrects, "public": ann.public, "readability": with_replacements(ann.report),
+        "starts_at": iso(ann.starts_at), "ends_at": iso(ann.ends_at), "corrects": ann.corrects, "public": ann.public, "readability": with_replacements(ann.report),
         "approved": domain.is_approved(ann), "approved_by": ann.approved_by, "approved_at": iso(ann.approved_at),
         "override_findings": ann.override_findings, "created_by": ann.created_by, "updated_by": ann.updated_by,
         "event_id": ann.event_id, "sent_by": ann.sent_by, "sent_at": iso(ann.sent_at),

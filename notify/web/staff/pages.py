@@ -38,7 +38,8 @@ router = APIRouter(include_in_schema=False)
 CHANNEL_NAMES = stats.CHANNEL_NAMES
 PROFILE_NAMES = {"leicht": "Leichte Sprache", "einfach": "Einfache Sprache", "standard": "Standardsprache"}
 FIELD_NAMES = {"title": "Überschrift", "text": "Text", "topics": "Themen", "area": "Gebiet", "urgency": "Dringlichkeit",
-               "channels": "Kanäle", "link": "Link", "schedule_at": "Zeitpunkt", "profile": "Sprachstufe"}  # fmt: skip
+               "channels": "Kanäle", "link": "Link", "schedule_at": "Zeitpunkt", "profile": "Sprachstufe",
+               "starts_at": "Beginn", "ends_at": "Ende"}  # fmt: skip
 ACTION_NAMES = {"create": "Angelegt", "edit": "Bearbeitet", "submit": "Zur Freigabe gegeben", "approve": "Freigegeben",
                 "schedule": "Geplant", "claim": "Senden begonnen", "sent": "Gesendet", "cancel": "Zurückgezogen",
                 "unclaim": "Senden fehlgeschlagen", "release": "Angehaltene freigegeben", "correction": "Korrektur angelegt"}  # fmt: skip
@@ -71,13 +72,13 @@ def form_values(ann: Announcement | None = None) -> dict[str, Any]:
     if ann is None:
         return {"title": "", "text": "", "topics": [], "area_mode": "citywide", "districts": [], "urgency": "normal",
                 "channels": list(CHANNELS), "profile": "einfach", "link": "", "schedule_at": "", "kind": "announcement",
-                "public": True}  # fmt: skip
+                "public": True, "starts_at": "", "ends_at": ""}  # fmt: skip
     area = ann.area_value
     return {"title": ann.title, "text": ann.text, "topics": ann.topic_list,
             "area_mode": "citywide" if area == CITYWIDE else "districts",
             "districts": [] if area == CITYWIDE else area, "urgency": ann.urgency, "channels": ann.channel_list,
             "profile": ann.profile, "link": ann.link or "", "schedule_at": local(ann.schedule_at), "kind": ann.kind,
-            "public": ann.public}  # fmt: skip
+            "public": ann.public, "starts_at": local(ann.starts_at), "ends_at": local(ann.ends_at)}  # fmt: skip
 
 
 def values_from_form(form) -> dict[str, Any]:
@@ -87,6 +88,7 @@ def values_from_form(form) -> dict[str, Any]:
         "districts": form.getlist("districts"), "urgency": form.get("urgency", "normal"),
         "channels": form.getlist("channels"), "profile": form.get("profile", "einfach"),
         "link": form.get("link", "").strip(), "schedule_at": form.get("schedule_at", "").strip(),
+        "starts_at": form.get("starts_at", "").strip(), "ends_at": form.get("ends_at", "").strip(),
         "kind": form.get("kind", "announcement").strip() or "announcement",
         # an unticked checkbox is not sent: "public_shown" says the form had it
         "public": form.get("public") == "1" if form.get("public_shown") else True,
@@ -99,6 +101,7 @@ def to_fields(values: dict[str, Any], new: bool) -> domain.DraftFields:
         "area": CITYWIDE if values["area_mode"] == "citywide" else values["districts"],
         "urgency": values["urgency"], "channels": values["channels"] or None, "profile": values["profile"],
         "link": values["link"] or None, "schedule_at": values["schedule_at"] or None, "kind": values["kind"],
+        "starts_at": values.get("starts_at") or None, "ends_at": values.get("ends_at") or None,
         "public": values.get("public", True),
     }  # fmt: skip
     model = domain.NewDraft if new else domain.DraftFields
@@ -262,7 +265,8 @@ async def _editor_post(request: Request, rt: Runtime, staff: Staff, ann_id: int 
             except ValidationError as exc:
                 errors = form_errors(exc)
             except domain.Refused as exc:
-                errors = [{"field": "", "label": "", "message": exc.detail}]
+                field = exc.extra.get("field", "")
+                errors = [{"field": field, "label": FIELD_NAMES.get(field, ""), "message": exc.detail}]
             report = check_report(values["text"], values["profile"])
             return editor(request, rt, session, staff, ann, values, report, 400, errors=errors, unsaved=True)
 
