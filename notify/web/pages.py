@@ -90,17 +90,13 @@ def render_page(request: Request, template: str, status_code: int = 200, languag
             request=request, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request), city=rt.catalogue.city,
             lang=language, _=page_texts.translator(language), **context,
         )
-<<<<<<< HEAD
     )  # fmt: skip
-=======
-    )
     return page_response(request, html, status_code)
 
 
 def page_response(request: Request, html: str | bytes, status_code: int = 200) -> HTMLResponse:
     """A rendered page with the headers every page gets (and the visitor's CSRF cookie)."""
     rt = request.app.state.rt
->>>>>>> publishing
     response = HTMLResponse(html, status_code=status_code)
     if not request.cookies.get(CSRF_COOKIE):
         secure = rt.settings.base_url.startswith("https://")
