@@ -4,8 +4,9 @@ It proposes; staff decide. The proposal is built in two steps, each a list of ed
 offsets are mapped back to the input, so every :class:`Change` says rule, before, after and
 where in the input it happened:
 
-1. words (:mod:`.lexical`): Amtsdeutsch, empty nouns, abbreviations, number words, dates and
-   times, rare words with a more frequent synonym;
+1. words (:mod:`.lexical`, :mod:`.style`): Amtsdeutsch, empty nouns, abbreviations, number
+   words, dates and times, rare words with a more frequent synonym; quotation marks, filler
+   particles, old spellings, genitive → "von";
 2. sentences (:mod:`.sentences`): splits at semicolons, coordinating conjunctions, *dass* and
    relative clauses; passive → active where the agent is named; nominal style → verb; for
    Leichte Sprache one sentence per line;
@@ -24,7 +25,7 @@ import re
 from plainlang import profiles
 from plainlang.segment import CLOSERS, TERMINAL, find_sentence_starts
 from plainlang.segment import _abbreviations as segment_abbreviations
-from plainlang.simplify import lexical, sentences
+from plainlang.simplify import lexical, sentences, style
 from plainlang.simplify import words as w
 from plainlang.simplify.edits import Edit, OffsetMap, resolve
 from plainlang.simplify.types import Change, Simplified
@@ -47,9 +48,10 @@ def simplify(text: str, profile: str = "einfach", *, compound_separator: str | N
     changes: list[Change] = []
 
     # 1. words
-    edits = lexical.amtsdeutsch(text) + lexical.abbreviations(text, leicht)
+    edits = lexical.amtsdeutsch(text) + lexical.abbreviations(text, leicht) + style.spelling(text)
     if profile != "standard":
         edits += lexical.number_words(text) + lexical.dates_and_times(text)
+        edits += style.quotation_marks(text) + style.filler_words(text) + style.genitive(text)
         edits += lexical.rare_synonyms(text, float(config.get("rare_word", {}).get("max_zipf", 2.5)))
     if leicht:
         settings = config.get("long_word", {})
