@@ -156,7 +156,7 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
     else:
         return None
     verb = body[verb_at]
-    for k in range(verb_at + 2, len(body) - 2):
+    for k in range(verb_at + 1, len(body) - 2):
         token = body[k]
         if token == ",":
             if not _finite(body[k + 1]):

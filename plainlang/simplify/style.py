@@ -7,6 +7,12 @@
   ist bekannt", "gar nicht" → "nicht"), only inside a clause, between two words, so the verb
   order stays; list and reasons in ``data/grammar.yaml`` (``filler_particles``).
 - ``spelling``: spellings from before the reform ("daß" → "dass", "Thür" → "Tür").
+- ``dash``: a dash pair around an insertion becomes a comma pair ("hat nur – je nach Region –
+  andere Namen" → "hat nur, je nach Region, andere Namen"); a single dash between two clauses
+  ends the first ("… verkauft – 800 Millionen sind es im Jahr." → "… verkauft. 800 Millionen
+  …"); ranges ("9 – 12 Uhr", "Montag – Freitag") stay.
+- ``konjunktiv``: Konjunktiv I of reported speech → indicative ("er sei krank" → "er ist
+  krank", "sie könne kommen" → "sie kann kommen"); "es sei denn" stays.
 - ``genitive``: "die Herkunft des Wortes" → "die Herkunft vom Wort", "der Rand eines großen
   Feldes" → "der Rand von einem großen Feld": only after a noun, never after a genitive
   preposition ("wegen des Wetters") or a verb ("starb eines Todes"); the noun loses its -(e)s
@@ -21,6 +27,7 @@ from functools import cache
 from plainlang import frequency
 from plainlang.resources import load_yaml, word_set
 from plainlang.simplify.edits import Edit
+from plainlang.simplify.lexical import MONTHS
 
 QUOTES = "«»„“”\"‚‘›‹"
 _QUOTE = re.compile("[" + re.escape(QUOTES) + "]")
@@ -134,4 +141,60 @@ def genitive(text: str) -> list[Edit]:
         determiner, adjectives, noun = match.groups()
         after = f"{GENITIVE_TO_DATIVE[determiner]} {adjectives}{_dative_noun(noun)}"
         edits.append(Edit(match.start(), match.end(), after, "genitive"))
+    return edits
+
+
+_DASH = re.compile(r"(?<=[^\W\d_]) [–—] (?=\w)")
+_RANGE_WORDS = frozenset(
+    {"montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", *(m.lower() for m in MONTHS)}
+)
+_SENTENCE_END = re.compile(r"[.!?:;\n]")
+
+
+def _words_between(text: str, start: int, end: int) -> int:
+    return len(_WORD.findall(text, start, end))
+
+
+def dashes(text: str) -> list[Edit]:
+    edits = []
+    matches = list(_DASH.finditer(text))
+    used: set[int] = set()
+    for k, match in enumerate(matches):
+        if k in used:
+            continue
+        start, end = match.start(), match.end()
+        left_end = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+        right = _SENTENCE_END.search(text, end)
+        right_end = right.start() if right else len(text)
+        if _words_between(text, left_end, start) < 3 or _words_between(text, end, right_end) < 3:
+            continue
+        before = _WORD_BEFORE.search(text, max(0, start - 40), start + 1)
+        if before is not None and before.group(1).lower() in _RANGE_WORDS:
+            continue  # "Montag – Freitag"
+        pair = next((j for j in range(k + 1, len(matches)) if matches[j].start() < right_end), None)
+        if pair is not None:
+            used.add(pair)
+            edits.append(Edit(start, end, ", ", "dash"))
+            edits.append(Edit(matches[pair].start(), matches[pair].end(), ", ", "dash"))
+            continue
+        edits.append(Edit(start, end + 1, ". " + text[end].upper(), "dash"))
+    return edits
+
+
+KONJUNKTIV_I = {"sei": "ist", "seien": "sind", "könne": "kann", "müsse": "muss", "solle": "soll", "wolle": "will", "dürfe": "darf"}
+_KONJUNKTIV = re.compile(r"(?<=[^\W\d_] )(sei|seien|könne|müsse|solle|wolle|dürfe)(?![\w-])(?! denn)")
+
+
+def konjunktiv(text: str) -> list[Edit]:
+    edits = []
+    for match in _KONJUNKTIV.finditer(text):
+        word = match.group(1)
+        previous = text[max(0, match.start() - 4) : match.start()]
+        if previous == "ich " and word == "sei":
+            plain = "bin"
+        elif previous[-4:] in ("wir ", "Sie ") and word == "sei":
+            continue  # "seien Sie …": an imperative
+        else:
+            plain = KONJUNKTIV_I[word]
+        edits.append(Edit(match.start(), match.end(), plain, "konjunktiv"))
     return edits
