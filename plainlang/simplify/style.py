@@ -29,7 +29,7 @@ from plainlang.resources import load_yaml, word_set
 from plainlang.simplify.edits import Edit
 from plainlang.simplify.lexical import MONTHS
 
-QUOTES = "«»„“”\"‚‘›‹"
+QUOTES = '«»„“”"‚‘›‹'
 _QUOTE = re.compile("[" + re.escape(QUOTES) + "]")
 _FILLER_CONTEXT_BEFORE = re.compile(r"[^\W\d_] $")
 _NEXT_WORD = re.compile(r" [^\W_]")
@@ -181,7 +181,15 @@ def dashes(text: str) -> list[Edit]:
     return edits
 
 
-KONJUNKTIV_I = {"sei": "ist", "seien": "sind", "könne": "kann", "müsse": "muss", "solle": "soll", "wolle": "will", "dürfe": "darf"}
+KONJUNKTIV_I = {
+    "sei": "ist",
+    "seien": "sind",
+    "könne": "kann",
+    "müsse": "muss",
+    "solle": "soll",
+    "wolle": "will",
+    "dürfe": "darf",
+}
 _KONJUNKTIV = re.compile(r"(?<=[^\W\d_] )(sei|seien|könne|müsse|solle|wolle|dürfe)(?![\w-])(?! denn)")
 
 

@@ -78,7 +78,12 @@ DONE_WHEN = (
             "compound",
             "Die Abfall·entsorgungs·gebühren steigen.\nWir erklären warum.",
         ),
-        ("Die Leiterin sagt: „Wir öffnen um 9 Uhr.“", "einfach", "quotation_marks", "Die Leiterin sagt: Wir öffnen um 9 Uhr."),
+        (
+            "Die Leiterin sagt: „Wir öffnen um 9 Uhr.“",
+            "einfach",
+            "quotation_marks",
+            "Die Leiterin sagt: Wir öffnen um 9 Uhr.",
+        ),
         ("Die Halle ist ja ab Montag offen.", "einfach", "filler_word", "Die Halle ist ab Montag offen."),
         ("Parken ist dort gar nicht erlaubt.", "einfach", "filler_word", "Parken ist dort nicht erlaubt."),
         ("Das Schloß ist heute zu.", "einfach", "spelling", "Das Schloss ist heute zu."),
