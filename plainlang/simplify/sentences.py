@@ -123,17 +123,28 @@ SUBORDINATORS = frozenset(
 )
 
 
+NOT_VERB_ENDINGS = ("lich", "ig", "isch", "bar", "sam", "los", "weise", "ung", "heit", "keit")
+CLOSED = w.DETERMINERS | w.PRONOUNS | w.PREPOSITIONS | SUBORDINATORS | frozenset(COORDINATING)
+
+
+def _verb_tag(word: str) -> str:
+    """STTS tag of a lower-case word that could be a verb, "" for closed word classes."""
+    if not (word.isalpha() and word.islower()) or word in CLOSED or len(word) > 13 or word.endswith(NOT_VERB_ENDINGS):
+        return ""  # the tagger is slow on long unknown words, and finite verbs are short
+    return pos.word_tag(word)
+
+
 def _finite(word: str) -> bool:
-    return word.isalpha() and word.islower() and pos.analyse_word(word)[1] in FINITE
+    return _verb_tag(word) in FINITE
 
 
 def _full_verb(word: str) -> bool:
-    return pos.analyse_word(word)[1] == "VVFIN"
+    return _verb_tag(word) == "VVFIN"
 
 
 def _infinitive(word: str) -> bool:
     """Out of context a plural finite verb often looks like an infinitive ("werden")."""
-    return word.isalpha() and word.islower() and pos.analyse_word(word)[1] in ("VVINF", "VAINF", "VMINF")
+    return _verb_tag(word) in ("VVINF", "VAINF", "VMINF")
 
 
 def _plural(verb: str) -> bool:
@@ -146,8 +157,13 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
     comes first: then the subject of a later verb is not sure)."""
     if len(body) < 6 or body[0].lower() in SUBORDINATORS:
         return None
+    if body[0] in ("Und", "Aber", "Oder", "Doch"):  # "Aber die Katze sprang …, spie und kratzte."
+        parts = coordination(body[1:], end)
+        if parts:
+            parts[0] = [body[0], w.lower_function_word(parts[0][0]), *parts[0][1:]]
+        return parts
     np_end = w.noun_phrase_end(body, 0)
-    if np_end == 1 and body[0].lower() not in w.PRONOUNS and pos.analyse_word(body[0])[1] not in ("NN", "NE"):
+    if np_end == 1 and body[0].lower() not in w.PRONOUNS and pos.word_tag(body[0]) not in ("NN", "NE"):
         np_end = None  # "Dann", "Heute": an adverb, not a subject
     if np_end is not None and np_end < len(body) and _finite(body[np_end]):
         subject, verb_at = body[:np_end], np_end
