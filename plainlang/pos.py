@@ -46,7 +46,7 @@ def tag(token: Token) -> str:
     """STTS tag of a token: from the trained pipeline if it has one, else HanTa."""
     if token.tag_:
         return token.tag_
-    return analyse_word(token.text)[1]
+    return word_tag(token.text)
 
 
 def is_participle(token: Token) -> bool:
