@@ -70,7 +70,7 @@ def _lean_lexemes(nlp: Language) -> None:
     from spacy.attrs import IDS
 
     kept = {IDS[name] for name in _KEPT_LEXEME_ATTRS}
-    getters = nlp.vocab.lex_attr_getters
+    getters = nlp.vocab.lex_attr_getters  # type: ignore[attr-defined]  # set in Vocab.__init__, not in the stub
     for attr in [a for a in getters if a not in kept]:
         del getters[attr]
 
