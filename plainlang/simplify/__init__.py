@@ -77,7 +77,10 @@ def simplify(text: str, profile: str = "einfach", *, compound_separator: str | N
             gap = text1[end : spans[k + 1][0]]
             if "\n" not in gap:
                 edits2.append(Edit(end, spans[k + 1][0], "\n", "line_per_sentence"))
-                changes.append(Change("line_per_sentence", gap, "\n", map1.end(end), map1.start(spans[k + 1][0])))
+                # A boundary that a word edit made ("– 800" → ". 800") lies inside that edit:
+                # both ends then map into it, the later one possibly before the earlier one.
+                a, b = map1.end(end), map1.start(spans[k + 1][0])
+                changes.append(Change("line_per_sentence", gap, "\n", min(a, b), max(a, b)))
     text2, _ = OffsetMap.apply(text1, edits2)
 
     changes.sort(key=lambda c: (c.start, c.end))

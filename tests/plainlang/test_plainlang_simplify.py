@@ -290,3 +290,13 @@ def test_http_errors_are_german_problems(client, payload, status):
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["detail"]  # a German sentence, from the app's problem handlers
+
+
+def test_line_break_at_a_boundary_a_word_edit_made_points_forward():
+    """Leichte Sprache: the dash rule ends a sentence inside its own edit ("– 800" → ". 800");
+    the line break placed there must still be a change with start ≤ end inside the input."""
+    text = "Die Wurst gibt es an jedem Stand – 800 Millionen sind es jedes Jahr."
+    result = plainlang.simplify(text, "leicht")
+    assert "Stand.\n800 Millionen" in result.text
+    for change in result.changes:
+        assert 0 <= change.start <= change.end <= len(text), change
