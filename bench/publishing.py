@@ -69,7 +69,9 @@ def fill(db_url: str, n: int) -> None:
                 code = "".join(rng.choice(CODE_ALPHABET) for _ in range(7))
             codes.add(code)
             title = f"Meldung {i}: {cat.topics[topic].name}"
-            text = ("Die Stadt informiert Sie. " * 3) + f"Es geht um {cat.topics[topic].name}. Mehr steht auf der Seite."
+            text = (
+                "Die Stadt informiert Sie. " * 3
+            ) + f"Es geht um {cat.topics[topic].name}. Mehr steht auf der Seite."
             events.append({"id": i, "source": "/bench", "event_id": f"B-{i}", "type": "de.gelsenkirchen.bench",
                            "title": title, "urgency": "normal", "payload": "{}", "status": "matched",
                            "received_at": when})  # fmt: skip

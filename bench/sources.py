@@ -67,17 +67,21 @@ def main() -> None:
             t0 = time.perf_counter()
             out = read_server(server.url, ctx, {})
             runs.append(time.perf_counter() - t0)
-    print(json.dumps({
-        "benchmark": "sources",
-        "cap_documents_per_s": round(rounds * len(docs) / cap_s, 1),
-        "cap_slowest_document_ms": round(slowest * 1000, 1),
-        "cap_bytes_total": sum(len(d) for d in docs),
-        "nina_messages_per_s": round(rounds * 37 / nina_s),
-        "oparl_run_s": round(min(runs), 3),
-        "oparl_meetings_read": out.archived + out.tombstones + len(out.events) + out.unchanged,
-        "quick": args.quick,
-        "machine": f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}",
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "sources",
+                "cap_documents_per_s": round(rounds * len(docs) / cap_s, 1),
+                "cap_slowest_document_ms": round(slowest * 1000, 1),
+                "cap_bytes_total": sum(len(d) for d in docs),
+                "nina_messages_per_s": round(rounds * 37 / nina_s),
+                "oparl_run_s": round(min(runs), 3),
+                "oparl_meetings_read": out.archived + out.tombstones + len(out.events) + out.unchanged,
+                "quick": args.quick,
+                "machine": f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}",
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -18,17 +18,20 @@ from plainlang.simplify import Change, Simplified, simplify
 
 
 def warm_up() -> None:
-    """Load everything the checker loads lazily: the spaCy pipeline, the HanTa tagger, the
-    compound vocabulary (340,000 word forms, about a second) and the word frequencies (627,000
-    forms, under a second). Services call this at start, so the first text they check is not
-    the one that waits."""
+    """Load everything the checker and the assistant load lazily: the spaCy pipeline, the HanTa
+    tagger, the compound vocabulary (340,000 word forms, about a second), the word frequencies
+    (627,000 forms, under a second), the synonym table and the assistant's patterns. Services
+    call this at start, so the first text they check is not the one that waits."""
     from plainlang import compounds, frequency, nlp, pos
+    from plainlang.rules import rare_words
 
     nlp.get_nlp()
     pos._hanta()
     compounds.vocabulary()
     frequency.warm_up()
+    rare_words.synonyms()
     check("Die Abholung der Tonnen wurde von der Stadtverwaltung verschoben.")
+    simplify("Zwecks Abholung der Tonnen wird seitens der Stadt darauf hingewiesen, dass es – wie immer – klappt.")
 
 
 __all__ = ["PROFILES", "Change", "Decision", "Finding", "Report", "Simplified", "check", "gate", "simplify", "warm_up"]

@@ -77,7 +77,12 @@ def split(word: str) -> tuple[str, ...]:
             if rest is None:
                 continue
             piece = lower[i:j]
-            if not any(piece.endswith(link) and _known(piece[: len(piece) - len(link)], vocab) for link in LINKS):
+            for link in LINKS:  # a plain loop: this line runs for every cut of every new word
+                if piece.endswith(link):
+                    stem = piece[: len(piece) - len(link)]
+                    if len(stem) >= MIN_PART and stem in vocab:
+                        break
+            else:
                 continue
             shortest = min(j - i, -rest[1]) if rest[0] else j - i
             candidate = (rest[0] + 1, -shortest, (j, *rest[2]))

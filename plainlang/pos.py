@@ -35,11 +35,18 @@ def analyse_word(word: str) -> tuple[str, str]:
     return lemma, tag.replace("(", "").replace(")", "")
 
 
+@lru_cache(maxsize=100_000)
+def word_tag(word: str) -> str:
+    """STTS tag of a word form out of context, without the lemma (about half the work of
+    :func:`analyse_word`, whose answer is used when it is already cached)."""
+    return _hanta().tag_word(word, cutoff=0)[0][0].replace("(", "").replace(")", "")
+
+
 def tag(token: Token) -> str:
     """STTS tag of a token: from the trained pipeline if it has one, else HanTa."""
     if token.tag_:
         return token.tag_
-    return analyse_word(token.text)[1]
+    return word_tag(token.text)
 
 
 def is_participle(token: Token) -> bool:

@@ -85,18 +85,32 @@ def _corrections() -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], 
     return tuple(endings), tuple(stems)
 
 
+@cache
+def _correction_index() -> tuple[tuple[int, ...], dict[str, int], re.Pattern[str] | None]:
+    """The corrections for quick look-up: ending lengths, ending → summed delta, and one
+    pattern that tells whether a word contains any inner stem at all (most words do not)."""
+    endings, stems = _corrections()
+    by_ending: dict[str, int] = {}
+    for ending, delta in endings:
+        by_ending[ending] = by_ending.get(ending, 0) + delta
+    lengths = tuple(sorted({len(e) for e in by_ending if e}))
+    pattern = re.compile("|".join(re.escape(stem) for stem, _ in stems)) if stems else None
+    return lengths, by_ending, pattern
+
+
 def _count_part(part: str) -> int:
     exceptions = _exceptions()
     if part in exceptions:
         return exceptions[part]
     syllables = count_vowel_groups(part)
-    endings, stems = _corrections()
-    for ending, delta in endings:
-        if part.endswith(ending):
-            syllables += delta
-    for stem, delta in stems:
-        if stem in part:
-            syllables += delta
+    lengths, by_ending, any_stem = _correction_index()
+    for length in lengths:
+        if length <= len(part):
+            syllables += by_ending.get(part[-length:], 0)
+    if any_stem is not None and any_stem.search(part):
+        for stem, delta in _corrections()[1]:
+            if stem in part:
+                syllables += delta
     if part.startswith(("beend", "geehr", "beerd", "beeil", "beerb", "geerb")):
         syllables += 1
     return max(syllables, 1)

@@ -7,12 +7,17 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
   Folgendes hin. …"); a sentence-final relative clause ("…, die zur Schule führt." →
   "… . Die Straße führt zur Schule."); a sentence-final *weil* clause ("…, weil sie krank ist." →
   "… . Denn sie ist krank."). The verb at the end of the clause moves to second place.
+- ``coordination`` (inside ``split``): one subject with several predicates, "Sie hörte nicht
+  darauf, eilte nach Hause und vergaß den Frosch." → "Sie hörte nicht darauf. Sie eilte nach
+  Hause. Sie vergaß den Frosch." (the subject is repeated, as Leichte Sprache repeats nouns);
+  and main clauses joined by "und" without a comma ("… und die Kinder spielten im Hof.").
 - ``active``: "X wird von der Stadt gesperrt." → "Die Stadt sperrt X." (only with a named agent).
 - ``nominal``: "Eine Nutzung der Halle ist nicht möglich." → "Sie können die Halle nicht nutzen."
 """
 
 from __future__ import annotations
 
+from plainlang import pos
 from plainlang.simplify import words as w
 
 END = frozenset({".", "!", "?"})
@@ -109,6 +114,86 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
             if clause is None or _words(body[:k]) < 3:
                 return None
             return [[*body[:k], "."], _start([*clause, *end])]
+    return coordination(body, end)
+
+
+FINITE = frozenset({"VVFIN", "VAFIN", "VMFIN"})
+SUBORDINATORS = frozenset(
+    {"dass", "weil", "wenn", "als", "ob", "obwohl", "da", "damit", "während", "nachdem", "bevor", "sodass", "wie"}
+)
+
+
+NOT_VERB_ENDINGS = ("lich", "ig", "isch", "bar", "sam", "los", "weise", "ung", "heit", "keit")
+CLOSED = w.DETERMINERS | w.PRONOUNS | w.PREPOSITIONS | SUBORDINATORS | frozenset(COORDINATING)
+
+
+def _verb_tag(word: str) -> str:
+    """STTS tag of a lower-case word that could be a verb, "" for closed word classes."""
+    if not (word.isalpha() and word.islower()) or word in CLOSED or len(word) > 13 or word.endswith(NOT_VERB_ENDINGS):
+        return ""  # the tagger is slow on long unknown words, and finite verbs are short
+    return pos.word_tag(word)
+
+
+def _finite(word: str) -> bool:
+    return _verb_tag(word) in FINITE
+
+
+def _full_verb(word: str) -> bool:
+    return _verb_tag(word) == "VVFIN"
+
+
+def _infinitive(word: str) -> bool:
+    """Out of context a plural finite verb often looks like an infinitive ("werden")."""
+    return _verb_tag(word) in ("VVINF", "VAINF", "VMINF")
+
+
+def _plural(verb: str) -> bool:
+    return verb.endswith("en") or verb == "sind"
+
+
+def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
+    """Split "S V1 …, V2 … und V3 …" into sentences that each repeat S, or "A und S V …" after a
+    main clause A; None when the sentence does not have that shape (or a subordinate clause
+    comes first: then the subject of a later verb is not sure)."""
+    if len(body) < 6 or body[0].lower() in SUBORDINATORS:
+        return None
+    if body[0] in ("Und", "Aber", "Oder", "Doch"):  # "Aber die Katze sprang …, spie und kratzte."
+        parts = coordination(body[1:], end)
+        if parts:
+            parts[0] = [body[0], w.lower_function_word(parts[0][0]), *parts[0][1:]]
+        return parts
+    np_end = w.noun_phrase_end(body, 0)
+    if np_end == 1 and body[0].lower() not in w.PRONOUNS and pos.word_tag(body[0]) not in ("NN", "NE"):
+        np_end = None  # "Dann", "Heute": an adverb, not a subject
+    if np_end is not None and np_end < len(body) and _finite(body[np_end]):
+        subject, verb_at = body[:np_end], np_end
+    elif _finite(body[1]) and (np_end := w.noun_phrase_end(body, 2)) is not None and body[2].lower() in w.PRONOUNS:
+        subject, verb_at = [w.capitalise(body[2])], 1  # "Dann zog er …": the subject after the verb
+    else:
+        return None
+    verb = body[verb_at]
+    for k in range(verb_at + 1, len(body) - 2):
+        token = body[k]
+        if token == ",":
+            if not _finite(body[k + 1]):
+                return None  # an enumeration or a subordinate clause: stop here
+            gap = k + 1
+        elif token == "und":
+            gap = k + 1
+        else:
+            continue
+        left, right = body[:k], body[gap:]
+        if _words(left) < 3 or _words(right) < 2:
+            continue
+        if _plural(right[0]) == _plural(verb) and (
+            _finite(right[0]) or (_plural(verb) and _full_verb(verb) and _infinitive(right[0]))
+        ):
+            subject_words = [w.lower_function_word(t) if i else t for i, t in enumerate(subject)]
+            return [[*left, "."], _start([*subject_words, *right, *end])]
+        if token == "und" and right[0].lower() in w.PRONOUNS | w.DETERMINERS:
+            r_end = w.noun_phrase_end(right, 0)
+            if r_end is not None and r_end < len(right) - 1 and _finite(right[r_end]) and "," not in left:
+                return [[*left, "."], _start([*right, *end])]
     return None
 
 

@@ -78,6 +78,29 @@ DONE_WHEN = (
             "compound",
             "Die Abfall·entsorgungs·gebühren steigen.\nWir erklären warum.",
         ),
+        (
+            "Die Leiterin sagt: „Wir öffnen um 9 Uhr.“",
+            "einfach",
+            "quotation_marks",
+            "Die Leiterin sagt: Wir öffnen um 9 Uhr.",
+        ),
+        ("Die Halle ist ja ab Montag offen.", "einfach", "filler_word", "Die Halle ist ab Montag offen."),
+        ("Parken ist dort gar nicht erlaubt.", "einfach", "filler_word", "Parken ist dort nicht erlaubt."),
+        ("Das Schloß ist heute zu.", "einfach", "spelling", "Das Schloss ist heute zu."),
+        ("Die Türen des Rathauses sind offen.", "einfach", "genitive", "Die Türen vom Rathaus sind offen."),
+        (
+            "Die Halle hat im Sommer – wie jedes Jahr – kürzer offen.",
+            "einfach",
+            "dash",
+            "Die Halle hat im Sommer, wie jedes Jahr, kürzer offen.",
+        ),
+        ("Sie sagt, der Saal sei voll.", "einfach", "konjunktiv", "Sie sagt, der Saal ist voll."),
+        (
+            "Der Hausmeister schließt die Halle, prüft die Fenster und geht nach Hause.",
+            "einfach",
+            "split_sentence",
+            "Der Hausmeister schließt die Halle. Der Hausmeister prüft die Fenster. Der Hausmeister geht nach Hause.",
+        ),
     ],
 )
 def test_rules(text, profile, rule, expected):
@@ -94,11 +117,26 @@ def test_rules(text, profile, rule, expected):
         "Wir sperren die Straße vor dem Rathaus, die zur Schule führt.",  # "dem Rathaus" ≠ "die"
         "Die Straße wird am Montag gesperrt.",  # passive without an agent: nobody to name
         "Der Antrag muss von Ihnen gestellt werden.",  # modal passive
+        "Er sagt, sie sei krank und könne nicht kommen.",  # the second verb is not his: no "Er kann …"
     ],
 )
 def test_unsure_rewrites_are_not_made(text):
     result = plainlang.simplify(text, "einfach")
     assert not {"active", "split_sentence"} & {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wegen des Wetters fällt das Fest aus.",  # genitive preposition: no "wegen vom Wetter"
+        "Die Halle ist Montag – Freitag offen.",  # a range, not an insertion
+        "Kreuzen Sie ja oder nein an.",  # "ja" is the answer here, not a particle
+        "Das Fest findet statt, es sei denn, es regnet.",  # "es sei denn" is not reported speech
+        "Ich fühle mich hier wohl.",  # "wohl" is not dropped: it carries the meaning
+    ],
+)
+def test_style_rules_leave_what_they_are_not_sure_of(text):
+    assert plainlang.simplify(text, "einfach").text == text
 
 
 def test_word_changes_point_into_the_input():
@@ -252,3 +290,13 @@ def test_http_errors_are_german_problems(client, payload, status):
     assert response.status_code == status
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["detail"]  # a German sentence, from the app's problem handlers
+
+
+def test_line_break_at_a_boundary_a_word_edit_made_points_forward():
+    """Leichte Sprache: the dash rule ends a sentence inside its own edit ("– 800" → ". 800");
+    the line break placed there must still be a change with start ≤ end inside the input."""
+    text = "Die Wurst gibt es an jedem Stand – 800 Millionen sind es jedes Jahr."
+    result = plainlang.simplify(text, "leicht")
+    assert "Stand.\n800 Millionen" in result.text
+    for change in result.changes:
+        assert 0 <= change.start <= change.end <= len(text), change

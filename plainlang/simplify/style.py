@@ -1,0 +1,208 @@
+"""Style proposals that people make in nearly every simplified text (edits on the input text).
+
+- ``quotation_marks``: „…“, »…«, «…» and "…" are dropped; direct speech stays after its
+  colon ("Er sagt: Ich komme."). Leichte Sprache avoids signs that readers stumble over
+  (Netzwerk Leichte Sprache 2022: Anführungszeichen are named among them).
+- ``filler_word``: modal particles without a fact of their own ("Das ist ja bekannt" → "Das
+  ist bekannt", "gar nicht" → "nicht"), only inside a clause, between two words, so the verb
+  order stays; list and reasons in ``data/grammar.yaml`` (``filler_particles``).
+- ``spelling``: spellings from before the reform ("daß" → "dass", "Thür" → "Tür").
+- ``dash``: a dash pair around an insertion becomes a comma pair ("hat nur – je nach Region –
+  andere Namen" → "hat nur, je nach Region, andere Namen"); a single dash between two clauses
+  ends the first ("… verkauft – 800 Millionen sind es im Jahr." → "… verkauft. 800 Millionen
+  …"); ranges ("9 – 12 Uhr", "Montag – Freitag") stay.
+- ``konjunktiv``: Konjunktiv I of reported speech → indicative ("er sei krank" → "er ist
+  krank", "sie könne kommen" → "sie kann kommen"); "es sei denn" stays.
+- ``genitive``: "die Herkunft des Wortes" → "die Herkunft vom Wort", "der Rand eines großen
+  Feldes" → "der Rand von einem großen Feld": only after a noun, never after a genitive
+  preposition ("wegen des Wetters") or a verb ("starb eines Todes"); the noun loses its -(e)s
+  where the shorter form is the more frequent word.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from plainlang import frequency
+from plainlang.resources import load_yaml, word_set
+from plainlang.simplify.edits import Edit
+from plainlang.simplify.lexical import MONTHS
+
+QUOTES = '«»„“”"‚‘›‹'
+_QUOTE = re.compile("[" + re.escape(QUOTES) + "]")
+_FILLER_CONTEXT_BEFORE = re.compile(r"[^\W\d_] $")
+_NEXT_WORD = re.compile(r" [^\W_]")
+_WORD = re.compile(r"[^\W\d_]+")
+NEGATIONS = frozenset({"nicht", "nichts", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemand"})
+GENITIVE_TO_DATIVE = {
+    "des": "vom",
+    "eines": "von einem",
+    "dieses": "von diesem",
+    "jedes": "von jedem",
+    "meines": "von meinem",
+    "deines": "von deinem",
+    "seines": "von seinem",
+    "ihres": "von ihrem",
+    "Ihres": "von Ihrem",
+    "unseres": "von unserem",
+    "eures": "von eurem",
+}
+# "des" + up to two adjectives in -en + a capitalised noun
+_GENITIVE = re.compile(
+    r"(?<![\w-])(" + "|".join(GENITIVE_TO_DATIVE) + r") ((?:[a-zäöüß]+en ){0,2})([A-ZÄÖÜ][a-zäöüß]+)(?![\w-])"
+)
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\s$")
+
+
+def quotation_marks(text: str) -> list[Edit]:
+    edits = []
+    for match in _QUOTE.finditer(text):
+        start, end = match.start(), match.end()
+        before = text[start - 1] if start else " "
+        if before.isspace() and end < len(text) and text[end] == " ":
+            end += 1  # "« Da sprach" → "Da sprach"
+        elif end >= len(text) and start and before == " ":
+            start -= 1
+        edits.append(Edit(start, end, "", "quotation_marks"))
+    return edits
+
+
+@cache
+def _fillers() -> frozenset[str]:
+    return word_set("grammar.yaml", "filler_particles")
+
+
+def filler_words(text: str) -> list[Edit]:
+    fillers = _fillers()
+    edits = []
+    for match in _WORD.finditer(text):
+        word, start, end = match.group(0), match.start(), match.end()
+        if word not in fillers or start < 2:
+            continue
+        if not _FILLER_CONTEXT_BEFORE.search(text, max(start - 2, 0), start) or not _NEXT_WORD.match(text, end):
+            continue  # at the start of a clause, or before a comma: the particle may be a conjunction
+        before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+        after = _WORD.match(text, end + 1)
+        previous = before.group(1).lower() if before else ""
+        following = after.group(0).lower() if after else ""
+        if word == "gar" and following not in NEGATIONS:
+            continue  # "gar nicht" → "nicht"; "das Fleisch ist gar" stays
+        if "und" in (previous, following) or following in ("oder", "nein") or previous == "sei":
+            continue  # "ganz und gar", "ja oder nein", "es sei denn"
+        edits.append(Edit(start - 1, end, "", "filler_word"))
+    return edits
+
+
+@cache
+def _old_spellings() -> dict[str, str]:
+    return {str(k): str(v) for k, v in load_yaml("grammar.yaml")["old_spellings"].items()}
+
+
+def spelling(text: str) -> list[Edit]:
+    table = _old_spellings()
+    edits = []
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        new = table.get(word)
+        if new is None and word[:1].isupper():
+            lower = table.get(word.lower())
+            new = lower[0].upper() + lower[1:] if lower else None
+        if new is not None and new != word:
+            edits.append(Edit(match.start(), match.end(), new, "spelling"))
+    return edits
+
+
+@cache
+def _genitive_prepositions() -> frozenset[str]:
+    return word_set("grammar.yaml", "genitive_prepositions")
+
+
+def _dative_noun(noun: str) -> str:
+    """ "Wortes" → "Wort", "Vaters" → "Vater", "Interesses" → "Interesse", "Menschen" stays."""
+    if noun.endswith("nisses"):
+        return noun[:-3]
+    candidates = []
+    if noun.endswith("es") and len(noun) > 4:
+        candidates.append(noun[:-2])
+    if noun.endswith("s") and len(noun) > 3:
+        candidates.append(noun[:-1])
+    known = [c for c in candidates if frequency.zipf(c) >= 2.5]
+    return max(known, key=frequency.zipf) if known else noun
+
+
+def genitive(text: str) -> list[Edit]:
+    prepositions = _genitive_prepositions()
+    edits = []
+    for match in _GENITIVE.finditer(text):
+        before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())
+        if before is None or not before.group(1)[0].isupper() or before.group(1).lower() in prepositions:
+            continue  # after a verb, a preposition or at the start: leave it
+        determiner, adjectives, noun = match.groups()
+        after = f"{GENITIVE_TO_DATIVE[determiner]} {adjectives}{_dative_noun(noun)}"
+        edits.append(Edit(match.start(), match.end(), after, "genitive"))
+    return edits
+
+
+_DASH = re.compile(r"(?<=[^\W\d_]) [–—] (?=\w)")
+_RANGE_WORDS = frozenset(
+    {"montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", *(m.lower() for m in MONTHS)}
+)
+_SENTENCE_END = re.compile(r"[.!?:;\n]")
+
+
+def _words_between(text: str, start: int, end: int) -> int:
+    return len(_WORD.findall(text, start, end))
+
+
+def dashes(text: str) -> list[Edit]:
+    edits = []
+    matches = list(_DASH.finditer(text))
+    used: set[int] = set()
+    for k, match in enumerate(matches):
+        if k in used:
+            continue
+        start, end = match.start(), match.end()
+        left_end = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+        right = _SENTENCE_END.search(text, end)
+        right_end = right.start() if right else len(text)
+        if _words_between(text, left_end, start) < 3 or _words_between(text, end, right_end) < 3:
+            continue
+        before = _WORD_BEFORE.search(text, max(0, start - 40), start + 1)
+        if before is not None and before.group(1).lower() in _RANGE_WORDS:
+            continue  # "Montag – Freitag"
+        pair = next((j for j in range(k + 1, len(matches)) if matches[j].start() < right_end), None)
+        if pair is not None:
+            used.add(pair)
+            edits.append(Edit(start, end, ", ", "dash"))
+            edits.append(Edit(matches[pair].start(), matches[pair].end(), ", ", "dash"))
+            continue
+        edits.append(Edit(start, end + 1, ". " + text[end].upper(), "dash"))
+    return edits
+
+
+KONJUNKTIV_I = {
+    "sei": "ist",
+    "seien": "sind",
+    "könne": "kann",
+    "müsse": "muss",
+    "solle": "soll",
+    "wolle": "will",
+    "dürfe": "darf",
+}
+_KONJUNKTIV = re.compile(r"(?<=[^\W\d_] )(sei|seien|könne|müsse|solle|wolle|dürfe)(?![\w-])(?! denn)")
+
+
+def konjunktiv(text: str) -> list[Edit]:
+    edits = []
+    for match in _KONJUNKTIV.finditer(text):
+        word = match.group(1)
+        previous = text[max(0, match.start() - 4) : match.start()]
+        if previous == "ich " and word == "sei":
+            plain = "bin"
+        elif previous[-4:] in ("wir ", "Sie ") and word == "sei":
+            continue  # "seien Sie …": an imperative
+        else:
+            plain = KONJUNKTIV_I[word]
+        edits.append(Edit(match.start(), match.end(), plain, "konjunktiv"))
+    return edits
