@@ -37,6 +37,13 @@ class MaildirHandler:
         self._host = socket.gethostname().replace("/", r"\057").replace(":", r"\072")
         self._counter = itertools.count(1)
 
+    async def handle_EHLO(self, server: SMTPServer, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:  # fmt: skip
+        """Say that commands may be pipelined (RFC 2920), as Postfix and most relays do: aiosmtpd
+        reads commands one after another from its stream anyway."""
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_RCPT(self, server: SMTPServer, session: Session, envelope: Envelope, address: str, options):
         domain = address.rsplit("@", 1)[-1].lower()
         if domain == "bounce.invalid":
@@ -48,7 +55,7 @@ class MaildirHandler:
 
     async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope):
         content = envelope.original_content or envelope.content
-        data = content if isinstance(content, bytes) else content.encode()
+        data = content if isinstance(content, bytes) else (content or "").encode()
         try:
             await asyncio.to_thread(self.store, data)
         except OSError as exc:  # disk full or gone: the client keeps the message and retries
