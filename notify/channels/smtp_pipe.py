@@ -44,11 +44,17 @@ class PipelinedSmtp:
         return self._writer is not None and not self._writer.is_closing()
 
     async def connect(self) -> None:
+        """Open the session. A relay that will not talk to us (421/554 at the greeting or EHLO) is
+        an outage of the channel, not a fault of the message: ``ConnectionError``."""
         async with asyncio.timeout(self.timeout):
             self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
-            await self._expect(220, "connect")
-            self._writer.write(f"EHLO {socket.getfqdn() or 'localhost'}\r\n".encode())
-            text = await self._expect(250, "EHLO")
+            try:
+                await self._expect(220, "connect")
+                self._writer.write(f"EHLO {socket.getfqdn() or 'localhost'}\r\n".encode())
+                text = await self._expect(250, "EHLO")
+            except SmtpReply as exc:
+                self.close()
+                raise ConnectionError(f"the SMTP server refused the session: {exc}") from exc
         self.extensions = {line.split(" ", 1)[0].upper() for line in text.splitlines()[1:] if line}
 
     async def sendmail(self, sender: str, recipients: list[str], message: bytes, mail_options: list[str]) -> None:

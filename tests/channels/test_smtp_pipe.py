@@ -78,3 +78,18 @@ def test_a_server_that_is_away_is_an_outage_and_the_pool_reconnects_when_it_is_b
     away, back, gone = asyncio.run(run())
     assert away.outage and back.ok and gone.outage, (away, back, gone)
     assert len(read_maildir(tmp_path / "mail")) == 1
+
+
+def test_a_relay_that_refuses_the_session_is_an_outage_not_a_bad_address(tmp_path):
+    class Refusing(MaildirHandler):
+        async def handle_EHLO(self, server, session, envelope, hostname, responses):
+            return ["554 5.7.1 Not now"]
+
+    port = free_port()
+    controller = Controller(Refusing(tmp_path / "mail"), hostname="127.0.0.1", port=port, decode_data=False)
+    controller.start()
+    try:
+        (result,) = _send_all(port, ["r1@example.org"])
+    finally:
+        controller.stop()
+    assert result.outage and not result.permanent, result
