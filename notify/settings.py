@@ -72,6 +72,8 @@ class Settings(BaseSettings):
         100, ge=10, le=5000, validation_alias=AliasChoices("NOTIFY_KAFKA_FETCH_MAX_WAIT_MS", "kafka_fetch_max_wait_ms")
     )
     smtp_connections: int = Field(4, validation_alias=AliasChoices("NOTIFY_SMTP_CONNECTIONS", "smtp_connections"))
+    # Command pipelining (RFC 2920) where the relay offers it: two round trips per e-mail, not four.
+    smtp_pipelining: bool = Field(True, validation_alias=AliasChoices("NOTIFY_SMTP_PIPELINING", "smtp_pipelining"))
     # Batches in flight per channel agent: SMTP round trips overlap with database work.
     delivery_concurrency: int = Field(
         3, validation_alias=AliasChoices("NOTIFY_DELIVERY_CONCURRENCY", "delivery_concurrency")

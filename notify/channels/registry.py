@@ -21,7 +21,7 @@ def build_senders(settings: Settings) -> dict[str, ChannelSender]:
     )
     return {
         "email": EmailSender(
-            SmtpPool(host, port, size=settings.smtp_connections),
+            SmtpPool(host, port, size=settings.smtp_connections, pipelining=settings.smtp_pipelining),
             settings.mail_from,
             DkimSigner.from_files(settings.dkim_selector, settings.dkim_domain, settings.dkim_key_file),
         ),

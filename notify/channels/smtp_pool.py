@@ -1,4 +1,8 @@
-"""A few long-lived SMTP connections shared by all sends of a worker."""
+"""A few long-lived SMTP connections shared by all sends of a worker.
+
+``pipelining=True`` (the worker's bulk sends) uses ``notify.channels.smtp_pipe``: two round trips
+per message where the server allows command pipelining; otherwise aiosmtplib.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import aiosmtplib
 
 from notify.channels.base import SendResult
 from notify.channels.mime import message_id_of
+from notify.channels.smtp_pipe import PipelinedSmtp, SmtpReply
 
 
 def wire_format(message: EmailMessage) -> tuple[str, list[str], bytes, list[str]]:
@@ -30,17 +35,21 @@ class SmtpPool:
     connection problems and 4xx are transient and worth a retry.
     """
 
-    def __init__(self, host: str, port: int, size: int = 4, timeout: float = 30.0, **tls: Any):
+    def __init__(self, host: str, port: int, size: int = 4, timeout: float = 30.0, pipelining: bool = False,
+                 **tls: Any):  # fmt: skip
         self.host, self.port, self.timeout, self.tls = host, port, timeout, tls
-        self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+        self.pipelining = pipelining and not tls  # the small client speaks plain SMTP only
+        self._idle: asyncio.Queue[aiosmtplib.SMTP | PipelinedSmtp] = asyncio.Queue()
         self._size = size
         self._created = 0
         self._lock = asyncio.Lock()
 
-    async def _acquire(self) -> aiosmtplib.SMTP:
+    async def _acquire(self) -> aiosmtplib.SMTP | PipelinedSmtp:
         async with self._lock:
             if self._idle.empty() and self._created < self._size:
                 self._created += 1
+                if self.pipelining:
+                    return PipelinedSmtp(self.host, self.port, timeout=self.timeout)
                 return aiosmtplib.SMTP(hostname=self.host, port=self.port, timeout=self.timeout, **self.tls)
         return await self._idle.get()
 
@@ -63,6 +72,10 @@ class SmtpPool:
                 await client.connect()
             await action(client)
             return SendResult(ok=True, message_id=message_id)
+        except SmtpReply as exc:  # the pipelining client: the server said no
+            if exc.stage not in ("RCPT", "address"):
+                await self._reset(client)
+            return SendResult(ok=False, permanent=exc.code >= 500, error=str(exc))
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             return SendResult(ok=False, permanent=all(500 <= c < 600 for c in codes), error=str(exc))
@@ -83,9 +96,12 @@ class SmtpPool:
             self._idle.put_nowait(client)
 
     async def send_raw(self, sender: str, recipient: str, message: bytes) -> SendResult:
-        return await self._deliver(lambda client: client.sendmail(sender, [recipient], message), message_id_of(message))
+        options = [] if (sender + recipient).isascii() else ["SMTPUTF8"]
+        return await self._deliver(
+            lambda client: client.sendmail(sender, [recipient], message, mail_options=options), message_id_of(message)
+        )
 
-    async def _reset(self, client: aiosmtplib.SMTP) -> None:
+    async def _reset(self, client: aiosmtplib.SMTP | PipelinedSmtp) -> None:
         with contextlib.suppress(Exception):
             await client.quit()
         with contextlib.suppress(Exception):
