@@ -27,6 +27,8 @@ DONE_WHEN = (
     ("text", "profile", "rule", "expected"),
     [
         ("Zwecks Anmeldung rufen Sie uns an.", "einfach", "amtsdeutsch", "Für Anmeldung rufen Sie uns an."),
+        # seen: "Aufgrund von Bauarbeiten" became "Wegen von Bauarbeiten"
+        ("Aufgrund von Bauarbeiten ist die Straße zu.", "einfach", "amtsdeutsch", "Wegen Bauarbeiten ist die Straße zu."),
         ("Die Straße wird von der Stadt gesperrt.", "einfach", "active", "Die Stadt sperrt die Straße."),
         (
             "Am Montag werden die Tonnen von den Stadtwerken abgeholt.",
