@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from notify.web.problems import Problem
-from notify.web.residents import service
+from notify.web.residents import leaving, service
 from notify.web.residents.ratelimit import client_ip, limiter_for
 from notify.web.residents.validation import ADDRESS_FIELD, InvalidInput, normalise_mobile, parse_subscription
 
@@ -220,7 +220,7 @@ async def change_subscription(token: str, request: Request) -> dict:
 async def export(token: str, request: Request) -> JSONResponse:
     """Everything we hold about you, as JSON (GDPR Art. 15 and 20)."""
     try:
-        data = await asyncio.to_thread(service.export_db, request.app.state.rt, token)
+        data = await asyncio.to_thread(leaving.export_db, request.app.state.rt, token)
     except service.LinkProblem as exc:
         raise link_problem(exc) from None
     return JSONResponse(data, headers={"Content-Disposition": 'attachment; filename="stadtbote-daten.json"',
@@ -231,7 +231,7 @@ async def export(token: str, request: Request) -> JSONResponse:
 async def delete(token: str, request: Request) -> Response:
     """Erase all personal data (GDPR Art. 17). Works with a delete or a manage link."""
     try:
-        sid = await asyncio.to_thread(service.erase_db, request.app.state.rt, token)
+        sid = await asyncio.to_thread(leaving.erase_db, request.app.state.rt, token)
     except service.LinkProblem as exc:
         raise link_problem(exc) from None
     await service.announce(request.app, [sid])

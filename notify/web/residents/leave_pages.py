@@ -10,7 +10,7 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
-from notify.web.residents import manage_view, service
+from notify.web.residents import leaving, manage_view, service
 from notify.web.residents.pages import csrf_failed, link_error, message_page, page, t, use_language
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +30,7 @@ async def unsubscribe_page(token: str, request: Request):
     except service.LinkProblem as exc:
         return link_error(request, exc)
     use_language(request, state.get("language"))
-    topic_name = service.link_subject(rt, payload)
+    topic_name = leaving.link_subject(rt, payload)
     return page(request, "residents/unsubscribe.html.j2", action=f"/abmelden/{token}", topic_name=topic_name,
                        manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
 
@@ -45,7 +45,7 @@ async def unsubscribe_post(token: str, request: Request) -> Response:
     if not one_click and (failed := csrf_failed(request, form)):
         return failed
     try:
-        sid, topic_name, others_left = await asyncio.to_thread(service.unsubscribe_db, rt, token)
+        sid, topic_name, others_left = await asyncio.to_thread(leaving.unsubscribe_db, rt, token)
     except service.LinkProblem as exc:
         if one_click:
             return PlainTextResponse("Dieser Link ist ungültig oder abgelaufen.", status_code=exc.status)
@@ -69,7 +69,7 @@ async def export(token: str, request: Request):
     use_language(request)
     try:
         payload = service.read_link(rt, token, ("export", "manage"))
-        data = await asyncio.to_thread(service.export_db, rt, token)
+        data = await asyncio.to_thread(leaving.export_db, rt, token)
     except service.LinkProblem as exc:
         return link_error(request, exc)
     use_language(request, data["subscriber"].get("language"))
@@ -108,7 +108,7 @@ async def delete_post(token: str, request: Request):
     try:
         payload = service.read_link(rt, token, ("delete", "manage"))
         language = await asyncio.to_thread(service.language_of, rt, payload["s"])  # before it is erased
-        sid = await asyncio.to_thread(service.erase_db, rt, token)
+        sid = await asyncio.to_thread(leaving.erase_db, rt, token)
     except service.LinkProblem as exc:
         return link_error(request, exc)
     await service.announce(request.app, [sid])
