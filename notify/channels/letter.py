@@ -102,7 +102,7 @@ def render_letter_content(letter: Letter, part: str = "whole") -> str:
     context["full_text_url"] = context.get("message_url") or context.get("link")
     context["qr_link"] = qr_data_uri(context["full_text_url"]) if context["full_text_url"] else None
     context["qr_feedback"] = qr_data_uri(context["feedback_url"]) if context.get("feedback_url") else None
-    context["qr_manage"] = qr_data_uri(context["manage_url"])
+    context["qr_manage"] = qr_data_uri(context["manage_url"]) if context.get("manage_url") else None
     env = file_environment()
     template = env.select_template(candidate_names("letter", letter.name, "html", letter.language, letter.profile))
     return template.render(**context)

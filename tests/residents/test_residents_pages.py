@@ -125,6 +125,8 @@ def test_letter_only_signup_gets_a_confirmation_letter_with_a_code(client, rt):
 
     text = PdfReader(letters[0]).pages[0].extract_text()
     code = re.search(r"Ihr Code ist: ([A-Z0-9]{8})", text).group(1)
+    whole = " ".join(page.extract_text() for page in PdfReader(letters[0]).pages)
+    assert "/verwalten/" not in whole.replace("\n", "")  # one code to type, no 60-character link
     ok = client.post("/bestaetigen", data={"csrf_token": csrf(client, "/bestaetigen"), "code": code.lower()})
     assert ok.status_code == 200, ok.text
     with session_scope(rt.db_url) as s:

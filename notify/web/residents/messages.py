@@ -108,7 +108,9 @@ def write_confirmation_letter(rt: Runtime, *, ref: str, name: str | None, postal
         "code": code,
         "paper": paper,
         "confirm_page_url": f"{rt.signer.base_url}/bestaetigen",
-        "manage_url": manage_url,
+        # An online sign-up for letters is confirmed with the code above; a second code or a long
+        # link nobody can type would only confuse. Once confirmed, every letter prints the settings code.
+        "manage_url": manage_url if paper else None,
         # a paper registration's code is also the code for /einstellungen (subscribers/settings_code.py)
         "settings_code": grouped(code) if paper else None,
         "settings_url": f"{rt.signer.base_url}{SETTINGS_PATH}",
