@@ -41,7 +41,7 @@ from subscribers import leases
 from subscribers.consent import purge_unconfirmed
 from subscribers.db import init_db, session_scope
 from subscribers.models import Delivery, EventRecord, utcnow
-from subscribers.store import iter_snapshot
+from subscribers.store import catch_up_records, iter_snapshot
 from topics.matcher import MatchIndex
 
 log = logging.getLogger("stadtbote.worker")
@@ -77,8 +77,10 @@ urgent_topic = app.topic(topics_.DELIVERIES_URGENT, value_serializer="json", key
 
 publisher = Publisher(settings.kafka_bootstrap, settings.partitions)  # announcements, index updates
 follower = ChangeFollower(
-    settings.kafka_bootstrap, index, lambda: _snapshot(), fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms
-)
+    settings.kafka_bootstrap, index, lambda: _snapshot(), fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    snapshot_file=settings.data_dir / "index" / "match-index.npz", snapshot_every_s=settings.index_snapshot_every_s,
+    changed_since=lambda since, present: _changed_since(since, present),
+)  # fmt: skip
 dispatcher: Dispatcher | None = None
 dispatcher_ready = asyncio.Event()  # set once start-up is done: delivery agents wait for it
 circuits = Circuits(settings.circuit_threshold, max_probe_s=settings.circuit_max_probe_s)
@@ -88,6 +90,11 @@ watch = ChannelWatch(rt, circuits, lambda items: _publish_chunks(items, urgent=F
 def _snapshot():
     with session_scope(rt.db_url) as session:
         yield from iter_snapshot(session)
+
+
+def _changed_since(since, present: list[int]) -> list[dict]:
+    with session_scope(rt.db_url) as session:
+        return catch_up_records(session, since, present)
 
 
 async def to_dead_letter(stage: str, reason: str, record: object, key: bytes | None = None) -> None:
