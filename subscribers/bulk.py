@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from subscribers.bulk_sql import binder, execute_many, insert_rows, select_in
+from subscribers.bulk_sql import binder, execute_many, insert_rows, insert_with_ids, select_in
 from subscribers.models import new_public_id, utcnow
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def _find(connection, identities: list[tuple[str, str]]) -> dict[tuple[str, str]
     for channel, addresses in by_channel.items():
         rows = select_in(
             connection,
-            "SELECT address, subscriber_id FROM channel_address WHERE channel = {p} AND address IN ({in}) ORDER BY id",
+            "SELECT address, subscriber_id FROM channel_address WHERE channel = {p} AND address {in_} ORDER BY id",
             addresses,
             extra=(channel,),
         )
@@ -47,20 +47,20 @@ def _find(connection, identities: list[tuple[str, str]]) -> dict[tuple[str, str]
 def _current(connection, sids: list[int]):
     people = {
         r[0]: tuple(r[1:])
-        for r in select_in(connection, "SELECT id, name, language, profile, frequency FROM subscriber WHERE id IN ({in})",
+        for r in select_in(connection, "SELECT id, name, language, profile, frequency FROM subscriber WHERE id {in_}",
                            sids)
     }  # fmt: skip
     addresses: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for sid, channel, address in select_in(
         connection,
-        "SELECT subscriber_id, channel, address FROM channel_address WHERE subscriber_id IN ({in}) "
+        "SELECT subscriber_id, channel, address FROM channel_address WHERE subscriber_id {in_} "
         "ORDER BY subscriber_id, priority",
         sids,
     ):
         addresses[sid].append((channel, address))
     subscriptions: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for sid, topic, district in select_in(
-        connection, "SELECT subscriber_id, topic_id, district_id FROM subscription WHERE subscriber_id IN ({in})", sids
+        connection, "SELECT subscriber_id, topic_id, district_id FROM subscription WHERE subscriber_id {in_}", sids
     ):
         subscriptions[sid].add((topic, district))
     return people, addresses, subscriptions
@@ -87,15 +87,9 @@ def save_rows(session: Session, chunk: list[tuple[Row, tuple[str, str]]]) -> lis
     now = binder(connection).when(utcnow())
 
     new_rows = [row for row, identity in chunk if identity not in found]
-    ids_by_public: dict[str, int] = {}
-    public_ids = [new_public_id() for _ in new_rows]
-    if new_rows:
-        values = [(public_id, r.name, r.language, r.profile, r.frequency, "active", "import", now, now)
-                  for public_id, r in zip(public_ids, new_rows, strict=True)]  # fmt: skip
-        # The order of RETURNING rows is not promised: the random public id says which is which.
-        ids_by_public = dict((p, i) for i, p in insert_rows(connection, "subscriber", SUBSCRIBER_COLUMNS, values,
-                                                            returning="id, public_id"))  # fmt: skip
-    ids_of_new = iter(ids_by_public[p] for p in public_ids)
+    values = [(new_public_id(), r.name, r.language, r.profile, r.frequency, "active", "import", now, now)
+              for r in new_rows]  # fmt: skip
+    ids_of_new = iter(insert_with_ids(connection, "subscriber", SUBSCRIBER_COLUMNS, values, unique=0))
 
     out: list[tuple[str, int]] = []
     add_addresses: list[tuple] = []
@@ -131,10 +125,8 @@ def save_rows(session: Session, chunk: list[tuple[Row, tuple[str, str]]]) -> lis
         execute_many(connection, "DELETE FROM channel_address WHERE subscriber_id = {p}", [(s,) for s in replace_addr])
     execute_many(connection, "DELETE FROM subscription WHERE subscriber_id = {p} AND topic_id = {p} "
                              "AND district_id = {p}", drop_subs)  # fmt: skip
-    if add_addresses:
-        insert_rows(connection, "channel_address", ADDRESS_COLUMNS, add_addresses)
-    if add_subs:
-        insert_rows(connection, "subscription", SUBSCRIPTION_COLUMNS, add_subs)
+    insert_rows(connection, "channel_address", ADDRESS_COLUMNS, add_addresses)
+    insert_rows(connection, "subscription", SUBSCRIPTION_COLUMNS, add_subs)
     execute_many(connection, "UPDATE subscriber SET name = {p}, language = {p}, profile = {p}, frequency = {p}, "
                              "updated_at = {p} WHERE id = {p}", person_updates)  # fmt: skip
     return out
@@ -147,11 +139,11 @@ def change_records(session: Session, subscriber_ids: list[int], chunk: int = 500
     for start in range(0, len(subscriber_ids), chunk):
         ids = subscriber_ids[start : start + chunk]
         people = dict(
-            select_in(connection, "SELECT id, frequency FROM subscriber WHERE status = 'active' AND id IN ({in})", ids)
+            select_in(connection, "SELECT id, frequency FROM subscriber WHERE status = 'active' AND id {in_}", ids)
         )
         subs: dict[int, list[list[str]]] = defaultdict(list)
         for sid, topic, district in select_in(
-            connection, "SELECT subscriber_id, topic_id, district_id FROM subscription WHERE subscriber_id IN ({in})",
+            connection, "SELECT subscriber_id, topic_id, district_id FROM subscription WHERE subscriber_id {in_}",
             ids,
         ):  # fmt: skip
             subs[sid].append([topic, district])
@@ -159,7 +151,7 @@ def change_records(session: Session, subscriber_ids: list[int], chunk: int = 500
         for sid, channel in select_in(
             connection,
             "SELECT subscriber_id, channel FROM channel_address WHERE confirmed_at IS NOT NULL "
-            "AND subscriber_id IN ({in}) ORDER BY subscriber_id, priority",
+            "AND subscriber_id {in_} ORDER BY subscriber_id, priority",
             ids,
         ):
             channels[sid].append(channel)
