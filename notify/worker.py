@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import time
 import logging
 import multiprocessing
 import os
+import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
