@@ -413,21 +413,25 @@ async def purge() -> None:
 
 @app.timer(interval=3600.0)
 async def ledger_retention() -> None:
-    """Finished deliveries of events older than the retention period go, in bounded steps."""
-    from subscribers.retention import purge_step
+    """Finished deliveries of events older than the retention period go, in bounded steps; then
+    the payloads of old events that have no delivery left."""
+    from subscribers.retention import payload_step, purge_step
 
-    def step() -> int:
+    def step(purge) -> int:
         with session_scope(rt.db_url) as session:
-            return purge_step(session)
+            return purge(session)
 
-    removed = 0
+    removed = emptied = 0
     for _ in range(400):  # at most 2 million rows an hour; the rest next hour
-        if not (n := await asyncio.to_thread(step)):
+        if not (n := await asyncio.to_thread(step, purge_step)):
             break
         removed += n
         await asyncio.sleep(0.1)  # let the senders at the database in between
-    if removed:
-        log.info("ledger retention: %d old deliveries removed", removed)
+    while n := await asyncio.to_thread(step, payload_step):
+        emptied += n
+        await asyncio.sleep(0.1)
+    if removed or emptied:
+        log.info("ledger retention: %d old deliveries removed, %d event payloads emptied", removed, emptied)
 
 
 _letter_pool: ProcessPoolExecutor | None = None
