@@ -134,6 +134,20 @@ def select_in(
     return out
 
 
+def execute_in(connection: Connection, sql: str, values: Sequence[Any]) -> None:
+    """Run a statement without results (``DELETE … WHERE id {in_}``) for ``values`` in parts."""
+    b = binder(connection)
+    cursor = _cursor(connection)
+    try:
+        size = 50_000 if b.postgres else 5000
+        for start in range(0, len(values), size):
+            part = list(values[start : start + size])
+            test = "= ANY(%s)" if b.postgres else f"IN ({b.marks(len(part))})"
+            cursor.execute(sql.format(in_=test, p=b.placeholder), [part] if b.postgres else part)
+    finally:
+        cursor.close()
+
+
 def execute_many(connection: Connection, sql: str, rows: Sequence[tuple]) -> None:
     """``executemany`` at the driver (``{p}`` in ``sql`` stands for the placeholder)."""
     if not rows:

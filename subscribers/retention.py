@@ -15,11 +15,12 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import exists, select, update
 from sqlmodel import Session, col
 
+from subscribers.bulk_sql import execute_in
 from subscribers.ledger import FINAL
-from subscribers.models import Delivery, DeliveryAttempt, EventRecord, utcnow
+from subscribers.models import Delivery, EventRecord, utcnow
 
 STEP = 5000  # rows per transaction
 REMOVED_PAYLOAD = ""  # an event's payload after the retention period (a CloudEvent is never empty)
@@ -56,8 +57,11 @@ def purge_step(session: Session, now: datetime | None = None, step: int = STEP) 
             break
     if not ids:
         return 0
-    session.execute(delete(DeliveryAttempt).where(col(DeliveryAttempt.delivery_id).in_(ids)))
-    session.execute(delete(Delivery).where(col(Delivery.id).in_(ids)))
+    # At the driver, with one array on PostgreSQL: 5,000 bound values through SQLAlchemy and
+    # psycopg's query parsing cost more than the deletes themselves.
+    connection = session.connection()
+    execute_in(connection, "DELETE FROM delivery_attempt WHERE delivery_id {in_}", ids)
+    execute_in(connection, "DELETE FROM delivery WHERE id {in_}", ids)
     return len(ids)
 
 
