@@ -32,6 +32,8 @@ bench: install
 	$(BIN)/python bench/email.py --quick
 	$(BIN)/python bench/urgent.py --quick
 	$(BIN)/python bench/workers.py --quick
+	$(BIN)/python bench/import_csv.py --quick
+	$(BIN)/python bench/worker_start.py --quick
 
 # The fault runs at the issue's full size (kill -9 at 30 % of 20,000; SMTP down 60 s and 10 min
 # during 10,000): slow, so not in `make test` (which runs them reduced). Figures: bench/README.md.

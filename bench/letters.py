@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/letters.py            # 30 single letters, 300 in the batch
     .venv/bin/python bench/letters.py --quick    # CI-sized: 5 single, 40 in the batch
+    .venv/bin/python bench/letters.py --day 10000  # a letter day: time, print files, peak RSS
 
 Figures are recorded, not asserted (ARCHITECTURE.md: benchmarks record figures). The last line of
 stdout is one JSON object:
@@ -169,13 +170,85 @@ def bench_letter_batch(n: int, offset: int, check: bool, workers: int | None = N
         return n / (time.perf_counter() - start), files.processes
 
 
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root`` and all its descendants, from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            rss[int(entry.name)] = int(fields[21]) * 4096
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo += children.get(pid, [])
+    return total / 1e6
+
+
+def bench_day(n: int, check: bool) -> dict:
+    """A letter day as the worker closes it: ``n`` letters added, then ``close()`` with the
+    defaults (print files of ``NOTIFY_LETTER_PRINT_FILE_LETTERS``, one process per CPU); the
+    resident memory of this process and its children is sampled every 0.2 s."""
+    import os
+    import threading
+
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            peak[0] = max(peak[0], _tree_rss_mb(os.getpid()))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = LetterBatch(tmp, date(2027, 3, 12))
+        start = time.perf_counter()
+        for i in range(n):
+            batch.add(sample_context(40_000 + i), ref=f"delivery-{i}", group=f"resident-{i}")
+        added = time.perf_counter()
+        files = batch.close(check=check)
+        closed = time.perf_counter()
+        sizes = [p.stat().st_size / 1e6 for p in files.pdfs]
+        printed = sum(1 for e in files.entries if e.status == "ok")
+    done.set()
+    sampler.join()
+    return {
+        "benchmark": "letter_day",
+        "letters": n,
+        "printed": printed,
+        "print_files": len(sizes),
+        "largest_print_file_mb": round(max(sizes, default=0), 1),
+        "add_s": round(added - start, 1),
+        "close_s": round(closed - added, 1),
+        "total_s": round(closed - start, 1),
+        "letters_per_s": round(n / (closed - start), 1),
+        "processes": files.processes,
+        "peak_rss_mb": round(peak[0]),
+        "preflight": check,
+        "load_average": round(max(load, os.getloadavg()[0]), 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="CI-sized run")
     parser.add_argument("--single", type=int, help="letters rendered one PDF each")
     parser.add_argument("--batch", type=int, help="letters in the batch")
     parser.add_argument("--no-preflight", action="store_true", help="close the batch without pre-flight")
+    parser.add_argument("--day", type=int, help="a whole letter day of this many letters (time, peak memory)")
     args = parser.parse_args()
+    if args.day:
+        figures = bench_day(args.day, not args.no_preflight)
+        print(json.dumps(figures))
+        return
     n_single = args.single or (5 if args.quick else 30)
     n_batch = args.batch or (40 if args.quick else 300)
     check = not args.no_preflight

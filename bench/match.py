@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from topics import index_snapshot  # noqa: E402
 from topics.catalogue import CITYWIDE, load_catalogue  # noqa: E402
 from topics.matcher import MatchIndex  # noqa: E402
 
@@ -143,6 +144,26 @@ def main() -> None:
         file=sys.stderr,
     )
 
+    # A worker's fast start: the same index written to its snapshot file and loaded back
+    # (bench/worker_start.py measures a real worker process from start to ready).
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "match-index.npz"
+        t0 = time.perf_counter()
+        snapshot_bytes = index_snapshot.save(index, path, {})
+        save_s = time.perf_counter() - t0
+        loaded = MatchIndex(cat)
+        t0 = time.perf_counter()
+        index_snapshot.load(loaded, path)
+        load_s = time.perf_counter() - t0
+    for topics, area, urgent in events[:50]:
+        mine = {ch: set(ids.tolist()) for ch, ids in index.deliveries(topics, area, urgent).items()}
+        assert mine == {ch: set(ids.tolist()) for ch, ids in loaded.deliveries(topics, area, urgent).items()}
+    del loaded
+    print(f"snapshot: {snapshot_bytes / 1e6:.1f} MB, written in {save_s:.2f} s, loaded in {load_s:.2f} s",
+          file=sys.stderr)  # fmt: skip
+
     rounds = 3 if args.quick else 5
     matched, t0 = 0, time.perf_counter()
     for _ in range(rounds):
@@ -176,6 +197,9 @@ def main() -> None:
         "speedup_vs_sql": round(matched_per_s / sql_per_s, 1),
         "index_mb": round(index_bytes / 1e6, 1),
         "index_build_s": round(build_s, 2),
+        "snapshot_mb": round(snapshot_bytes / 1e6, 1),
+        "snapshot_save_s": round(save_s, 2),
+        "snapshot_load_s": round(load_s, 2),
         "quick": args.quick,
         "machine": f"{platform.machine()} {platform.python_implementation()} {platform.python_version()}",
     }

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     sms_urgent_segments: int = Field(
         4, ge=1, validation_alias=AliasChoices("NOTIFY_SMS_URGENT_SEGMENTS", "sms_urgent_segments")
     )
+    # Seconds between snapshots of the match index (notify/changes.py; also written at shutdown);
+    # 0: no snapshot, every start loads the index from the database.
+    index_snapshot_every_s: float = Field(
+        300.0, ge=0, validation_alias=AliasChoices("NOTIFY_INDEX_SNAPSHOT_EVERY", "index_snapshot_every_s")
+    )
     letter_close_every_s: float = Field(
         300.0, validation_alias=AliasChoices("NOTIFY_LETTER_CLOSE_EVERY", "letter_close_every_s")
     )

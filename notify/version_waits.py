@@ -41,6 +41,10 @@ def accept_update(session: Session, record: EventRecord, event: CityEvent) -> li
     Returns the released deliveries ``(id, subscriber, channel)``; ``None`` when ``event`` is not
     such an update (then it is an ordinary duplicate).
     """
+    from subscribers.retention import REMOVED_PAYLOAD
+
+    if record.payload == REMOVED_PAYLOAD:  # past the retention period: an ordinary duplicate
+        return None
     if not only_versions_changed(CityEvent.model_validate_json(record.payload), event):
         return None
     record.payload = event.to_json()

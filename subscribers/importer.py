@@ -77,11 +77,48 @@ def normalized_email(value: str) -> str:
 
 def parse_row(line: int, raw: dict[str, str], topics: Collection[str], districts: Collection[str]) -> Row:
     """Validate one CSV row; raises ValueError with a German message naming the problem."""
-    cell = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
-    problems: list[str] = []
+    return _parse(line, {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}, topics, districts)
+
+
+def _parse(line: int, cell: dict[str, str], topics: Collection[str], districts: Collection[str]) -> Row:
+    """``parse_row`` for a row whose keys are the lower-cased header and whose cells are stripped."""
     row_topics = _split(cell.get("topics"))
     row_districts = _split(cell.get("districts"))
     channels = [c.lower() for c in _split(cell.get("channels"))]
+    language = (cell.get("language") or "de").lower()
+    profile = (cell.get("profile") or "standard").lower()
+    frequency = (cell.get("frequency") or "immediate").lower()
+    addresses: list[tuple[str, str]] = []
+    # The common case first: every value known, one address per channel, no problem to name.
+    if (row_topics and row_districts and channels and language in LANGUAGES and profile in PROFILES
+            and frequency in FREQUENCIES and all(t in topics for t in row_topics)
+            and all(d == "citywide" or d in districts for d in row_districts)
+            and len(set(channels)) == len(channels) and all(c in CHANNELS for c in channels)):  # fmt: skip
+        problems = _addresses(cell, channels, addresses)
+    else:
+        problems = _problems(row_topics, row_districts, channels, topics, districts)
+        problems += _addresses(cell, list(dict.fromkeys(channels)), addresses)
+        if language not in LANGUAGES:
+            problems.append(f"unbekannte Sprache: {language}")
+        if profile not in PROFILES:
+            problems.append(f"unbekanntes Sprachprofil: {profile} (erlaubt: {', '.join(PROFILES)})")
+        if frequency not in FREQUENCIES:
+            problems.append(f"unbekannte Häufigkeit: {frequency}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return Row(
+        line=line,
+        name=cell.get("name") or None,
+        addresses=addresses,
+        subscriptions={(t, d) for t in row_topics for d in row_districts},
+        language=language,
+        profile=profile,
+        frequency=frequency,
+    )
+
+
+def _problems(row_topics, row_districts, channels, topics, districts) -> list[str]:
+    problems: list[str] = []
     if not row_topics:
         problems.append("keine Themen angegeben")
     if bad := [t for t in row_topics if t not in topics]:
@@ -96,9 +133,13 @@ def parse_row(line: int, raw: dict[str, str], topics: Collection[str], districts
         problems.append(f"unbekannte Kanäle: {', '.join(bad)} (erlaubt: {', '.join(CHANNELS)})")
     if len(set(channels)) != len(channels):
         problems.append("ein Kanal steht doppelt")
+    return problems
 
-    addresses: list[tuple[str, str]] = []
-    for channel in dict.fromkeys(channels):
+
+def _addresses(cell: dict[str, str], channels: list[str], addresses: list[tuple[str, str]]) -> list[str]:
+    """Fill ``addresses`` (channel, normalised address) in the row's order; returns the problems."""
+    problems: list[str] = []
+    for channel in channels:
         if channel not in CHANNEL_COLUMN:
             continue
         column = CHANNEL_COLUMN[channel]
@@ -115,27 +156,7 @@ def parse_row(line: int, raw: dict[str, str], topics: Collection[str], districts
         if channel == "letter":
             value = "\n".join(part.strip() for part in value.replace("|", "\n").splitlines() if part.strip())
         addresses.append((channel, value))
-
-    language = (cell.get("language") or "de").lower()
-    profile = (cell.get("profile") or "standard").lower()
-    frequency = (cell.get("frequency") or "immediate").lower()
-    if language not in LANGUAGES:
-        problems.append(f"unbekannte Sprache: {language}")
-    if profile not in PROFILES:
-        problems.append(f"unbekanntes Sprachprofil: {profile} (erlaubt: {', '.join(PROFILES)})")
-    if frequency not in FREQUENCIES:
-        problems.append(f"unbekannte Häufigkeit: {frequency}")
-    if problems:
-        raise ValueError("; ".join(problems))
-    return Row(
-        line=line,
-        name=cell.get("name") or None,
-        addresses=addresses,
-        subscriptions={(t, d) for t in row_topics for d in row_districts},
-        language=language,
-        profile=profile,
-        frequency=frequency,
-    )
+    return problems
 
 
 def _identity(row: Row) -> tuple[str, str]:
@@ -156,12 +177,18 @@ def import_csv(
     topics: Collection[str],
     districts: Collection[str],
     progress: Callable[[int], None] | None = None,
+    on_written: Callable[[list[int]], None] | None = None,
 ) -> ImportReport:
     """Import a CSV text or a stream of lines (an open file): validated row by row, written in
-    chunks of ``CHUNK`` rows with a handful of bulk statements each (``subscribers.bulk``)."""
+    chunks of ``CHUNK`` rows with a handful of bulk statements each (``subscribers.bulk``).
+
+    With ``on_written`` every chunk is committed at once and the callback gets the ids whose
+    state changed (to tell the workers while the import goes on): a long import then never
+    holds the database's write lock for more than one chunk, and an interrupted one keeps what
+    it wrote (running it again completes it)."""
     lines = io.StringIO(text.lstrip("\ufeff")) if isinstance(text, str) else text
-    reader = csv.DictReader(lines)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader = csv.reader(lines)
+    header = [h.strip().lower() for h in next(reader, [])]
     if missing := [c for c in REQUIRED_COLUMNS if c not in header]:
         raise ImportFormatError(
             f"Die Kopfzeile braucht die Spalten {', '.join(REQUIRED_COLUMNS)}; es fehlt: {', '.join(missing)}."
@@ -170,11 +197,13 @@ def import_csv(
     seen: dict[tuple[str, str], int] = {}
     chunk: list[tuple[Row, tuple[str, str]]] = []
     read = 0  # rows read since the last progress report
-    for index, raw in enumerate(reader):
-        line = index + 2  # line 1 is the header
+    for values in reader:
+        if not values:
+            continue  # a blank line
+        line = reader.line_num
         read += 1
         try:
-            row = parse_row(line, raw, topics, districts)
+            row = _parse(line, {k: v.strip() for k, v in zip(header, values, strict=False) if k}, topics, districts)
             identity = _identity(row)
         except ValueError as exc:
             report.errors.append((line, str(exc)))
@@ -185,21 +214,32 @@ def import_csv(
         seen[identity] = line
         chunk.append((row, identity))
         if len(chunk) >= CHUNK:
-            _write(session, chunk, report)
+            _write(session, chunk, report, on_written)
             chunk = []
             if progress:
                 progress(read)
             read = 0
-    _write(session, chunk, report)
+    _write(session, chunk, report, on_written)
     if progress and read:
         progress(read)
     return report
 
 
-def _write(session: Session, chunk: list[tuple[Row, tuple[str, str]]], report: ImportReport) -> None:
+def _write(
+    session: Session,
+    chunk: list[tuple[Row, tuple[str, str]]],
+    report: ImportReport,
+    on_written: Callable[[list[int]], None] | None,
+) -> None:
     from subscribers.bulk import save_rows
 
+    changed: list[int] = []
     for outcome, sid in save_rows(session, chunk) if chunk else []:
         setattr(report, outcome, getattr(report, outcome) + 1)
         if outcome != "unchanged":
-            report.changed_ids.append(sid)
+            changed.append(sid)
+    report.changed_ids += changed
+    if on_written is not None:
+        session.commit()
+        if changed:
+            on_written(changed)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
@@ -173,3 +174,15 @@ def contacts(session: Session, subscriber_ids: Iterable[int]) -> dict[int, Conta
             if sid in out:
                 out[sid].addresses[channel] = address
     return out
+
+
+def catch_up_records(session: Session, since: datetime, present: Iterable[int]) -> list[dict]:
+    """Change records a worker that loaded an older index needs: everyone changed since ``since``
+    (``updated_at``), and everyone in ``present`` (the loaded index) who is no longer active or
+    no longer there at all (erased)."""
+    from subscribers.bulk import change_records
+
+    changed = set(session.execute(select(col(Subscriber.id)).where(col(Subscriber.updated_at) >= since)).scalars())
+    active = set(session.execute(select(col(Subscriber.id)).where(col(Subscriber.status) == "active")).scalars())
+    gone = set(present) - active
+    return change_records(session, sorted(changed | gone))

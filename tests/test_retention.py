@@ -47,3 +47,26 @@ def test_old_finished_deliveries_go_in_steps_and_the_rest_stays(db_url, monkeypa
         assert count(s, EventRecord) == 2  # the register stays: a replay is still a duplicate
         again = register_event(s, source="/r", event_id="old", type="t", title="T", urgency="normal", payload="{}")
         assert again.new is False
+
+
+def test_old_events_lose_their_payload_once_no_delivery_is_left(db_url, monkeypatch):
+    from subscribers.retention import REMOVED_PAYLOAD, payload_step
+
+    monkeypatch.setenv("NOTIFY_LEDGER_RETENTION_DAYS", "30")
+    with session_scope(db_url) as s:
+        done = event(s, "old-done", 31, ["sent", "sent"])
+        waiting = event(s, "old-open", 31, ["sent", "retry"])  # one delivery still open
+        young = event(s, "young", 29, ["sent"])
+        s.execute(update(EventRecord).values(status="matched", payload='{"data": {"text": "Text"}}'))
+    while True:
+        with session_scope(db_url) as s:
+            if not purge_step(s):
+                break
+    with session_scope(db_url) as s:
+        assert payload_step(s, step=1) == 1 and payload_step(s) == 0
+        payloads = dict(s.execute(select(EventRecord.id, EventRecord.payload)).all())
+        assert payloads[done] == REMOVED_PAYLOAD
+        assert payloads[waiting] != REMOVED_PAYLOAD and payloads[young] != REMOVED_PAYLOAD
+        again = register_event(s, source="/r", event_id="old-done", type="t", title="T", urgency="normal",
+                               payload="{}")  # fmt: skip
+        assert again.new is False  # still recognised: a replay sends nothing

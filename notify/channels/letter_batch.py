@@ -8,13 +8,15 @@ Letters of one day are collected in ``<data dir>/letters/YYYY-MM-DD/``:
 - Everything for one resident on one day becomes *one* letter (one envelope, one postage):
   ``add`` also keeps the message on its own (heading, text, QR code) and the letter frame, and
   ``letters`` puts a resident's messages into one frame, each under its own heading.
-- ``close`` lays out the letters of the day in as few WeasyPrint documents as possible (much
-  faster than one PDF each, see ``bench/letters.py``): one document, or for a large batch one
-  contiguous chunk per CPU, each in its own process (``letter_parallel``). It checks each letter
-  with the pre-flight, leaves out the letters with problems ("held"), pads each letter with a
-  blank page where needed so the next one starts on a front side (duplex printing), and writes
-  ``letters-YYYY-MM-DD.pdf`` plus ``manifest.csv`` and ``manifest.json``. Closing again rewrites
-  the same files.
+- ``close`` lays out the letters of the day in few WeasyPrint documents (faster than one PDF
+  each, see ``bench/letters.py``): one document, or for a large batch one contiguous chunk per
+  CPU, each in its own process (``letter_parallel``). It checks each letter with the pre-flight,
+  leaves out the letters with problems ("held"), pads each letter with a blank page where needed
+  so the next one starts on a front side (duplex printing), and writes ``letters-YYYY-MM-DD.pdf``
+  plus ``manifest.csv`` and ``manifest.json``. A day of more letters than a print file takes
+  (500 by default) becomes several print files, each with its manifest part, written one by one
+  as they are laid out (``letter_print_files``); ``manifest.csv``/``.json`` then list them all,
+  each letter with its file. Closing again rewrites the same files.
 
 Postage classes by sheet count are data (``data/postage.yaml``, with the source of the prices).
 """
@@ -43,13 +45,14 @@ from notify.channels.letter import (
     render_letters_html,
     write_pdf,
 )
-from notify.channels.letter_parallel import concatenate_pdfs, plan_chunks, run_chunks
+from notify.channels.letter_parallel import available_cpus, concatenate_pdfs, plan_chunks, run_chunks
+from notify.channels.letter_print_files import part_names, print_file_letters, remove_old_parts, render_print_file
 
 POSTAGE_FILE = Path(__file__).resolve().parent / "data" / "postage.yaml"
 _SECTION_ID = re.compile(r"^letter-(\d+)$")
 CSV_FIELDS = (
     "ref", "status", "first_page", "last_page", "pages", "blank_pages_added", "sheets",
-    "postage_class", "postage_price", "language", "large_print", "problems", "messages",
+    "postage_class", "postage_price", "language", "large_print", "problems", "messages", "pdf",
 )  # fmt: skip
 MESSAGES_MARK = "<!--stadtbote:messages-->"
 COUNT_MARK = "§ANZAHL§"
@@ -70,7 +73,7 @@ def postage_for(sheets: int) -> tuple[str, float]:
 
 @dataclass
 class ManifestEntry:
-    """One line of the manifest; pages are 1-based positions in the batch PDF."""
+    """One line of the manifest; pages are 1-based positions in the letter's print file (``pdf``)."""
 
     ref: str
     status: str  # "ok" (in the PDF) or "held" (pre-flight problems, not printed)
@@ -85,17 +88,19 @@ class ManifestEntry:
     postage_price: float = 0.0
     problems: list[str] = field(default_factory=list)
     deliveries: list[str] = field(default_factory=list)  # all deliveries in this one letter
+    pdf: str | None = None  # the print file it is in (None: held)
 
 
 @dataclass
 class BatchFiles:
     """What ``LetterBatch.close`` wrote."""
 
-    pdf: Path | None
+    pdf: Path | None  # the (first) print file
     manifest_csv: Path
     manifest_json: Path
     entries: list[ManifestEntry]
     processes: int = 1  # how many processes laid out the batch (1 = in-process)
+    pdfs: list[Path] = field(default_factory=list)  # every print file, in order
 
 
 @dataclass
@@ -297,6 +302,11 @@ class LetterBatch:
         """
         letters = self.letters()
         self.directory.mkdir(parents=True, exist_ok=True)
+        day = self.day.isoformat()
+        remove_old_parts(self.directory, day)
+        size = print_file_letters()
+        if len(letters) > size:
+            return self._close_in_parts(letters, size, check, workers)
         entries: list[ManifestEntry] = []
         parts: list[bytes] = []
         processes = 1
@@ -316,12 +326,31 @@ class LetterBatch:
 
         pdf_path = None
         if parts:
-            pdf_path = self.directory / f"letters-{self.day.isoformat()}.pdf"
+            pdf_path = self.directory / part_names(day, 1)[0][0]
             pdf_path.write_bytes(concatenate_pdfs(parts))
-        csv_path, json_path = self._write_manifest(entries, pdf_path)
-        return BatchFiles(pdf_path, csv_path, json_path, entries, processes)
+            for entry in entries:
+                entry.pdf = pdf_path.name if entry.status == "ok" else None
+        csv_path, json_path = self._write_manifest(entries, [pdf_path] if pdf_path else [])
+        return BatchFiles(pdf_path, csv_path, json_path, entries, processes, [pdf_path] if pdf_path else [])
 
-    def _write_manifest(self, entries: list[ManifestEntry], pdf: Path | None) -> tuple[Path, Path]:
+    def _close_in_parts(self, letters: list[Letter], size: int, check: bool, workers: int | None) -> BatchFiles:
+        """Several print files: one job each, at most one process per CPU at a time."""
+        names = part_names(self.day.isoformat(), -(-len(letters) // size))
+        jobs = [(letters[i * size : (i + 1) * size], self.max_pages, check, self.directory / pdf)
+                for i, (pdf, _) in enumerate(names)]  # fmt: skip
+        limit = workers or min(available_cpus(), 8)
+        files, processes = run_chunks(render_print_file, jobs, processes=limit)
+        entries: list[ManifestEntry] = []
+        for printed, (_, stem) in zip(files, names, strict=True):
+            self._write_manifest(printed.entries, [printed.path] if printed.path else [], stem)
+            entries += printed.entries
+        pdfs = [f.path for f in files if f.path is not None]
+        csv_path, json_path = self._write_manifest(entries, pdfs)
+        return BatchFiles(pdfs[0] if pdfs else None, csv_path, json_path, entries, processes, pdfs)
+
+    def _write_manifest(
+        self, entries: list[ManifestEntry], pdfs: list[Path], stem: str = "manifest"
+    ) -> tuple[Path, Path]:
         printed = [e for e in entries if e.status == "ok"]
         postage: dict[str, int] = {}
         for e in printed:
@@ -329,7 +358,8 @@ class LetterBatch:
         manifest = {
             "day": self.day.isoformat(),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "pdf": pdf.name if pdf else None,
+            "pdf": pdfs[0].name if len(pdfs) == 1 else None,
+            "pdfs": [p.name for p in pdfs],
             "duplex": True,
             "totals": {
                 "letters": len(printed),
@@ -342,9 +372,9 @@ class LetterBatch:
             },
             "letters": [asdict(e) for e in entries],
         }
-        json_path = self.directory / "manifest.json"
+        json_path = self.directory / f"{stem}.json"
         json_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-        csv_path = self.directory / "manifest.csv"
+        csv_path = self.directory / f"{stem}.csv"
         with csv_path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=CSV_FIELDS)
             writer.writeheader()

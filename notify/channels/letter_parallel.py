@@ -72,8 +72,11 @@ def _can_start_processes() -> bool:
     return not multiprocessing.current_process().daemon
 
 
-def run_chunks(function: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> tuple[list[T], int]:
-    """``[function(*job) for job in jobs]``, one process per job when there is more than one.
+def run_chunks(
+    function: Callable[..., T], jobs: Sequence[tuple[Any, ...]], processes: int | None = None
+) -> tuple[list[T], int]:
+    """``[function(*job) for job in jobs]``, one process per job when there is more than one
+    (at most ``processes`` at a time; each process then takes the next job).
 
     Returns the results in the order of ``jobs`` and how many processes did the work (1 means
     in-process). Errors raised by ``function`` itself propagate as they would in-process; only a
@@ -83,9 +86,12 @@ def run_chunks(function: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> t
         return [function(*job) for job in jobs], 1
     try:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
+        workers = min(len(jobs), processes or len(jobs))
+        if workers <= 1:
+            return [function(*job) for job in jobs], 1
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [pool.submit(function, *job) for job in jobs]  # starts the processes
-            return [future.result() for future in futures], len(jobs)
+            return [future.result() for future in futures], workers
     except (BrokenProcessPool, OSError) as exc:
         # OSError: the processes could not be started (no fork/spawn allowed, no file handles).
         # An OSError raised by ``function`` in a child lands here too; in-process it would

@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.text import Text
 
-import plainlang
+if TYPE_CHECKING:
+    import plainlang
 
 RULE_STYLES = {
     "long_sentence": "on grey23",
@@ -81,6 +83,8 @@ def register(app: typer.Typer) -> None:
         format: str = typer.Option("text", "--format", "-f", help="text oder json"),
     ) -> None:
         """Prüft Texte auf Leichte Sprache, Einfache Sprache oder Standard."""
+        import plainlang  # loaded here: spaCy would slow down every other command's start
+
         if profile not in plainlang.PROFILES:
             raise _usage_error(f"Unbekanntes Profil „{profile}“. Erlaubt: {', '.join(plainlang.PROFILES)}.")
         if format not in ("text", "json"):

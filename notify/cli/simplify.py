@@ -15,7 +15,6 @@ from typing import Any
 
 import typer
 
-import plainlang
 from notify.cli.check import _read, _usage_error
 
 PROFILES = ("einfach", "leicht")
@@ -32,6 +31,8 @@ def city_separator() -> str | None:
 
 def proposal(text: str, profile: str, separator: str | None) -> dict[str, Any]:
     """The JSON shape shared by the CLI and ``POST /v1/simplify``."""
+    import plainlang  # loaded here: spaCy would slow down every other command's start
+
     result = plainlang.simplify(text, profile, compound_separator=separator)
     report = plainlang.check(result.text, profile=profile)
     return {"profile": profile, **result.as_dict(), "report": report.to_dict()}

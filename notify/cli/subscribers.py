@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import sys
 from pathlib import Path
@@ -23,8 +22,7 @@ def register(app: typer.Typer) -> None:
 @group.command("import")
 def import_(file: Path = typer.Argument(..., help="CSV mit Kopfzeile email,topics,districts,channels …")) -> None:
     """Abonnements aus einer CSV-Datei übernehmen. Fehlerhafte Zeilen werden genannt und übersprungen."""
-    from notify.kafka import BrokerDown
-    from notify.subscriptions import publish_changes
+    from notify.subscriptions import ChangeStream
     from subscribers.db import init_db, session_scope
     from subscribers.importer import ImportFormatError, import_csv
     from topics.catalogue import load_catalogue
@@ -36,6 +34,7 @@ def import_(file: Path = typer.Argument(..., help="CSV mit Kopfzeile email,topic
         fail(f"Datei nicht gefunden: {file}")
     catalogue = load_catalogue(settings.city)
     init_db(settings.db_url)
+    stream = ChangeStream(settings)  # the workers hear of each chunk as soon as it is committed
     try:
         with (
             Progress(TextColumn("Import"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=errors,
@@ -45,23 +44,22 @@ def import_(file: Path = typer.Argument(..., help="CSV mit Kopfzeile email,topic
             task = bar.add_task("rows", total=total)
             with session_scope(settings.db_url) as session:  # the file is read as it is written
                 report = import_csv(session, lines, topics=catalogue.topics, districts=catalogue.districts,
-                                    progress=lambda n: bar.advance(task, n))  # fmt: skip
+                                    progress=lambda n: bar.advance(task, n), on_written=stream.submit)  # fmt: skip
     except ImportFormatError as exc:
         fail(str(exc))
     except UnicodeDecodeError:
         fail(f"{file} ist nicht in UTF-8 gespeichert.")
+    finally:
+        stream.close()
     for line, message in report.errors:
         errors.print(f"Zeile {line}: {message}", highlight=False)
     console.print(
         f"{report.created} neu, {report.updated} geändert, {report.unchanged} unverändert, "
         f"{len(report.errors)} Zeilen mit Fehlern (nicht übernommen)."
     )
-    if report.changed_ids:
-        try:
-            asyncio.run(publish_changes(settings, report.changed_ids))
-        except BrokerDown as exc:
-            errors.print(f"Hinweis: Die Worker konnten nicht benachrichtigt werden ({exc}). "
-                         "Sie lesen die Änderungen beim nächsten Start.")  # fmt: skip
+    if stream.error is not None:
+        errors.print(f"Hinweis: Die Worker konnten nicht benachrichtigt werden ({stream.error}). "
+                     "Sie lesen die Änderungen beim nächsten Start.")  # fmt: skip
     if report.errors:
         raise typer.Exit(1)
 

@@ -147,3 +147,39 @@ def test_without_worker_processes_the_batch_renders_in_process(monkeypatch):
     monkeypatch.setattr(letter_parallel, "_can_start_processes", lambda: False)
     results, processes = letter_parallel.run_chunks(pow, [(2, 3), (3, 2)])
     assert (results, processes) == ([8, 9], 1)
+
+
+def test_a_day_larger_than_a_print_file_becomes_several_each_with_its_manifest(monkeypatch, tmp_path):
+    """Print services take files of limited size: 7 letters with 3 per file → 3 files (3, 3, 1)."""
+    from notify.channels import letter_print_files
+
+    monkeypatch.setenv("NOTIFY_LETTER_PRINT_FILE_LETTERS", "3")
+    monkeypatch.setattr(letter_print_files, "LAYOUT_LETTERS", 2)  # several documents per file, too
+    batch = LetterBatch(tmp_path, DAY)
+    for i in range(7):
+        text = "\n\n".join([TEXT] * 12) if i == 4 else TEXT  # one letter of two pages
+        batch.add(make_context(i, text=text), ref=f"delivery-{i}")
+    files = batch.close(workers=2)
+    folder = tmp_path / "letters" / "2027-03-12"
+    names = [f"letters-2027-03-12-{n:03d}.pdf" for n in (1, 2, 3)]
+    assert [p.name for p in files.pdfs] == names and files.pdf == folder / names[0]
+    assert not (folder / "letters-2027-03-12.pdf").exists()
+    manifest = json.loads(files.manifest_json.read_text())
+    assert manifest["pdfs"] == names and manifest["totals"]["letters"] == 7
+    for n, name in enumerate(names, start=1):
+        part = json.loads((folder / f"manifest-{n:03d}.json").read_text())
+        reader = PdfReader(folder / name)
+        assert part["pdfs"] == [name] and part["totals"]["pages"] == len(reader.pages)
+        assert [e["ref"] for e in part["letters"]] == [f"delivery-{i}" for i in range(3 * (n - 1), min(3 * n, 7))]
+        for entry in part["letters"]:  # pages count within its own file, each letter on a front side
+            assert entry["pdf"] == name and entry["first_page"] % 2 == 1
+            first = reader.pages[entry["first_page"] - 1].extract_text()
+            assert f"Seite 1 von {entry['pages']}" in first
+    rows = list(csv.DictReader(io.StringIO(files.manifest_csv.read_text())))
+    assert [r["pdf"] for r in rows] == [names[0]] * 3 + [names[1]] * 3 + [names[2]]
+    # Closed again with room for all in one file: one file, the parts are gone.
+    monkeypatch.setenv("NOTIFY_LETTER_PRINT_FILE_LETTERS", "500")
+    again = batch.close(workers=1)
+    assert again.pdfs == [folder / "letters-2027-03-12.pdf"]
+    assert sorted(p.name for p in folder.glob("*.pdf")) == ["letters-2027-03-12.pdf"]
+    assert not list(folder.glob("manifest-*"))
