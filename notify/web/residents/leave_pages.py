@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from notify.web.residents import leaving, manage_view, service
-from notify.web.residents.pages import csrf_failed, link_error, message_page, page, t, use_language
+from notify.web.residents.pages import csrf_failed, link_error, linked_state, message_page, page, t, use_language
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,13 +23,10 @@ router = APIRouter(include_in_schema=False)
 async def unsubscribe_page(token: str, request: Request):
     """Shows a button only: mail scanners open links, and opening a link must not unsubscribe."""
     rt = request.app.state.rt
-    use_language(request)
     try:
-        payload = service.read_link(rt, token, ("unsubscribe",))
-        state = await asyncio.to_thread(service.load_state, rt, payload["s"])
+        payload, state = await linked_state(request, token, ("unsubscribe",))
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    use_language(request, state.get("language"))
     topic_name = leaving.link_subject(rt, payload)
     return page(request, "residents/unsubscribe.html.j2", action=f"/abmelden/{token}", topic_name=topic_name,
                        manage_url=service.links(rt, payload["s"])["manage"])  # fmt: skip
@@ -87,13 +84,10 @@ async def export(token: str, request: Request):
 @router.get("/loeschen/{token}", response_class=HTMLResponse)
 async def delete_page(token: str, request: Request):
     rt = request.app.state.rt
-    use_language(request)
     try:
-        payload = service.read_link(rt, token, ("delete", "manage"))
-        state = await asyncio.to_thread(service.load_state, rt, payload["s"])
+        payload, state = await linked_state(request, token, ("delete", "manage"))
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    use_language(request, state.get("language"))
     return page(request, "residents/delete.html.j2", action=f"/loeschen/{token}",
                        export_url=service.links(rt, payload["s"])["export"])  # fmt: skip
 

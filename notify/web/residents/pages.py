@@ -64,6 +64,17 @@ def use_language(request: Request, resident: str | None = None) -> str:
     return language
 
 
+async def linked_state(request: Request, token: str, purposes: tuple[str, ...]) -> tuple[dict, dict[str, Any]]:
+    """The link's payload and its resident's state; the page is in their language from here on.
+    Raises ``service.LinkProblem`` (the page answers with ``link_error``), in the visitor's language."""
+    rt = request.app.state.rt
+    use_language(request)
+    payload = service.read_link(rt, token, purposes)
+    state = await asyncio.to_thread(service.load_state, rt, payload["s"])
+    use_language(request, state.get("language"))
+    return payload, state
+
+
 def page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """``render_page`` plus what every resident page may show: the city's contact details.
 
@@ -296,14 +307,10 @@ def _manage_page(request: Request, token: str, public_id: str, values: dict, err
 
 @router.get("/verwalten/{token}", response_class=HTMLResponse)
 async def manage(token: str, request: Request):
-    rt = request.app.state.rt
-    use_language(request)
     try:
-        payload = service.read_link(rt, token, ("manage",))
-        state = await asyncio.to_thread(service.load_state, rt, payload["s"])
+        payload, state = await linked_state(request, token, ("manage",))
     except service.LinkProblem as exc:
         return link_error(request, exc)
-    use_language(request, state.get("language"))
     return _manage_page(request, token, payload["s"], _as_form(state))
 
 
