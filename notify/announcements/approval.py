@@ -52,19 +52,19 @@ def approve(session: Session, ann: Announcement, staff: Staff, override_findings
     ann.override_findings = bool(ann.findings)
 
 
-def submit(session: Session, ann: Announcement, staff: Staff, note: str | None = None) -> None:
+def _writer_step(session: Session, ann: Announcement, staff: Staff, action: str, note: str | None) -> None:
+    """A step any writer may take (submit, cancel); refused with 403/409 as the API shows it."""
     if not staff.may("write"):
         raise Refused(403, "Ihre Rolle darf das nicht.")
     try:
-        transition(session, ann, "submit", staff.email, note)
+        transition(session, ann, action, staff.email, note)
     except InvalidTransition as exc:
         raise Refused(409, exc.detail) from None
+
+
+def submit(session: Session, ann: Announcement, staff: Staff, note: str | None = None) -> None:
+    _writer_step(session, ann, staff, "submit", note)
 
 
 def cancel(session: Session, ann: Announcement, staff: Staff, note: str | None = None) -> None:
-    if not staff.may("write"):
-        raise Refused(403, "Ihre Rolle darf das nicht.")
-    try:
-        transition(session, ann, "cancel", staff.email, note)
-    except InvalidTransition as exc:
-        raise Refused(409, exc.detail) from None
+    _writer_step(session, ann, staff, "cancel", note)

@@ -13,6 +13,7 @@ from notify.web.staff import (
     audience,
     deliveries,
     pages,
+    preview_pages,
     signin,
     team,
     templates,
@@ -26,6 +27,7 @@ router.include_router(api.router)
 router.include_router(signin.router)
 router.include_router(team.router)
 router.include_router(pages.router)
+router.include_router(preview_pages.router)
 for part in (deliveries, test_send, templates, audience):
     router.include_router(part.router)
 router.include_router(version_pages.router)

@@ -19,7 +19,8 @@ from notify.pipeline import Runtime
 from notify.web.deps import get_runtime, get_session
 from notify.web.problems import Problem
 from notify.web.staff.auth import current_staff, page_staff
-from notify.web.staff.pages import local_time, page
+from notify.web.staff.pages import page
+from notify.web.staff.preview_pages import local_time
 from subscribers import team
 from subscribers.staff import Staff
 

@@ -3,7 +3,6 @@ adds the live check, one-click suggestions and the live audience count."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,29 +16,24 @@ from sqlmodel import Session
 
 import plainlang
 from notify import announcements as domain
-from notify.formatting import CITY_TZ, german_datetime
+from notify.formatting import german_datetime
 from notify.kafka import BrokerDown
 from notify.pipeline import Runtime
 from notify.web import health
 from notify.web.deps import get_runtime, get_session
-from notify.web.error_pages import german_message
 from notify.web.pages import check_csrf, render_page
 from notify.web.staff import charts, stats, transitions
 from notify.web.staff.api import BROKER_DOWN, load, ready_publisher, replacement_for, with_replacements
 from notify.web.staff.auth import page_staff
 from notify.web.staff.city_systems import city_system_events
+from notify.web.staff.editor_form import FIELD_NAMES, form_errors, form_values, to_fields, values_from_form
 from subscribers.announcements import EDITABLE, STATE_NAMES, Announcement, aware, history
 from subscribers.db import session_scope
-from subscribers.models import CHANNELS
 from subscribers.staff import ROLE_NAMES, Staff
-from topics.catalogue import CITYWIDE
 
 router = APIRouter(include_in_schema=False)
 CHANNEL_NAMES = stats.CHANNEL_NAMES
 PROFILE_NAMES = {"leicht": "Leichte Sprache", "einfach": "Einfache Sprache", "standard": "Standardsprache"}
-FIELD_NAMES = {"title": "Überschrift", "text": "Text", "topics": "Themen", "area": "Gebiet", "urgency": "Dringlichkeit",
-               "channels": "Kanäle", "link": "Link", "schedule_at": "Zeitpunkt", "profile": "Sprachstufe",
-               "starts_at": "Beginn", "ends_at": "Ende"}  # fmt: skip
 ACTION_NAMES = {"create": "Angelegt", "edit": "Bearbeitet", "submit": "Zur Freigabe gegeben", "approve": "Freigegeben",
                 "schedule": "Geplant", "claim": "Senden begonnen", "sent": "Gesendet", "cancel": "Zurückgezogen",
                 "unclaim": "Senden fehlgeschlagen", "release": "Angehaltene freigegeben", "correction": "Korrektur angelegt"}  # fmt: skip
@@ -47,11 +41,6 @@ ACTION_NAMES["test"] = "Test an sich gesendet"
 
 
 # -- helpers -------------------------------------------------------------------------------------
-def local(value: datetime | None) -> str:
-    """For <input type=datetime-local>: city time without zone."""
-    return aware(value).astimezone(CITY_TZ).strftime("%Y-%m-%dT%H:%M") if value else ""
-
-
 def highlight(text: str, findings: list[dict[str, Any]]) -> Markup:
     """The text with every finding marked; overlapping findings split the text into pieces and
     each piece is marked with the shortest finding that covers it."""
@@ -66,57 +55,6 @@ def highlight(text: str, findings: list[dict[str, Any]]) -> Markup:
         else:
             out.append(str(piece))
     return Markup("".join(out))
-
-
-def form_values(ann: Announcement | None = None) -> dict[str, Any]:
-    if ann is None:
-        return {"title": "", "text": "", "topics": [], "area_mode": "citywide", "districts": [], "urgency": "normal",
-                "channels": list(CHANNELS), "profile": "einfach", "link": "", "schedule_at": "", "kind": "announcement",
-                "public": True, "starts_at": "", "ends_at": ""}  # fmt: skip
-    area = ann.area_value
-    return {"title": ann.title, "text": ann.text, "topics": ann.topic_list,
-            "area_mode": "citywide" if area == CITYWIDE else "districts",
-            "districts": [] if area == CITYWIDE else area, "urgency": ann.urgency, "channels": ann.channel_list,
-            "profile": ann.profile, "link": ann.link or "", "schedule_at": local(ann.schedule_at), "kind": ann.kind,
-            "public": ann.public, "starts_at": local(ann.starts_at), "ends_at": local(ann.ends_at)}  # fmt: skip
-
-
-def values_from_form(form) -> dict[str, Any]:
-    return {
-        "title": form.get("title", "").strip(), "text": form.get("text", "").replace("\r\n", "\n"),
-        "topics": form.getlist("topics"), "area_mode": form.get("area_mode", "citywide"),
-        "districts": form.getlist("districts"), "urgency": form.get("urgency", "normal"),
-        "channels": form.getlist("channels"), "profile": form.get("profile", "einfach"),
-        "link": form.get("link", "").strip(), "schedule_at": form.get("schedule_at", "").strip(),
-        "starts_at": form.get("starts_at", "").strip(), "ends_at": form.get("ends_at", "").strip(),
-        "kind": form.get("kind", "announcement").strip() or "announcement",
-        # an unticked checkbox is not sent: "public_shown" says the form had it
-        "public": form.get("public") == "1" if form.get("public_shown") else True,
-    }  # fmt: skip
-
-
-def to_fields(values: dict[str, Any], new: bool) -> domain.DraftFields:
-    data = {
-        "title": values["title"] or None, "text": values["text"] or None, "topics": values["topics"] or None,
-        "area": CITYWIDE if values["area_mode"] == "citywide" else values["districts"],
-        "urgency": values["urgency"], "channels": values["channels"] or None, "profile": values["profile"],
-        "link": values["link"] or None, "schedule_at": values["schedule_at"] or None, "kind": values["kind"],
-        "starts_at": values.get("starts_at") or None, "ends_at": values.get("ends_at") or None,
-        "public": values.get("public", True),
-    }  # fmt: skip
-    model = domain.NewDraft if new else domain.DraftFields
-    return model.model_validate(data)
-
-
-def form_errors(exc: ValidationError) -> list[dict[str, str]]:
-    out = []
-    for err in exc.errors(include_url=False):
-        name = str(err["loc"][0]) if err["loc"] else ""
-        empty = err["type"] in ("missing", "too_short", "string_too_short") or (
-            err["type"] == "string_type" and err.get("input") in (None, ""))
-        message = "Bitte ausfüllen." if empty else german_message(err)
-        out.append({"field": name, "label": FIELD_NAMES.get(name, name), "message": message})
-    return out
 
 
 def check_report(text: str, profile: str) -> dict[str, Any] | None:
@@ -365,82 +303,3 @@ def _editor_with_error(request: Request, rt: Runtime, staff: Staff, ann_id: int,
         ann = load(session, ann_id)
         return editor(request, rt, session, staff, ann, form_values(ann), with_replacements(ann.report),
                       exc.status, errors=[{"field": "", "label": "", "message": exc.detail}])  # fmt: skip
-
-
-# -- previews ------------------------------------------------------------------------------------
-FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
-
-
-@router.get("/staff/mitteilungen/{ann_id}/vorschau/email")
-async def email_preview(
-    ann_id: int, fassung: str | None = None, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
-) -> HTMLResponse:
-    """The e-mail as residents see it; shown in a sandboxed frame, so it can run nothing."""
-    with session_scope(rt.db_url) as session:
-        ann = load(session, ann_id)
-    mail = await run_in_threadpool(domain.preview, rt, ann, "email", *domain.parse_tab(fassung))
-    headers = {"Content-Security-Policy": FRAME_CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
-    return HTMLResponse(mail["html"], headers=headers)
-
-
-@router.get("/staff/mitteilungen/{ann_id}/vorschau/brief.pdf")
-async def letter_preview_pdf(
-    ann_id: int, fassung: str | None = None, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
-) -> Response:
-    with session_scope(rt.db_url) as session:
-        ann = load(session, ann_id)
-    pdf = await run_in_threadpool(domain.letter_pdf, rt, ann, *domain.parse_tab(fassung))
-    return Response(pdf, media_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="mitteilung-{ann_id}-brief.pdf"', "Cache-Control": "no-store"})  # fmt: skip
-
-
-@router.get("/staff/mitteilungen/{ann_id}/vorschau/brief.png")
-async def letter_preview_png(
-    ann_id: int, fassung: str | None = None, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
-) -> Response:
-    with session_scope(rt.db_url) as session:
-        ann = load(session, ann_id)
-    png = await run_in_threadpool(domain.letter_png, rt, ann, 1.2, *domain.parse_tab(fassung))
-    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
-
-
-# -- delivery ------------------------------------------------------------------------------------
-@router.get("/staff/mitteilungen/{ann_id}/zustellung")
-def delivery_page(request: Request, ann_id: int, kanal: str | None = None, staff: Staff = Depends(page_staff),
-                  session: Session = Depends(get_session)) -> HTMLResponse:  # fmt: skip
-    ann = load(session, ann_id)
-    channel = kanal if kanal in CHANNELS else None
-    data = stats.delivery_stats(session, ann, channel)
-    names = stats.SERIES_NAMES
-    return page(request, "staff/deliveries.html.j2", staff, ann=ann, data=data, channel=channel, names=names,
-                series=stats.SERIES, chart=charts.delivery_chart(data.timeline, names), local_time=local_time,
-                released=request.query_params.get("freigegeben"))  # fmt: skip
-
-
-def local_time(value: datetime | str) -> str:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return aware(value).astimezone(CITY_TZ).strftime("%d.%m.%Y %H:%M:%S")
-
-
-@router.post("/staff/mitteilungen/{ann_id}/zustellung/freigeben")
-async def release_held(request: Request, ann_id: int, staff: Staff = Depends(page_staff),
-                       rt: Runtime = Depends(get_runtime)) -> Response:  # fmt: skip
-    form = await request.form()
-    check_csrf(request, form.get("csrf_token"))
-    ids = form.getlist("delivery_id") if form.get("auswahl") == "einzeln" else None
-    try:
-        publisher = await ready_publisher(request, rt)
-    except BrokerDown:
-        from notify.web.staff.api import _NoPublisher
-
-        publisher = _NoPublisher()
-    try:
-        n = await domain.release_held(rt, publisher, ann_id, staff, ids)
-    except domain.Refused as exc:
-        return HTMLResponse(f"<p>{escape(exc.detail)}</p>", status_code=exc.status)
-    return see_other(f"/staff/mitteilungen/{ann_id}/zustellung?freigegeben={n}")
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

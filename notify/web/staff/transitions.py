@@ -33,7 +33,7 @@ class NotSaved(Exception):
 
 def save_first(rt: Runtime, staff: Staff, ann_id: int, form: Any) -> bool:
     """Save the editor's values sent with a state change; True if anything changed."""
-    from notify.web.staff.pages import form_errors, form_values, to_fields, values_from_form
+    from notify.web.staff.editor_form import form_errors, form_values, to_fields, values_from_form
 
     if not all(name in form for name in EDITOR_FIELDS):
         return False  # a button outside the editor (the announcement is no longer editable)

@@ -91,7 +91,8 @@ def _back(ann_id: int, key: str, done: int = 1) -> RedirectResponse:
 async def version_post(request: Request, ann_id: int, key: str, staff: Staff = Depends(page_staff),
                        rt: Runtime = Depends(get_runtime)) -> Response:  # fmt: skip
     """One form per tab: aktion = pruefen | speichern | vorschlag | geprueft | nicht-geprueft | nachreichen."""
-    from notify.web.staff.pages import editor, form_values
+    from notify.web.staff.editor_form import form_values
+    from notify.web.staff.pages import editor
 
     form = await request.form()
     check_csrf(request, form.get("csrf_token"))
