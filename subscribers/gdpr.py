@@ -16,7 +16,8 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlmodel import Session, col
 
-from subscribers.consent import AuditEntry, ConfirmationCode, ConsentRecord, audit
+from subscribers.confirm_codes import ConfirmationCode
+from subscribers.consent import AuditEntry, ConsentRecord, audit
 from subscribers.models import (
     ChannelAddress,
     Delivery,

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from subscribers.consent import CODE_ALPHABET, normalise_code
+from subscribers.confirm_codes import CODE_ALPHABET, normalise_code
 from subscribers.models import ChannelAddress, Subscriber
 
 CODE_LENGTH = 8

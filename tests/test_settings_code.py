@@ -13,7 +13,7 @@ from test_letter_day import pdf_pages_text
 from notify.channels.letter_sender import close_batch
 from notify.web.app import create_app
 from subscribers import settings_code
-from subscribers.consent import CODE_ALPHABET
+from subscribers.confirm_codes import CODE_ALPHABET
 from subscribers.db import session_scope
 from subscribers.models import Subscriber
 

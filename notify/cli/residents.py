@@ -84,7 +84,7 @@ def code(
     """Eine Person über ihren Code finden (Anruf, Brief); mit --cancel abmelden, mit --erase löschen."""
     from notify.web.residents.paper import find_by_code
     from notify.web.residents.service import state_of
-    from subscribers import consent
+    from subscribers import confirm_codes, consent
     from subscribers.db import session_scope
     from subscribers.gdpr import erase_subscriber
 
@@ -92,7 +92,7 @@ def code(
     with session_scope(rt.db_url) as session:
         sub = find_by_code(session, service_code)
         if sub is None:
-            fail(f"Kein Abonnement mit dem Code {consent.normalise_code(service_code)}.")
+            fail(f"Kein Abonnement mit dem Code {confirm_codes.normalise_code(service_code)}.")
         state = state_of(session, sub)
         sid = sub.id
         console.print(f"[bold]{sub.name or '(ohne Name)'}[/] – Status: {sub.status}", highlight=False)

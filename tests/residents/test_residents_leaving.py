@@ -21,7 +21,8 @@ from residents_testkit import (  # noqa: F401 - fixtures
 )
 from sqlalchemy import func, select
 
-from subscribers.consent import AuditEntry, ConfirmationCode, ConsentRecord, mark_bounced, purge_unconfirmed
+from subscribers.confirm_codes import ConfirmationCode
+from subscribers.consent import AuditEntry, ConsentRecord, mark_bounced, purge_unconfirmed
 from subscribers.db import session_scope
 from subscribers.models import ChannelAddress, Delivery, DeliveryAttempt, EventRecord, Subscriber, Subscription, utcnow
 from subscribers.store import change_record

@@ -97,3 +97,15 @@ def test_the_sign_up_flow_gives_the_same_address_messages(client, fields, field,
     r = submit(client, r.text, **answers)
     assert r.status_code == 400
     assert re.search(rf'<a href="#{field}">[^<]*{re.escape(message)}', r.text), r.text
+
+
+def test_the_long_manage_page_starts_with_jump_links_to_each_part(client, sink):
+    """At phone width the manage page is several screens long: its parts can be reached directly."""
+    page = client.get(f"/verwalten/{signed_up(client, sink)}").text
+    nav = page[page.index('class="page-parts"') : page.index("</nav>", page.index('class="page-parts"'))]
+    targets = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', nav)
+    assert [label for _, label in targets] == ["Themen ändern", "Für welchen Ort?", "Wie sollen wir Ihnen schreiben?",
+                                               "Wie möchten Sie lesen?", "Abmelden und Daten"]  # fmt: skip
+    for anchor, _ in targets:
+        assert page.count(f'id="{anchor}"') == 1, anchor
+    assert page.index('class="page-parts"') < page.index('id="themen"')

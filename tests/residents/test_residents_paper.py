@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from notify.cli import app as cli
 from notify.settings import get_settings
-from subscribers.consent import CODE_ALPHABET, AuditEntry, ConsentRecord
+from subscribers.confirm_codes import CODE_ALPHABET
+from subscribers.consent import AuditEntry, ConsentRecord
 from subscribers.db import session_scope
 from subscribers.keys import create_key
 from subscribers.models import ChannelAddress, Subscriber

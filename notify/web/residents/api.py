@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from notify.web.problems import Problem
-from notify.web.residents import leaving, service
+from notify.web.residents import confirming, leaving, service
 from notify.web.residents.ratelimit import client_ip, limiter_for
 from notify.web.residents.validation import ADDRESS_FIELD, InvalidInput, normalise_mobile, parse_subscription
 
@@ -150,7 +150,7 @@ async def confirm(request: Request) -> dict:
         raise too_many(wait)
     if data.get("token"):
         try:
-            result = await asyncio.to_thread(service.confirm_email, rt, str(data["token"]))
+            result = await asyncio.to_thread(confirming.confirm_email, rt, str(data["token"]))
         except service.LinkProblem as exc:
             raise link_problem(exc) from None
     else:
@@ -163,7 +163,7 @@ async def confirm(request: Request) -> dict:
         if not data.get("code"):
             raise Problem(400, "Bitte senden Sie den Link-Token oder den Code.",
                           errors=[{"field": "code", "message": "Bitte geben Sie den Code ein."}])  # fmt: skip
-        result = await asyncio.to_thread(service.confirm_code, rt, str(data["code"]), phone)
+        result = await asyncio.to_thread(confirming.confirm_code, rt, str(data["code"]), phone)
         if result is None:
             message = "Der Code stimmt nicht oder ist abgelaufen."
             raise Problem(400, message, errors=[{"field": "code", "message": message}])

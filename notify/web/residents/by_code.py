@@ -20,7 +20,7 @@ from notify.web.residents.pages import csrf_failed, page, too_many
 from notify.web.residents.ratelimit import client_ip, limiter_for
 from notify.web.residents.validation import normalise_mobile
 from subscribers import settings_code
-from subscribers.consent import normalise_code
+from subscribers.confirm_codes import normalise_code
 from subscribers.db import session_scope
 
 router = APIRouter(include_in_schema=False)

@@ -36,7 +36,7 @@ from notify.web.residents.validation import (
     parse_subscription,
     resolve_place,
 )
-from subscribers.consent import unconfirmed_hours
+from subscribers.confirm_codes import unconfirmed_hours
 
 router = APIRouter(include_in_schema=False)
 

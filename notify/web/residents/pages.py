@@ -19,7 +19,7 @@ from starlette.datastructures import FormData
 from notify.web import page_texts
 from notify.web.pages import CSRF_FIELD, check_csrf, render_page
 from notify.web.problems import Problem
-from notify.web.residents import manage_view, service
+from notify.web.residents import confirming, manage_view, service
 from notify.web.residents.postal_form import (
     ADDRESS_PARTS,
     error_at_first_field,
@@ -29,7 +29,7 @@ from notify.web.residents.postal_form import (
 )
 from notify.web.residents.ratelimit import client_ip, limiter_for
 from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription  # noqa: F401
-from subscribers.consent import unconfirmed_hours
+from subscribers.confirm_codes import unconfirmed_hours
 from topics.catalogue import CITYWIDE
 
 router = APIRouter(include_in_schema=False)
@@ -216,7 +216,7 @@ async def code_post(request: Request):
         return too_many(request, wait)
     result = None
     if not errors:
-        result = await asyncio.to_thread(service.confirm_code, rt, code, phone)
+        result = await asyncio.to_thread(confirming.confirm_code, rt, code, phone)
         if result is None:
             errors["code"] = "Der Code stimmt nicht oder ist abgelaufen. Bitte prüfen Sie den Code."
     if errors or result is None:
@@ -256,7 +256,7 @@ async def confirm_link_post(token: str, request: Request):
     if wait:
         return too_many(request, wait)
     try:
-        result = await asyncio.to_thread(service.confirm_email, rt, token)
+        result = await asyncio.to_thread(confirming.confirm_email, rt, token)
     except service.LinkProblem as exc:
         return link_error(request, exc)
     await service.announce(request.app, result.changed_ids)

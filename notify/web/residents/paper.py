@@ -25,7 +25,7 @@ from notify.web.residents import messages, service
 from notify.web.residents.api import invalid, read_json
 from notify.web.residents.pages import catalogue_choices, csrf_failed, empty_values, form_values, ordered_errors, page
 from notify.web.residents.validation import InvalidInput, SubscriptionInput, parse_subscription
-from subscribers import consent
+from subscribers import confirm_codes, consent
 from subscribers.db import session_scope
 from subscribers.models import ChannelAddress, Subscriber
 
@@ -63,7 +63,7 @@ def parse_paper(data: dict[str, Any], rt: Runtime) -> tuple[SubscriptionInput, s
 
 def _new_service_code(session) -> str:
     while True:
-        code = "".join(secrets.choice(consent.CODE_ALPHABET) for _ in range(8))
+        code = "".join(secrets.choice(confirm_codes.CODE_ALPHABET) for _ in range(8))
         if session.execute(select(Subscriber.id).where(Subscriber.service_code == code)).first() is None:
             return code
 
@@ -120,7 +120,7 @@ def register_paper(rt: Runtime, inp: SubscriptionInput, note: str, actor: str = 
 
 
 def find_by_code(session, code: str) -> Subscriber | None:
-    code = consent.normalise_code(code)
+    code = confirm_codes.normalise_code(code)
     return session.execute(select(Subscriber).where(Subscriber.service_code == code)).scalars().first()
 
 

@@ -20,7 +20,7 @@ from notify.pipeline import Runtime
 from notify.subscriptions import publish_changes
 from notify.web.residents import messages
 from notify.web.residents.validation import ADDRESS_FIELD, InvalidInput, SubscriptionInput, parse_subscription
-from subscribers import consent
+from subscribers import confirm_codes, consent
 from subscribers.db import session_scope
 from subscribers.models import ChannelAddress, Subscriber, Subscription, utcnow
 from subscribers.store import save_subscriber
@@ -219,12 +219,12 @@ def _plan_confirmations(session: Session, rt: Runtime, sub: Subscriber, pending:
         if channel == "email":
             out.emails.append(("confirm", address))
         elif channel == "sms":
-            out.codes.append(("sms", address, consent.issue_code(session, sub.id, "sms", pepper(rt))))
+            out.codes.append(("sms", address, confirm_codes.issue_code(session, sub.id, "sms", pepper(rt))))
         elif channel in ("push", "letter"):
             if digital_confirmed is not None:
                 consent.confirm_channel(session, sub, channel)  # the resident is known: no extra step
             elif not channels & {"email", "sms"} and (channel == "push" or "push" not in channels):
-                out.codes.append((channel, address, consent.issue_code(session, sub.id, channel, pepper(rt))))
+                out.codes.append((channel, address, confirm_codes.issue_code(session, sub.id, channel, pepper(rt))))
 
 
 async def deliver(rt: Runtime, out: Outbox) -> SendReport:
@@ -233,7 +233,7 @@ async def deliver(rt: Runtime, out: Outbox) -> SendReport:
     urls = links(rt, out.public_id)
     for template, address in out.emails:
         context = {"confirm_url": confirm_url(rt, out.public_id, address), "manage_url": urls["manage"],
-                   "unsubscribe_url": urls["unsubscribe"], "hours": int(consent.unconfirmed_hours()),
+                   "unsubscribe_url": urls["unsubscribe"], "hours": int(confirm_codes.unconfirmed_hours()),
                    "privacy_url": f"{rt.signer.base_url}/datenschutz", "ordered": out.ordered}  # fmt: skip
         try:
             ok = await messages.send_email(rt, address, template, context, language=out.language, profile=out.profile,
@@ -303,53 +303,6 @@ def resend_db(rt: Runtime, public_id: str) -> tuple[SubscriptionInput, Outbox] |
         consent.audit(session, sub.id, "confirmation-resent", "resident")
         inp = SubscriptionInput(topics=[], districts=[], channels=[c for c, _ in sent], addresses=sent)
         return inp, out
-
-
-# -- confirming --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Confirmed:
-    subscriber_id: int
-    public_id: str
-    changed: bool
-    others: list[int] = field(default_factory=list)  # residents who lost this address to the confirmer
-
-    @property
-    def changed_ids(self) -> list[int]:
-        return [self.subscriber_id, *self.others]
-
-
-def confirm_email(rt: Runtime, token: str) -> Confirmed:
-    payload = read_link(rt, token, ("confirm",))
-    with session_scope(rt.db_url) as session:
-        sub = _subscriber(session, payload["s"])
-        row = (
-            session.execute(
-                select(ChannelAddress).where(ChannelAddress.subscriber_id == sub.id, ChannelAddress.channel == "email")
-            )
-            .scalars()
-            .first()
-        )
-        if row is None or consent.address_fingerprint(row.address) != payload.get("h"):
-            raise LinkProblem(404)
-        if row.confirmed_at is not None and sub.status == "active":
-            return Confirmed(sub.id, sub.public_id, False)
-        changed = consent.confirm_channel(session, sub, "email")
-        return Confirmed(sub.id, sub.public_id, changed, consent.release_elsewhere(session, sub, "email"))
-
-
-def confirm_code(rt: Runtime, code: str, phone: str | None) -> Confirmed | None:
-    with session_scope(rt.db_url) as session:
-        found = consent.verify_code(session, code, pepper(rt), phone=phone)
-        if found is None:
-            return None
-        sid, channel = found
-        sub = session.get(Subscriber, sid)
-        if sub is None:
-            return None
-        changed = consent.confirm_channel(session, sub, channel)
-        return Confirmed(sub.id, sub.public_id, changed, consent.release_elsewhere(session, sub, channel))
 
 
 # -- managing ----------------------------------------------------------------------------------------
