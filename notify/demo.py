@@ -175,8 +175,9 @@ def run_demo(stack: DevStack, console: Console) -> None:
     if letters is not None:
         console.print(f"  Briefe für den Druckdienst: {letters.pdf} und {letters.manifest_csv.name}")
     console.print(f"  Seiten für Bürgerinnen und Bürger: {stack.web_url}/abonnieren")
+    console.print(f"  Alle Meldungen der Stadt (öffentlich, mit Feeds): {stack.web_url}/meldungen")
+    console.print(f"  Seiten für die Redaktion: {stack.web_url}/staff")
     for label, email, password in _staff_logins():
-        console.print(
-            f"  Seiten für die Redaktion: {stack.web_url}/staff  ·  {label}: {email} / {password}", highlight=False
-        )
+        duty = {"Redaktion": "schreibt Mitteilungen", "Freigabe": "prüft und gibt frei"}.get(label, "")
+        console.print(f"    Anmelden als {label} ({duty}): {email} / {password}", highlight=False)
     console.print(f"  Web-API: {stack.web_url}/docs  ·  Katalog: {stack.web_url}/v1/catalogue")

@@ -70,3 +70,23 @@ def test_ctrl_c_while_starting_still_stops_everything_cleanly(tmp_path):
     assert "Alles beendet." in output
     for port in (EMBEDDED_KAFKA_PORT, EMBEDDED_SMTP_PORT):
         assert not port_in_use("127.0.0.1", port), f"port {port} still open after Ctrl-C"
+
+
+def test_make_demo_runs_the_sample_city_and_says_where_to_look(tmp_path):
+    """What `make demo` runs: residents imported, events sent, a table of who got what, e-mails,
+    SMS and letters on disk, and the places to look printed (the README's first command)."""
+    if port_in_use("127.0.0.1", EMBEDDED_KAFKA_PORT) or port_in_use("127.0.0.1", EMBEDDED_SMTP_PORT):
+        pytest.skip("the embedded default ports 9092/8025 are taken on this machine")
+    env = {**os.environ, "NOTIFY_DATA_DIR": str(tmp_path), "PORT": str(free_port()), "COLUMNS": "120"}
+    done = subprocess.run([sys.executable, "-m", "notify", "dev", "--demo", "--exit"], env=env, capture_output=True,
+                          text=True, timeout=600)  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    for said in ("Abonnements importiert: 12 neu", "Wer hat was bekommen?", "Alles beendet.", "/meldungen",
+                 "Anmelden als Freigabe"):  # fmt: skip
+        assert said in output, said
+    assert len(list((tmp_path / "mail" / "new").iterdir())) >= 5
+    sms = (tmp_path / "outbox" / "sms.jsonl").read_text(encoding="utf-8")
+    assert "/m/" in sms and "nicht" in sms  # the warning's full text link; its instructions kept
+    assert list((tmp_path / "letters").glob("*/letters-*.pdf"))
+    assert "Traceback" not in (tmp_path / "logs" / "worker.log").read_text(errors="replace")
