@@ -25,7 +25,7 @@ import re
 from plainlang import profiles
 from plainlang.segment import CLOSERS, TERMINAL, find_sentence_starts
 from plainlang.segment import _abbreviations as segment_abbreviations
-from plainlang.simplify import lexical, sentences, style
+from plainlang.simplify import lexical, sentences, style, tense
 from plainlang.simplify import words as w
 from plainlang.simplify.edits import Edit, OffsetMap, resolve
 from plainlang.simplify.types import Change, Simplified
@@ -35,6 +35,9 @@ SEPARATORS = ("·", "-")
 # Sentences longer than this are split (words); einfach fitted on the DEplain-web fit part
 # (4, 6, 8, 10, 12 words tried: SARI 28.3, 28.3, 28.1, 27.9, 27.8).
 SPLIT_FROM_WORDS = {"leicht": 0, "einfach": 4, "standard": 25}
+
+# Rewrites of one (split) sentence, in this order.
+REWRITES = (("active", sentences.active), ("nominal_style", sentences.nominal), ("perfekt", tense.perfect))
 
 __all__ = ["PROFILES", "Change", "Simplified", "simplify"]
 
@@ -104,7 +107,7 @@ def _sentence(segment: str, profile: str, changes: list[Change], origin: tuple[i
                 queue = parts + queue
                 changed = True
                 continue
-        for rule, rewrite in (("active", sentences.active), ("nominal_style", sentences.nominal)):
+        for rule, rewrite in REWRITES:
             new = rewrite(current)
             if new is not None and new != current:
                 changes.append(Change(rule, w.join(current), w.join(new), *origin))

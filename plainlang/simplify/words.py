@@ -15,7 +15,7 @@ from plainlang.resources import load_table
 from plainlang.rules import nominal
 from plainlang.rules.passive import SEPARABLE_PREFIXES
 
-_TOKEN = re.compile(r"\d+\.(?=\s+[^\W\d_])|\d+(?:[.:,]\d+)*|[^\W\d_](?:[\w·-]*\w)?|…|\.\.\.|[^\w\s]")
+_TOKEN = re.compile(r"\d+\.(?=\s+[^\W\d_])|\d+(?:[.:,]\d+)*(?:ern|ers|er)?|[^\W\d_](?:[\w·-]*\w)?|…|\.\.\.|[^\w\s]")
 NO_SPACE_BEFORE = frozenset({".", ",", ";", ":", "!", "?", ")", "]", "“", "«", "…"})
 NO_SPACE_AFTER = frozenset({"(", "[", "„", "»"})
 DETERMINERS = frozenset(

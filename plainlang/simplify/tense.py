@@ -1,0 +1,219 @@
+"""Präteritum → Perfekt in a main clause: "Sie öffnete die Tür." → "Sie hat die Tür geöffnet."
+
+Leichte and Einfache Sprache tell the past with haben/sein (Netzwerk Leichte Sprache 2013/2022;
+Bredel & Maaß 2016, ch. 11.2): readers know the Perfekt from speech, many Präteritum forms
+("fing", "mied") they rarely meet. The rewrite is deliberately narrow and returns ``None``
+whenever it is not sure:
+
+- only a full verb in second place of a main clause (after a subject, a pronoun, one adverb
+  or a fronted prepositional phrase); sein, haben, werden and the modal verbs stay ("war",
+  "hatte", "konnte" are allowed by the guides);
+- weak verbs by rule (HanTa's lemma must give the form: "öffnete" = "öffn" + "ete"), strong and
+  mixed verbs from ``data/preterite.tsv``;
+- the participle goes to the end of the clause: the sentence end, or a comma that opens a
+  subordinate or a new clause ("Er sagte, dass …" → "Er hat gesagt, dass …"); a separated
+  particle at the end joins it ("siedelten sich … an" → "haben sich … angesiedelt");
+- not when the clause coordinates ("öffnete die Tür und ging"): the second verb would need
+  its own auxiliary.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from plainlang import pos
+from plainlang.resources import load_table
+from plainlang.rules.passive import SEPARABLE_PREFIXES
+from plainlang.simplify import words as w
+
+INSEPARABLE = ("be", "emp", "ent", "er", "ge", "miss", "ver", "zer", "hinter", "über", "unter", "wider")
+# Weak verbs of motion or change of state that take "sein" in the Perfekt (Duden-Grammatik).
+WEAK_WITH_SEIN = frozenset(
+    {
+        "reisen",
+        "wandern",
+        "folgen",
+        "passieren",
+        "landen",
+        "klettern",
+        "segeln",
+        "eilen",
+        "stürzen",
+        "begegnen",
+        "erwachen",
+        "scheitern",
+        "rasen",
+        "marschieren",
+        "spazieren",
+        "stolpern",
+        "rutschen",
+        "verreisen",
+        "joggen",
+    }
+)
+NOT_FULL_VERBS = frozenset({"sein", "haben", "werden", "können", "müssen", "sollen", "wollen", "dürfen", "mögen"})
+CLAUSE_OPENERS = frozenset(
+    {
+        "dass",
+        "weil",
+        "wenn",
+        "als",
+        "ob",
+        "obwohl",
+        "damit",
+        "während",
+        "nachdem",
+        "bevor",
+        "sodass",
+        "wo",
+        "wann",
+        "warum",
+        "wer",
+        "wie",
+        "was",
+        "der",
+        "die",
+        "das",
+        "den",
+        "dem",
+        "deren",
+        "dessen",
+        "aber",
+        "sondern",
+        "denn",
+        "doch",
+        "um",
+        "ohne",
+    }
+)
+OPENERS = frozenset({"Und", "Aber", "Oder", "Denn", "Doch"})
+AUX = {
+    ("haben", "sg"): "hat",
+    ("haben", "pl"): "haben",
+    ("haben", "ich"): "habe",
+    ("sein", "sg"): "ist",
+    ("sein", "pl"): "sind",
+    ("sein", "ich"): "bin",
+}
+
+
+@cache
+def _strong() -> dict[str, tuple[str, str, str]]:
+    """Präteritum form → (Partizip II, auxiliary, number) for the strong and mixed verbs."""
+    table: dict[str, tuple[str, str, str]] = {}
+    for form, participle, aux in load_table("preterite.tsv"):
+        table[form] = (participle, aux, "sg")
+        table[form + ("n" if form.endswith("e") else "en")] = (participle, aux, "pl")
+    return table
+
+
+def _weak(form: str) -> tuple[str, str, str] | None:
+    """ "öffnete" → ("geöffnet", "haben", "sg"), "studierten" → ("studiert", "haben", "pl")."""
+    if not (form.isalpha() and form.islower() and 4 < len(form) < 16 and form.endswith(("te", "ten"))):
+        return None
+    lemma, tag = pos.analyse_word(form)
+    if tag != "VVFIN" or lemma in NOT_FULL_VERBS or not lemma.endswith("n") or lemma == form:
+        return None
+    stem = lemma[:-2] if lemma.endswith("en") else lemma[:-1]
+    number = "pl" if form.endswith("n") else "sg"
+    suffix = form[len(stem) :]
+    if not form.startswith(stem) or suffix not in ("te", "ete", "ten", "eten"):
+        return None
+    ending = "et" if suffix.startswith("e") else "t"
+    if stem.endswith("ier") or lemma.startswith(INSEPARABLE) and lemma not in ("erben", "ernten", "bellen"):
+        participle = stem + ending
+    elif w.separable(lemma) is not None and lemma[: len(lemma) - len(w.separable(lemma)[0])] in SEPARABLE_PREFIXES:
+        return None  # "abholte" is a verb-final form: not a main clause
+    else:
+        participle = "ge" + stem + ending
+    return participle, "sein" if lemma in WEAK_WITH_SEIN else "haben", number
+
+
+def _verb(form: str) -> tuple[str, str, str] | None:
+    return _strong().get(form) or _weak(form)
+
+
+def _second_place(body: list[str]) -> int | None:
+    """Index of the word in second place of a main clause, or None."""
+    start = 1 if body and body[0] in OPENERS else 0
+    if len(body) < start + 3 or body[start].lower() in CLAUSE_OPENERS - {"der", "die", "das", "den", "dem"}:
+        return None
+    first = body[start]
+    if first.lower() in w.PREPOSITIONS:
+        end = w.noun_phrase_end(body, start + 1)
+        if end is None and start + 2 < len(body) and body[start + 1][:1].isdigit():
+            end = start + 2  # "Nach 28 Jahren"
+        if end is not None and end < len(body) and body[end][:1].isdigit():
+            end += 1  # "Im Jahr 1875"
+        return end
+    end = w.noun_phrase_end(body, start)
+    if end is not None:
+        return end
+    if first.isalpha() or first.isdigit():  # one adverb or a year: "Dann", "Später", "1867"
+        return start + 1
+    return None
+
+
+def perfect(sentence: list[str]) -> list[str] | None:
+    """The sentence with its main-clause Präteritum in the Perfekt, or None."""
+    body, end = (sentence[:-1], sentence[-1:]) if sentence and sentence[-1] in (".", "!", ":") else (sentence, [])
+    if not end or "„" in body or "»" in body or '"' in body:
+        return None
+    at = _second_place(body)
+    found = _verb(body[at]) if at is not None and at < len(body) else None
+    if at is None or found is None:
+        return _reporting(body, end)
+    participle, aux, number = found
+    clause_end = len(body)
+    for k in range(at + 1, len(body)):
+        if body[k] in (";", "(", "–"):
+            return None
+        if body[k] == ":":  # "Da sprach der König: …"
+            clause_end = k
+            break
+        if body[k] == ",":
+            following = body[k + 1 : k + 3]
+            if following and (
+                following[0].lower() in CLAUSE_OPENERS
+                or following[0].lower() in w.PREPOSITIONS
+                and following[1:] in (["denen"], ["dem"], ["der"], ["den"], ["die"], ["das"], ["welchem"], ["welcher"])
+            ):
+                clause_end = k
+                break
+            return None  # an enumeration or a second main clause: not sure where the clause ends
+        if body[k] in ("und", "oder", "sowie"):
+            return None
+    middle = body[at + 1 : clause_end]
+    if "zu" in middle[-3:] and middle[-1].islower():
+        return None  # "begann zu weinen", "versuchte … zu helfen": the participle goes elsewhere
+    if middle and middle[-1] in SEPARABLE_PREFIXES and middle[-1].islower():
+        if participle.startswith("ge"):
+            participle = middle[-1] + participle
+            middle = middle[:-1]
+        else:
+            return None  # "verband … mit": an inseparable verb with a particle? not sure
+    person = number
+    neighbours = {body[at - 1].lower(), body[at + 1].lower() if at + 1 < len(body) else ""}
+    if number == "sg" and "ich" in neighbours:
+        person = "ich"
+    if number == "sg" and "du" in neighbours:
+        return None
+    return [*body[:at], AUX[(aux, person)], *middle, participle, *body[clause_end:], *end]
+
+
+def _reporting(body: list[str], end: list[str]) -> list[str] | None:
+    """ "Was ist geschehen?, dachte er." → "…, hat er gedacht.": a reporting verb after the words."""
+    if "," not in body:
+        return None
+    comma = len(body) - 1 - body[::-1].index(",")
+    if comma + 2 >= len(body) or w.noun_phrase_end(body, comma + 2) != len(body):
+        return None
+    found = _verb(body[comma + 1])
+    if found is None:
+        return None
+    participle, aux, number = found
+    subject = body[comma + 2 :]
+    person = "ich" if number == "sg" and subject == ["ich"] else number
+    if subject == ["du"]:
+        return None
+    return [*body[: comma + 1], AUX[(aux, person)], *subject, participle, *end]

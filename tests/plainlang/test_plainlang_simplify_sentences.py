@@ -1,0 +1,62 @@
+"""The assistant's sentence rewrites added for DEplain-web: Präteritum → Perfekt, and what they leave."""
+
+import pytest
+
+import plainlang
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Die Stadt öffnete das Bad am Montag.", "Die Stadt hat das Bad am Montag geöffnet."),
+        ("Die Gäste kamen mit dem Bus.", "Die Gäste sind mit dem Bus gekommen."),
+        ("Im Jahr 2019 begann der Umbau der Halle.", "Im Jahr 2019 hat der Umbau der Halle begonnen."),
+        ("Hier siedelten sich viele Betriebe an.", "Hier haben sich viele Betriebe angesiedelt."),
+        ("Ich ging nicht zum Amt.", "Ich bin nicht zum Amt gegangen."),
+        ("Der Rat beschloss, dass die Halle öffnet.", "Der Rat hat beschlossen: Die Halle öffnet."),
+        ("Er sagte, wann die Halle öffnet.", "Er hat gesagt, wann die Halle öffnet."),
+        ("Der Bürgermeister sprach: Wir helfen.", "Der Bürgermeister hat gesprochen: Wir helfen."),
+        ("Wer kommt mit?, fragte sie.", "Wer kommt mit?, hat sie gefragt."),
+        ("Sie studierte in Berlin.", "Sie hat in Berlin studiert."),
+    ],
+)
+def test_preterite_becomes_perfekt(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+    assert "perfekt" in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Halle war am Montag zu.",  # sein, haben and modal verbs keep their Präteritum
+        "Wir konnten nicht kommen.",
+        "Er öffnete die Tür und ging.",  # two verbs: each would need its own auxiliary
+        "Sie versuchte, uns zu helfen.",  # an infinitive with zu after the comma
+        "Es schien zu regnen.",  # "schien … zu": no "hat geschienen"
+        "Kamen Sie mit dem Bus?",  # a question: verb first
+        "Er kaufte Brot, Milch und Käse.",  # an enumeration: where the clause ends is not sure
+        "Die Kinder warten auf den Bus.",  # present tense ending in -ten
+    ],
+)
+def test_preterite_stays_where_unsure(text):
+    result = plainlang.simplify(text, "einfach")
+    assert "perfekt" not in {c.rule for c in result.changes}
+
+
+def test_perfekt_change_is_explained_and_points_into_the_input():
+    text = "Zuerst kam der Regen. Danach räumte die Stadt die Straße."
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == "Zuerst ist der Regen gekommen. Danach hat die Stadt die Straße geräumt."
+    changes = [c for c in result.changes if c.rule == "perfekt"]
+    assert [(c.before, c.after) for c in changes] == [
+        ("Zuerst kam der Regen.", "Zuerst ist der Regen gekommen."),
+        ("Danach räumte die Stadt die Straße.", "Danach hat die Stadt die Straße geräumt."),
+    ]
+    assert [text[c.start : c.end] for c in changes] == ["Zuerst kam der Regen.", "Danach räumte die Stadt die Straße."]
+
+
+def test_decade_stays_one_word_when_a_sentence_is_rewritten():
+    # seen: "in den 70er Jahren" came out as "in den 70 er Jahren" after a sentence rewrite
+    result = plainlang.simplify("Der Verein entstand in den 70er Jahren.", "einfach")
+    assert result.text == "Der Verein ist in den 70er Jahren entstanden."
