@@ -18,6 +18,7 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
 from __future__ import annotations
 
 from plainlang import pos
+from plainlang.simplify import clauses
 from plainlang.simplify import words as w
 
 END = frozenset({".", "!", "?"})
@@ -114,7 +115,11 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
             if clause is None or _words(body[:k]) < 3:
                 return None
             return [[*body[:k], "."], _start([*clause, *end])]
-    return coordination(body, end)
+    return (
+        clauses.front_clause(body, end, _finite, to_main_clause)
+        or clauses.comma_splice(body, end, _verb, SUBORDINATORS)
+        or coordination(body, end)
+    )
 
 
 FINITE = frozenset({"VVFIN", "VAFIN", "VMFIN"})
@@ -136,6 +141,11 @@ def _verb_tag(word: str) -> str:
 
 def _finite(word: str) -> bool:
     return _verb_tag(word) in FINITE
+
+
+def _verb(word: str) -> bool:
+    """Any verb form out of context: plural finite verbs often look like infinitives."""
+    return _verb_tag(word)[:1] == "V"
 
 
 def _full_verb(word: str) -> bool:

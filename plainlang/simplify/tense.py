@@ -86,6 +86,19 @@ CLAUSE_OPENERS = frozenset(
         "ohne",
     }
 )
+PARTICLES = frozenset(SEPARABLE_PREFIXES) | {
+    "hinab",
+    "herab",
+    "hinunter",
+    "herunter",
+    "hinauf",
+    "herauf",
+    "hinein",
+    "heran",
+    "herum",
+    "empor",
+    "entgegen",
+}
 OPENERS = frozenset({"Und", "Aber", "Oder", "Denn", "Doch"})
 AUX = {
     ("haben", "sg"): "hat",
@@ -184,9 +197,13 @@ def perfect(sentence: list[str]) -> list[str] | None:
         if body[k] in ("und", "oder", "sowie"):
             return None
     middle = body[at + 1 : clause_end]
+    if any(t in ("wie", "dass", "ob", "wenn", "weil", "als", "was") for t in middle):
+        return None  # a subordinate clause without a comma: the participle would land inside it
+    if middle and middle[-1] in w.PREPOSITIONS and middle[-1] not in PARTICLES:
+        return None  # "tauchte … unter": a particle we do not know as one
     if "zu" in middle[-3:] and middle[-1].islower():
         return None  # "begann zu weinen", "versuchte … zu helfen": the participle goes elsewhere
-    if middle and middle[-1] in SEPARABLE_PREFIXES and middle[-1].islower():
+    if middle and middle[-1] in PARTICLES and middle[-1].islower():
         if participle.startswith("ge"):
             participle = middle[-1] + participle
             middle = middle[:-1]

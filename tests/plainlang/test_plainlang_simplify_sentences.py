@@ -60,3 +60,43 @@ def test_decade_stays_one_word_when_a_sentence_is_rewritten():
     # seen: "in den 70er Jahren" came out as "in den 70 er Jahren" after a sentence rewrite
     result = plainlang.simplify("Der Verein entstand in den 70er Jahren.", "einfach")
     assert result.text == "Der Verein ist in den 70er Jahren entstanden."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Nachdem die Stadt die Straße gesperrt hatte, kamen die Bagger.",
+            "Die Stadt hatte die Straße gesperrt. Danach sind die Bagger gekommen.",
+        ),
+        ("Weil die Halle nicht sicher ist, bleibt sie zu.", "Die Halle ist nicht sicher. Deshalb bleibt sie zu."),
+        (
+            "Obwohl die Halle alt ist, bleibt sie bis 2030 offen.",
+            "Die Halle ist alt. Trotzdem bleibt sie bis 2030 offen.",
+        ),
+        (
+            "Das Bad hat im Sommer länger offen, es schließt erst um 22 Uhr.",
+            "Das Bad hat im Sommer länger offen. Es schließt erst um 22 Uhr.",
+        ),
+        (
+            "Die Straße bleibt gesperrt, denn dort arbeiten noch die Bagger.",
+            "Die Straße bleibt gesperrt. Denn dort arbeiten noch die Bagger.",
+        ),
+    ],
+)
+def test_front_clauses_and_comma_splices_are_split(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+    assert "split_sentence" in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wenn es regnet, fällt das Fest aus.",  # a condition must not become a statement
+        "Da die Halle zu ist, turnen wir draußen.",  # "da" is also "there": left alone
+        "Wir kaufen Brot, Milch und Käse.",  # an enumeration, not two clauses
+    ],
+)
+def test_conditions_and_enumerations_are_not_split(text):
+    assert "split_sentence" not in {c.rule for c in plainlang.simplify(text, "einfach").changes}
