@@ -8,6 +8,9 @@ Both return the new sentences as word lists, or ``None`` when the shape is not s
   Sprache put one statement in each sentence and keep such relations as a word at the start
   (Netzwerk Leichte Sprache 2022; Bredel & Maaß 2016, ch. 11.3). "wenn" and "da" stay: a
   condition must not turn into a statement, and "da" is also "there".
+- ``embedded_relative``: "Hier werden Dinge, die man nicht braucht, verlost." → "Hier werden
+  Dinge verlost. Die Dinge braucht man nicht." (the relative pronoun becomes the article of
+  its noun, so only der/die/das/den/dem, and only when it agrees with the noun before it).
 - ``comma_splice``: "Frauen haben kleinere Hände, sie essen auch kleinere Portionen." → two
   sentences, when a personal pronoun and a finite verb start the part after the comma, and
   ", denn so …", ", doch dann …" when an adverb and a finite verb follow the conjunction.
@@ -40,6 +43,27 @@ def front_clause(body: list[str], end: list[str], finite, to_main_clause) -> lis
     if main is None:
         return None
     return [[w.capitalise(main[0]), *main[1:], "."], [FRONT[body[0].lower()], *rest, *end]]
+
+
+RELATIVE = frozenset({"der", "die", "das", "den", "dem"})
+
+
+def embedded_relative(body: list[str], end: list[str], to_main_clause, verb) -> list[list[str]] | None:
+    """Take a relative clause out of the middle of a main clause and put it after it."""
+    for k in range(1, len(body) - 4):
+        if body[k] != "," or body[k + 1] not in RELATIVE or not w.is_noun(body[k - 1]):
+            continue
+        close = next((j for j in range(k + 2, len(body)) if body[j] == ","), None)
+        if close is None or "," in body[:k] or not w.antecedent_agrees(body, k - 1, body[k + 1], body[close - 1]):
+            return None
+        rest = body[close + 1 :]
+        if end != ["."] or not rest or ":" in rest or not verb(rest[0]) or not verb(body[close - 1]):
+            return None  # the main clause must go on with its verb after a relative clause ending in one
+        clause = to_main_clause([body[k + 1], body[k - 1], *body[k + 2 : close]])
+        if clause is None:
+            return None
+        return [[*body[:k], *rest, *end], [w.capitalise(clause[0]), *clause[1:], *end]]
+    return None
 
 
 def comma_splice(body: list[str], end: list[str], finite, subordinators) -> list[list[str]] | None:

@@ -201,6 +201,8 @@ def perfect(sentence: list[str]) -> list[str] | None:
         return None  # a subordinate clause without a comma: the participle would land inside it
     if middle and middle[-1] in w.PREPOSITIONS and middle[-1] not in PARTICLES:
         return None  # "tauchte … unter": a particle we do not know as one
+    if middle and middle[-1].islower() and pos.word_tag(middle[-1]).endswith("INF"):
+        return None  # "ließ den Befehl ausgehen", "fand ihn liegen": Ersatzinfinitiv, not sure
     if "zu" in middle[-3:] and middle[-1].islower():
         return None  # "begann zu weinen", "versuchte … zu helfen": the participle goes elsewhere
     if middle and middle[-1] in PARTICLES and middle[-1].islower():

@@ -100,3 +100,37 @@ def test_front_clauses_and_comma_splices_are_split(text, expected):
 )
 def test_conditions_and_enumerations_are_not_split(text):
     assert "split_sentence" not in {c.rule for c in plainlang.simplify(text, "einfach").changes}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Die Straße, die zur Schule führt, wird am Montag gesperrt.",
+            "Die Straße wird am Montag gesperrt. Die Straße führt zur Schule.",
+        ),
+        (
+            "Anwohner, die keinen Ausweis haben, melden sich im Bürgerbüro.",
+            "Anwohner melden sich im Bürgerbüro. Die Anwohner haben keinen Ausweis.",
+        ),
+        ("Wir suchen Helfer, die am Samstag Zeit haben.", "Wir suchen Helfer. Die Helfer haben am Samstag Zeit."),
+    ],
+)
+def test_relative_clauses_become_sentences(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wir sperren die Straße zwischen Markt und Bahnhof, die zur Schule führt.",  # which noun?
+        "Wir öffnen in Bonn, die Stadt hilft.",  # a name, not a bare plural
+        "Wir suchen Hilfe, die am Samstag Zeit hat.",  # singular verb: "die Hilfe" would be a guess
+        "Die Helfer, die am Samstag kommen, bringen Essen und Getränke mit, sagt sie.",  # list-free, but a comma after
+    ],
+)
+def test_unclear_relative_clauses_stay(text):
+    result = plainlang.simplify(text, "einfach")
+    assert not any(c.rule == "split_sentence" and "Die Bahnhof" in c.after for c in result.changes)
+    assert "Die Bonn" not in result.text and "Die Hilfe hat" not in result.text
