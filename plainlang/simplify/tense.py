@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from plainlang import pos
+from plainlang import compounds, pos
 from plainlang.resources import load_table
 from plainlang.rules.passive import SEPARABLE_PREFIXES
 from plainlang.simplify import words as w
@@ -51,6 +51,8 @@ WEAK_WITH_SEIN = frozenset(
         "joggen",
     }
 )
+# Particle verbs that take "sein" where the simple verb takes "haben" ("aufstehen", "einschlafen").
+SEIN_PARTICIPLES = frozenset({"aufgestanden", "eingeschlafen", "aufgewacht", "ausgegangen", "eingetreten"})
 NOT_FULL_VERBS = frozenset({"sein", "haben", "werden", "können", "müssen", "sollen", "wollen", "dürfen", "mögen"})
 CLAUSE_OPENERS = frozenset(
     {
@@ -65,6 +67,8 @@ CLAUSE_OPENERS = frozenset(
         "nachdem",
         "bevor",
         "sodass",
+        "bis",
+        "ehe",
         "wo",
         "wann",
         "warum",
@@ -120,9 +124,19 @@ def _strong() -> dict[str, tuple[str, str, str]]:
     return table
 
 
-def _weak(form: str) -> tuple[str, str, str] | None:
-    """ "öffnete" → ("geöffnet", "haben", "sg"), "studierten" → ("studiert", "haben", "pl")."""
-    if not (form.isalpha() and form.islower() and 4 < len(form) < 16 and form.endswith(("te", "ten"))):
+def _particle(lemma: str) -> tuple[str, str] | None:
+    """ "auflauern" → ("auf", "lauern"); "antworten" → None (no verb "tworten")."""
+    for prefix in sorted(PARTICLES, key=len, reverse=True):
+        rest = lemma[len(prefix) :]
+        if lemma.startswith(prefix) and len(rest) > 3 and rest in compounds.vocabulary():
+            return prefix, rest
+    return None
+
+
+def _weak(form: str, final: bool = False) -> tuple[str, str, str] | None:
+    """ "öffnete" → ("geöffnet", "haben", "sg"), "studierten" → ("studiert", "haben", "pl");
+    with ``final`` (a verb-final clause) also "auflauerte" → "aufgelauert"."""
+    if not (form.isalpha() and form.islower() and 4 < len(form) < 18 and form.endswith(("te", "ten"))):
         return None
     lemma, tag = pos.analyse_word(form)
     if tag != "VVFIN" or lemma in NOT_FULL_VERBS or not lemma.endswith("n") or lemma == form:
@@ -133,17 +147,31 @@ def _weak(form: str) -> tuple[str, str, str] | None:
     if not form.startswith(stem) or suffix not in ("te", "ete", "ten", "eten"):
         return None
     ending = "et" if suffix.startswith("e") else "t"
+    aux = "sein" if lemma in WEAK_WITH_SEIN else "haben"
     if stem.endswith("ier") or lemma.startswith(INSEPARABLE) and lemma not in ("erben", "ernten", "bellen"):
-        participle = stem + ending
-    elif w.separable(lemma) is not None and lemma[: len(lemma) - len(w.separable(lemma)[0])] in SEPARABLE_PREFIXES:
+        return stem + ending, aux, number
+    particle = _particle(lemma)
+    if particle is None:
+        return "ge" + stem + ending, aux, number
+    if not final:
         return None  # "abholte" is a verb-final form: not a main clause
-    else:
-        participle = "ge" + stem + ending
-    return participle, "sein" if lemma in WEAK_WITH_SEIN else "haben", number
+    prefix, rest = particle
+    if rest.startswith(INSEPARABLE):
+        return None  # "anerkannte": "anerkannt" or "anerkennt"? not sure
+    participle = prefix + "ge" + stem[len(prefix) :] + ending
+    return participle, "sein" if rest in WEAK_WITH_SEIN or participle in SEIN_PARTICIPLES else aux, number
 
 
-def _verb(form: str) -> tuple[str, str, str] | None:
-    return _strong().get(form) or _weak(form)
+def _verb(form: str, final: bool = False) -> tuple[str, str, str] | None:
+    found = _strong().get(form)
+    if found is None and final:
+        for prefix in sorted(PARTICLES, key=len, reverse=True):  # "zurückkam" → "zurückgekommen"
+            if form.startswith(prefix) and form[len(prefix) :] in _strong():
+                participle, aux, number = _strong()[form[len(prefix) :]]
+                if participle.startswith("ge"):
+                    participle = prefix + participle
+                    return participle, "sein" if participle in SEIN_PARTICIPLES else aux, number
+    return found or _weak(form, final)
 
 
 def _second_place(body: list[str]) -> int | None:
@@ -168,7 +196,13 @@ def _second_place(body: list[str]) -> int | None:
 
 
 def perfect(sentence: list[str]) -> list[str] | None:
-    """The sentence with its main-clause Präteritum in the Perfekt, or None."""
+    """The sentence with its Präteritum in the Perfekt (main and subordinate clauses), or None."""
+    main = _main(sentence)
+    sub = _subordinate(main or sentence)
+    return sub or main
+
+
+def _main(sentence: list[str]) -> list[str] | None:
     body, end = (sentence[:-1], sentence[-1:]) if sentence and sentence[-1] in (".", "!", ":") else (sentence, [])
     if not end or "„" in body or "»" in body or '"' in body:
         return None
@@ -201,7 +235,7 @@ def perfect(sentence: list[str]) -> list[str] | None:
         return None  # a subordinate clause without a comma: the participle would land inside it
     if middle and middle[-1] in w.PREPOSITIONS and middle[-1] not in PARTICLES:
         return None  # "tauchte … unter": a particle we do not know as one
-    if middle and middle[-1].islower() and pos.word_tag(middle[-1]).endswith("INF"):
+    if middle and _infinitive(middle[-1]):
         return None  # "ließ den Befehl ausgehen", "fand ihn liegen": Ersatzinfinitiv, not sure
     if "zu" in middle[-3:] and middle[-1].islower():
         return None  # "begann zu weinen", "versuchte … zu helfen": the participle goes elsewhere
@@ -209,6 +243,7 @@ def perfect(sentence: list[str]) -> list[str] | None:
         if participle.startswith("ge"):
             participle = middle[-1] + participle
             middle = middle[:-1]
+            aux = "sein" if participle in SEIN_PARTICIPLES else aux
         else:
             return None  # "verband … mit": an inseparable verb with a particle? not sure
     person = number
@@ -218,6 +253,14 @@ def perfect(sentence: list[str]) -> list[str] | None:
     if number == "sg" and "du" in neighbours:
         return None
     return [*body[:at], AUX[(aux, person)], *middle, participle, *body[clause_end:], *end]
+
+
+def _infinitive(word: str) -> bool:
+    """An infinitive before the verb ("tanzen sahen"); out of context it may be tagged finite."""
+    if not (word.isalpha() and word.islower()):
+        return False
+    tag = pos.word_tag(word)
+    return tag.endswith("INF") or word.endswith("en") and tag.startswith("VV")
 
 
 def _reporting(body: list[str], end: list[str]) -> list[str] | None:
@@ -236,3 +279,44 @@ def _reporting(body: list[str], end: list[str]) -> list[str] | None:
     if subject == ["du"]:
         return None
     return [*body[: comma + 1], AUX[(aux, person)], *subject, participle, *end]
+
+
+VERB_FINAL_OPENERS = frozenset(
+    {"dass", "weil", "wenn", "als", "ob", "obwohl", "damit", "während", "nachdem", "bevor", "sodass", "seit", "bis", "ehe",
+     "seitdem", "sobald", "wo", "wie", "was", "warum", "wann", "der", "die", "das", "den", "dem", "deren",
+     "dessen", "denen"}
+)
+CLAUSE_ENDS = frozenset({",", ".", "!", "?", ":", ";"})
+
+
+def _subordinate(tokens: list[str]) -> list[str] | None:
+    """ "…, die den Kindern auflauerte, …" → "…, die den Kindern aufgelauert hat, …"."""
+    out = list(tokens)
+    changed = False
+    k = -1 if out and out[0].lower() in VERB_FINAL_OPENERS - RELATIVE_OR_ARTICLE else 0
+    while k < len(out) - 2:
+        opens = k == -1 or out[k] == "," and (
+            out[k + 1].lower() in VERB_FINAL_OPENERS
+            or out[k + 1].lower() in w.PREPOSITIONS
+            and out[k + 2] in ("dem", "der", "den", "denen", "welchem", "welcher")
+        )
+        if opens:
+            close = next((j for j in range(k + 2, len(out)) if out[j] in CLAUSE_ENDS), len(out))
+            clause = out[k + 1 : close - 1]
+            found = _verb(out[close - 1], final=True) if len(clause) >= 2 else None
+            before = clause[-1] if clause else ""
+            if (
+                found is not None
+                and not {"und", "oder", "du", "ihr", "„", "»", '"'} & set(clause)
+                and before != "zu"
+                and not _infinitive(before)
+            ):
+                participle, aux, number = found
+                person = "ich" if number == "sg" and "ich" in clause else number
+                out[close - 1 : close] = [participle, AUX[(aux, person)]]
+                changed = True
+        k += 1
+    return out if changed else None
+
+
+RELATIVE_OR_ARTICLE = frozenset({"der", "die", "das", "den", "dem", "deren", "dessen", "denen", "was", "wie", "wo"})

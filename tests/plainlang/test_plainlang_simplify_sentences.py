@@ -134,3 +134,29 @@ def test_unclear_relative_clauses_stay(text):
     result = plainlang.simplify(text, "einfach")
     assert not any(c.rule == "split_sentence" and "Die Bahnhof" in c.after for c in result.changes)
     assert "Die Bonn" not in result.text and "Die Hilfe hat" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wir warteten, bis er aufstand.", "Wir haben gewartet, bis er aufgestanden ist."),
+        ("Wir danken allen, die uns halfen.", "Wir danken allen, die uns geholfen haben."),
+        ("Es war spät, als die Gäste zurückkamen.", "Es war spät, als die Gäste zurückgekommen sind."),
+        ("Sie wohnt in Bonn, wo ich studierte.", "Sie wohnt in Bonn, wo ich studiert habe."),
+        ("Dann stand er wieder auf.", "Dann ist er wieder aufgestanden."),
+    ],
+)
+def test_preterite_in_subordinate_clauses_becomes_perfekt(text, expected):
+    assert plainlang.simplify(text, "einfach").text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Es war schön, als wir sie tanzen sahen.", "tanzen sahen"),  # "tanzen sehen haben": Ersatzinfinitiv
+        ("Er sah den Mann, der kaufte und verkaufte.", "kaufte und verkaufte"),  # two verbs
+        ("Es war gut, dass du kamst.", "du kamst"),  # "du": left alone
+    ],
+)
+def test_subordinate_preterite_stays_where_unsure(text, kept):
+    assert kept in plainlang.simplify(text, "einfach").text
