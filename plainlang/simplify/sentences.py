@@ -17,7 +17,7 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
 
 from __future__ import annotations
 
-from plainlang import pos
+from plainlang import compounds, pos
 from plainlang.simplify import clauses
 from plainlang.simplify import words as w
 
@@ -68,12 +68,17 @@ def to_main_clause(clause: list[str]) -> list[str] | None:
         return None  # "… handeln und lernen": two verbs would have to move
     if not pos.word_tag(clause[-1]).startswith("V"):
         return None  # the clause does not end in a verb: not a verb-final clause
-    if w.separable(clause[-1]) and not clause[-1].startswith(("be", "ge", "er", "ver", "zer", "ent", "emp")):
-        return None  # "abholt" → "holt … ab": too unsure without a lexicon of separable verbs
+    verb, particle = clause[-1], []
+    split_verb = w.separable(verb)
+    if split_verb and not verb.startswith(("be", "ge", "er", "ver", "zer", "ent", "emp")):
+        rest, prefix = split_verb
+        if not (rest in compounds.vocabulary() and _finite(rest)):
+            return None  # "abholt" → "holt … ab" only when "holt" is a known finite verb
+        verb, particle = rest, [prefix]
     end = w.noun_phrase_end(clause, 0)
     if end is None or end >= len(clause) - 1 and end != len(clause) - 1:
         return None
-    return [*clause[:end], clause[-1], *clause[end:-1]]
+    return [*clause[:end], verb, *clause[end:-1], *particle]
 
 
 def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:

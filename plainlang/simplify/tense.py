@@ -102,6 +102,12 @@ PARTICLES = frozenset(SEPARABLE_PREFIXES) | {
     "herum",
     "empor",
     "entgegen",
+    "hinzu",
+    "dazu",
+    "fort",
+    "davon",
+    "entlang",
+    "zurecht",
 }
 OPENERS = frozenset({"Und", "Aber", "Oder", "Denn", "Doch"})
 AUX = {

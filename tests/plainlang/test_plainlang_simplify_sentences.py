@@ -160,3 +160,11 @@ def test_preterite_in_subordinate_clauses_becomes_perfekt(text, expected):
 )
 def test_subordinate_preterite_stays_where_unsure(text, kept):
     assert kept in plainlang.simplify(text, "einfach").text
+
+
+def test_separable_verbs_move_with_their_particle():
+    # a verb-final "abholt" becomes "holt … ab" when the clause turns into a main clause
+    result = plainlang.simplify("Wir sperren die Straße, weil die Stadt morgen die Tonnen abholt.", "einfach")
+    assert result.text == "Wir sperren die Straße. Denn die Stadt holt morgen die Tonnen ab."
+    result = plainlang.simplify("Es kamen immer mehr Gäste hinzu.", "einfach")
+    assert result.text == "Es sind immer mehr Gäste hinzugekommen."
