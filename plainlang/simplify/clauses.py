@@ -18,7 +18,12 @@ Both return the new sentences as word lists, or ``None`` when the shape is not s
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from plainlang.simplify import words as w
+
+Test = Callable[[str], bool]
+Rewrite = Callable[[list[str]], "list[str] | None"]
 
 FRONT = {"als": "Dann", "sobald": "Dann", "nachdem": "Danach", "weil": "Deshalb", "obwohl": "Trotzdem"}
 SUBJECT_PRONOUNS = frozenset({"er", "sie", "es", "wir", "ich", "du", "ihr", "man"})
@@ -29,7 +34,7 @@ def _words(part: list[str]) -> int:
     return sum(1 for t in part if t[0].isalnum())
 
 
-def front_clause(body: list[str], end: list[str], finite, to_main_clause) -> list[list[str]] | None:
+def front_clause(body: list[str], end: list[str], finite: Test, to_main_clause: Rewrite) -> list[list[str]] | None:
     """Split "Als S … V, V2 …" (``finite`` and ``to_main_clause`` come from :mod:`.sentences`)."""
     if len(body) < 7 or body[0].lower() not in FRONT or "," not in body:
         return None
@@ -48,7 +53,7 @@ def front_clause(body: list[str], end: list[str], finite, to_main_clause) -> lis
 RELATIVE = frozenset({"der", "die", "das", "den", "dem"})
 
 
-def embedded_relative(body: list[str], end: list[str], to_main_clause, verb) -> list[list[str]] | None:
+def embedded_relative(body: list[str], end: list[str], to_main_clause: Rewrite, verb: Test) -> list[list[str]] | None:
     """Take a relative clause out of the middle of a main clause and put it after it."""
     for k in range(1, len(body) - 4):
         if body[k] != "," or body[k + 1] not in RELATIVE or not w.is_noun(body[k - 1]):
@@ -66,7 +71,9 @@ def embedded_relative(body: list[str], end: list[str], to_main_clause, verb) -> 
     return None
 
 
-def comma_splice(body: list[str], end: list[str], finite, subordinators) -> list[list[str]] | None:
+def comma_splice(
+    body: list[str], end: list[str], finite: Test, subordinators: frozenset[str]
+) -> list[list[str]] | None:
     """Split "A …, sie V …" and "A …, denn so V …" into two sentences."""
     if not body or body[0].lower() in subordinators or body[0].lower() in FRONT:
         return None
@@ -89,6 +96,6 @@ def comma_splice(body: list[str], end: list[str], finite, subordinators) -> list
     return None
 
 
-def left_verb(left: list[str], finite) -> str:
+def left_verb(left: list[str], finite: Test) -> str:
     """The first finite verb of a main clause in its first four words, or ""."""
     return next((t for t in left[1:5] if finite(t)), "")

@@ -288,9 +288,37 @@ def _reporting(body: list[str], end: list[str]) -> list[str] | None:
 
 
 VERB_FINAL_OPENERS = frozenset(
-    {"dass", "weil", "wenn", "als", "ob", "obwohl", "damit", "während", "nachdem", "bevor", "sodass", "seit", "bis", "ehe",
-     "seitdem", "sobald", "wo", "wie", "was", "warum", "wann", "der", "die", "das", "den", "dem", "deren",
-     "dessen", "denen"}
+    {
+        "dass",
+        "weil",
+        "wenn",
+        "als",
+        "ob",
+        "obwohl",
+        "damit",
+        "während",
+        "nachdem",
+        "bevor",
+        "sodass",
+        "seit",
+        "bis",
+        "ehe",
+        "seitdem",
+        "sobald",
+        "wo",
+        "wie",
+        "was",
+        "warum",
+        "wann",
+        "der",
+        "die",
+        "das",
+        "den",
+        "dem",
+        "deren",
+        "dessen",
+        "denen",
+    }
 )
 CLAUSE_ENDS = frozenset({",", ".", "!", "?", ":", ";"})
 
@@ -301,10 +329,14 @@ def _subordinate(tokens: list[str]) -> list[str] | None:
     changed = False
     k = -1 if out and out[0].lower() in VERB_FINAL_OPENERS - RELATIVE_OR_ARTICLE else 0
     while k < len(out) - 2:
-        opens = k == -1 or out[k] == "," and (
-            out[k + 1].lower() in VERB_FINAL_OPENERS
-            or out[k + 1].lower() in w.PREPOSITIONS
-            and out[k + 2] in ("dem", "der", "den", "denen", "welchem", "welcher")
+        opens = (
+            k == -1
+            or out[k] == ","
+            and (
+                out[k + 1].lower() in VERB_FINAL_OPENERS
+                or out[k + 1].lower() in w.PREPOSITIONS
+                and out[k + 2] in ("dem", "der", "den", "denen", "welchem", "welcher")
+            )
         )
         if opens:
             close = next((j for j in range(k + 2, len(out)) if out[j] in CLAUSE_ENDS), len(out))

@@ -353,7 +353,11 @@ def antecedent_agrees(words: list[str], noun_at: int, relative: str, verb: str =
 
 def _attributive(word: str) -> bool:
     """An adjective or an adverb in a noun phrase ("alte", "sehr")."""
-    return word.isalpha() and word.islower() and (word in _DEGREE or pos.word_tag(word) in ("ADJA", "ADJD", "ADV", "PIAT", "PIDAT", "CARD"))
+    return (
+        word.isalpha()
+        and word.islower()
+        and (word in _DEGREE or pos.word_tag(word) in ("ADJA", "ADJD", "ADV", "PIAT", "PIDAT", "CARD"))
+    )
 
 
 _WITH_ARTICLE = frozenset({"am", "im", "vom", "zum", "zur", "beim", "ins", "ans", "aufs", "übers", "durchs", "fürs"})
