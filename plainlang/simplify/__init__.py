@@ -57,7 +57,7 @@ def simplify(text: str, profile: str = "einfach", *, compound_separator: str | N
     if profile != "standard":
         edits += lexical.number_words(text) + lexical.dates_and_times(text)
         edits += style.quotation_marks(text) + style.filler_words(text) + style.genitive(text)
-        edits += style.dashes(text) + style.konjunktiv(text)
+        edits += style.dashes(text) + style.konjunktiv(text) + style.correlate(text)
         edits += lexical.rare_synonyms(text, float(config.get("rare_word", {}).get("max_zipf", 2.5)))
     if leicht:
         settings = config.get("long_word", {})

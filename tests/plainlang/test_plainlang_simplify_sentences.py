@@ -168,3 +168,11 @@ def test_separable_verbs_move_with_their_particle():
     assert result.text == "Wir sperren die Straße. Denn die Stadt holt morgen die Tonnen ab."
     result = plainlang.simplify("Es kamen immer mehr Gäste hinzu.", "einfach")
     assert result.text == "Es sind immer mehr Gäste hinzugekommen."
+
+
+def test_correlate_so_after_a_clause_in_front_is_dropped():
+    result = plainlang.simplify("Wenn Sie kommen, so bringen Sie den Ausweis mit.", "einfach")
+    assert result.text == "Wenn Sie kommen, bringen Sie den Ausweis mit."
+    assert [c.before for c in result.changes if c.rule == "correlate"] == [" so"]
+    # "so" as an adverb of degree stays
+    assert plainlang.simplify("Wir kommen, so schnell es geht.", "einfach").text == "Wir kommen, so schnell es geht."
