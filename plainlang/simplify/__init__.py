@@ -7,9 +7,12 @@ where in the input it happened:
 1. words (:mod:`.lexical`, :mod:`.style`): Amtsdeutsch, empty nouns, abbreviations, number
    words, dates and times, rare words with a more frequent synonym; quotation marks, filler
    particles, old spellings, genitive → "von", dashes, Konjunktiv I → indicative;
-2. sentences (:mod:`.sentences`): splits at semicolons, coordinating conjunctions, *dass* and
-   relative clauses; passive → active where the agent is named; nominal style → verb; for
-   Leichte Sprache one sentence per line;
+   the correlate "so" after a clause in front;
+2. sentences (:mod:`.sentences`, :mod:`.clauses`, :mod:`.tense`): splits at semicolons,
+   coordinating conjunctions, *dass* and relative clauses (also in the middle of a sentence),
+   a subordinate clause in front ("Als …, …" → "… . Dann …"), main clauses joined by a comma;
+   passive → active where the agent is named; nominal style → verb; Präteritum → Perfekt
+   (rule ``perfekt``); for Leichte Sprache one sentence per line;
 and, for Leichte Sprache, long compounds are split with the city's separator in step 1
 (``compound_separator``, "·" or "-"; the city pack's setting is passed in by the caller, so
 ``plainlang`` stays independent of ``topics``).
