@@ -127,4 +127,8 @@ def readability_index(metrics: dict[str, float]) -> float:
         score = (metrics[component["metric"]] - hard) / (easy - hard)
         total += component["weight"] * 20 * min(max(score, 0.0), 1.0)
         weights += component["weight"]
-    return round(total / weights, 1)
+    index = total / weights
+    for penalty in load_yaml("index.yaml").get("penalties", []):  # e.g. long texts
+        share = (metrics[penalty["metric"]] - penalty["free"]) / (penalty["full"] - penalty["free"])
+        index -= penalty["points"] * min(max(share, 0.0), 1.0)
+    return round(max(index, 0.0), 1)

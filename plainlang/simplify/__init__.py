@@ -7,9 +7,12 @@ where in the input it happened:
 1. words (:mod:`.lexical`, :mod:`.style`): Amtsdeutsch, empty nouns, abbreviations, number
    words, dates and times, rare words with a more frequent synonym; quotation marks, filler
    particles, old spellings, genitive → "von", dashes, Konjunktiv I → indicative;
-2. sentences (:mod:`.sentences`): splits at semicolons, coordinating conjunctions, *dass* and
-   relative clauses; passive → active where the agent is named; nominal style → verb; for
-   Leichte Sprache one sentence per line;
+   the correlate "so" after a clause in front;
+2. sentences (:mod:`.sentences`, :mod:`.clauses`, :mod:`.tense`): splits at semicolons,
+   coordinating conjunctions, *dass* and relative clauses (also in the middle of a sentence),
+   a subordinate clause in front ("Als …, …" → "… . Dann …"), main clauses joined by a comma;
+   passive → active where the agent is named; nominal style → verb; Präteritum → Perfekt
+   (rule ``perfekt``); for Leichte Sprache one sentence per line;
 and, for Leichte Sprache, long compounds are split with the city's separator in step 1
 (``compound_separator``, "·" or "-"; the city pack's setting is passed in by the caller, so
 ``plainlang`` stays independent of ``topics``).
@@ -25,7 +28,7 @@ import re
 from plainlang import profiles
 from plainlang.segment import CLOSERS, TERMINAL, find_sentence_starts
 from plainlang.segment import _abbreviations as segment_abbreviations
-from plainlang.simplify import lexical, sentences, style
+from plainlang.simplify import lexical, sentences, style, tense
 from plainlang.simplify import words as w
 from plainlang.simplify.edits import Edit, OffsetMap, resolve
 from plainlang.simplify.types import Change, Simplified
@@ -35,6 +38,9 @@ SEPARATORS = ("·", "-")
 # Sentences longer than this are split (words); einfach fitted on the DEplain-web fit part
 # (4, 6, 8, 10, 12 words tried: SARI 28.3, 28.3, 28.1, 27.9, 27.8).
 SPLIT_FROM_WORDS = {"leicht": 0, "einfach": 4, "standard": 25}
+
+# Rewrites of one (split) sentence, in this order.
+REWRITES = (("active", sentences.active), ("nominal_style", sentences.nominal), ("perfekt", tense.perfect))
 
 __all__ = ["PROFILES", "Change", "Simplified", "simplify"]
 
@@ -54,7 +60,7 @@ def simplify(text: str, profile: str = "einfach", *, compound_separator: str | N
     if profile != "standard":
         edits += lexical.number_words(text) + lexical.dates_and_times(text)
         edits += style.quotation_marks(text) + style.filler_words(text) + style.genitive(text)
-        edits += style.dashes(text) + style.konjunktiv(text)
+        edits += style.dashes(text) + style.konjunktiv(text) + style.correlate(text)
         edits += lexical.rare_synonyms(text, float(config.get("rare_word", {}).get("max_zipf", 2.5)))
     if leicht:
         settings = config.get("long_word", {})
@@ -104,7 +110,7 @@ def _sentence(segment: str, profile: str, changes: list[Change], origin: tuple[i
                 queue = parts + queue
                 changed = True
                 continue
-        for rule, rewrite in (("active", sentences.active), ("nominal_style", sentences.nominal)):
+        for rule, rewrite in REWRITES:
             new = rewrite(current)
             if new is not None and new != current:
                 changes.append(Change(rule, w.join(current), w.join(new), *origin))

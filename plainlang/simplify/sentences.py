@@ -17,7 +17,8 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
 
 from __future__ import annotations
 
-from plainlang import pos
+from plainlang import compounds, pos
+from plainlang.simplify import clauses
 from plainlang.simplify import words as w
 
 END = frozenset({".", "!", "?"})
@@ -63,12 +64,21 @@ def to_main_clause(clause: list[str]) -> list[str] | None:
     """Verb-final clause → verb-second: "die Stadt die Straße sperrt" → "die Stadt sperrt die Straße"."""
     if len(clause) < 3 or not clause[-1].isalpha() or not clause[-1].islower() or "," in clause:
         return None
-    if w.separable(clause[-1]) and not clause[-1].startswith(("be", "ge", "er", "ver", "zer", "ent", "emp")):
-        return None  # "abholt" → "holt … ab": too unsure without a lexicon of separable verbs
+    if clause[-2] in ("und", "oder", "sowie"):
+        return None  # "… handeln und lernen": two verbs would have to move
+    if not pos.word_tag(clause[-1]).startswith("V"):
+        return None  # the clause does not end in a verb: not a verb-final clause
+    verb, particle = clause[-1], []
+    split_verb = w.separable(verb)
+    if split_verb and not verb.startswith(("be", "ge", "er", "ver", "zer", "ent", "emp")):
+        rest, prefix = split_verb
+        if not (rest in compounds.vocabulary() and _finite(rest)):
+            return None  # "abholt" → "holt … ab" only when "holt" is a known finite verb
+        verb, particle = rest, [prefix]
     end = w.noun_phrase_end(clause, 0)
     if end is None or end >= len(clause) - 1 and end != len(clause) - 1:
         return None
-    return [*clause[:end], clause[-1], *clause[end:-1]]
+    return [*clause[:end], verb, *clause[end:-1], *particle]
 
 
 def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
@@ -109,12 +119,17 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
             else:
                 return [[*main, ":"], _start([*clause, *end])] if not leicht else None
             return [[*main, "."], _start([*clause, *end])]
-        if nxt in RELATIVE and w.is_noun(body[k - 1]) and w.antecedent_agrees(body, k - 1, nxt):
+        if nxt in RELATIVE and w.is_noun(body[k - 1]) and w.antecedent_agrees(body, k - 1, nxt, body[-1]):
             clause = to_main_clause([body[k + 1], body[k - 1], *body[k + 2 :]])
             if clause is None or _words(body[:k]) < 3:
                 return None
             return [[*body[:k], "."], _start([*clause, *end])]
-    return coordination(body, end)
+    return (
+        clauses.front_clause(body, end, _finite, to_main_clause)
+        or clauses.embedded_relative(body, end, to_main_clause, _verb)
+        or clauses.comma_splice(body, end, _verb, SUBORDINATORS)
+        or coordination(body, end)
+    )
 
 
 FINITE = frozenset({"VVFIN", "VAFIN", "VMFIN"})
@@ -136,6 +151,11 @@ def _verb_tag(word: str) -> str:
 
 def _finite(word: str) -> bool:
     return _verb_tag(word) in FINITE
+
+
+def _verb(word: str) -> bool:
+    """Any verb form out of context: plural finite verbs often look like infinitives."""
+    return _verb_tag(word)[:1] == "V"
 
 
 def _full_verb(word: str) -> bool:
@@ -185,6 +205,8 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
         left, right = body[:k], body[gap:]
         if _words(left) < 3 or _words(right) < 2:
             continue
+        if len(right) > 1 and right[1] in ("du", "ich", "wir", "er", "man"):
+            continue  # "…, holst du ihr …": the verb has a subject of its own
         if _plural(right[0]) == _plural(verb) and (
             _finite(right[0]) or (_plural(verb) and _full_verb(verb) and _infinitive(right[0]))
         ):

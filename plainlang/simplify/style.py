@@ -13,6 +13,9 @@
   …"); ranges ("9 – 12 Uhr", "Montag – Freitag") stay.
 - ``konjunktiv``: Konjunktiv I of reported speech → indicative ("er sei krank" → "er ist
   krank", "sie könne kommen" → "sie kann kommen"); "es sei denn" stays.
+- ``correlate``: the "so" that repeats a clause in front ("Wenn Sie kommen, so bringen Sie …" →
+  "Wenn Sie kommen, bringen Sie …"; "Weil es regnet, so bleiben wir …"): it adds nothing, and
+  without it the clause in front can become a sentence of its own.
 - ``genitive``: "die Herkunft des Wortes" → "die Herkunft vom Wort", "der Rand eines großen
   Feldes" → "der Rand von einem großen Feld": only after a noun, never after a genitive
   preposition ("wegen des Wetters") or a verb ("starb eines Todes"); the noun loses its -(e)s
@@ -24,7 +27,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from plainlang import frequency
+from plainlang import frequency, pos
 from plainlang.resources import load_yaml, word_set
 from plainlang.simplify.edits import Edit
 from plainlang.simplify.lexical import MONTHS
@@ -205,4 +208,21 @@ def konjunktiv(text: str) -> list[Edit]:
         else:
             plain = KONJUNKTIV_I[word]
         edits.append(Edit(match.start(), match.end(), plain, "konjunktiv"))
+    return edits
+
+
+_CORRELATE = re.compile(r", so (?=([a-zäöüß]+)\b)")
+_FRONT = frozenset({"wenn", "weil", "als", "da", "nachdem", "obwohl", "falls", "sobald", "solange", "wie", "ob"})
+
+
+def correlate(text: str) -> list[Edit]:
+    edits = []
+    for match in _CORRELATE.finditer(text):
+        if pos.word_tag(match.group(1)) not in ("VVFIN", "VAFIN", "VMFIN", "VVIMP", "VVINF", "VAINF", "VMINF"):
+            continue  # ", so groß wie …", ", so dass …": not the correlate
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+        first = _WORD.search(text, start, match.start())
+        if first is None or first.group(0).lower() not in _FRONT:
+            continue
+        edits.append(Edit(match.start() + 1, match.start() + 4, "", "correlate"))
     return edits

@@ -15,7 +15,7 @@ from plainlang.resources import load_table
 from plainlang.rules import nominal
 from plainlang.rules.passive import SEPARABLE_PREFIXES
 
-_TOKEN = re.compile(r"\d+\.(?=\s+[^\W\d_])|\d+(?:[.:,]\d+)*|[^\W\d_](?:[\w·-]*\w)?|…|\.\.\.|[^\w\s]")
+_TOKEN = re.compile(r"\d+\.(?=\s+[^\W\d_])|\d+(?:[.:,]\d+)*(?:ern|ers|er)?|[^\W\d_](?:[\w·-]*\w)?|…|\.\.\.|[^\w\s]")
 NO_SPACE_BEFORE = frozenset({".", ",", ";", ":", "!", "?", ")", "]", "“", "«", "…"})
 NO_SPACE_AFTER = frozenset({"(", "[", "„", "»"})
 DETERMINERS = frozenset(
@@ -333,12 +333,32 @@ _AGREES = {
 }
 
 
-def antecedent_agrees(words: list[str], noun_at: int, relative: str) -> bool:
-    """Does the noun before a relative pronoun have a determiner of the same gender/number?"""
-    for k in range(noun_at - 1, max(noun_at - 4, -1), -1):
-        lower = words[k].lower()
-        if lower in DETERMINERS:
-            return lower in _AGREES.get(relative, frozenset())
-        if not (words[k].isalpha() and words[k].islower()):
-            return False
-    return False
+def antecedent_agrees(words: list[str], noun_at: int, relative: str, verb: str = "") -> bool:
+    """Does the noun before a relative pronoun have a determiner of the same gender/number?
+    A noun without one ("Roboter, die … lernen") agrees with "die" when ``verb``, the verb of
+    the relative clause, is plural."""
+    k = noun_at - 1
+    while k >= 0 and k > noun_at - 4 and words[k].lower() not in DETERMINERS and _attributive(words[k]):
+        k -= 1
+    if k >= 0 and words[k].lower() in DETERMINERS:
+        return words[k].lower() in _AGREES.get(relative, frozenset())
+    if not (verb.endswith("en") or verb == "sind") or k >= 0 and words[k] in ("und", "oder"):
+        return False  # a singular verb, or "Markt und Bahnhof, die …": which noun is meant?
+    if k >= 0 and (words[k][:1].isupper() or words[k].lower() in _WITH_ARTICLE):
+        return False  # "Stadt Bonn, die", "am Bahnhof, die": not a bare noun
+    if pos.word_tag(words[noun_at]) != "NN":
+        return False  # "in Deutschland, die …": a name
+    return relative == "die"
+
+
+def _attributive(word: str) -> bool:
+    """An adjective or an adverb in a noun phrase ("alte", "sehr")."""
+    return (
+        word.isalpha()
+        and word.islower()
+        and (word in _DEGREE or pos.word_tag(word) in ("ADJA", "ADJD", "ADV", "PIAT", "PIDAT", "CARD"))
+    )
+
+
+_WITH_ARTICLE = frozenset({"am", "im", "vom", "zum", "zur", "beim", "ins", "ans", "aufs", "übers", "durchs", "fürs"})
+_DEGREE = frozenset({"sehr", "ganz", "besonders", "so", "zu", "recht", "ziemlich"})

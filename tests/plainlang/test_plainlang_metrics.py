@@ -95,3 +95,12 @@ def test_does_not_import_notify():
 
     source = open(checker_module.__file__, encoding="utf-8").read()
     assert "import notify" not in source
+
+
+def test_long_texts_lose_up_to_three_points_short_ones_nothing():
+    sentence = "Wir holen am Montag den Müll vor Ihrem Haus ab. "  # 10 words
+    short, page, long = (plainlang.check(sentence * n) for n in (15, 40, 80))
+    assert short.metrics["words"] == 150
+    assert short.index - page.index == pytest.approx(3.0, abs=0.05)  # 400 words: the whole penalty
+    assert page.index == long.index
+    assert plainlang.check(sentence * 5).index == short.index  # up to 150 words: no penalty

@@ -1,0 +1,101 @@
+"""More sentence splits: a subordinate clause in front, and two main clauses joined by a comma.
+
+Both return the new sentences as word lists, or ``None`` when the shape is not sure.
+- ``front_clause``: "Als der Regen aufhörte, öffnete die Stadt das Bad." → "Der Regen hörte
+  auf. Dann öffnete die Stadt das Bad." The subordinate clause becomes a main clause (its
+  final verb moves to second place) and a connecting adverb keeps the relation: als/sobald →
+  "Dann", nachdem → "Danach", weil → "Deshalb", obwohl → "Trotzdem". Leichte and Einfache
+  Sprache put one statement in each sentence and keep such relations as a word at the start
+  (Netzwerk Leichte Sprache 2022; Bredel & Maaß 2016, ch. 11.3). "wenn" and "da" stay: a
+  condition must not turn into a statement, and "da" is also "there".
+- ``embedded_relative``: "Hier werden Dinge, die man nicht braucht, verlost." → "Hier werden
+  Dinge verlost. Die Dinge braucht man nicht." (the relative pronoun becomes the article of
+  its noun, so only der/die/das/den/dem, and only when it agrees with the noun before it).
+- ``comma_splice``: "Frauen haben kleinere Hände, sie essen auch kleinere Portionen." → two
+  sentences, when a personal pronoun and a finite verb start the part after the comma, and
+  ", denn so …", ", doch dann …" when an adverb and a finite verb follow the conjunction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from plainlang.simplify import words as w
+
+Test = Callable[[str], bool]
+Rewrite = Callable[[list[str]], "list[str] | None"]
+
+FRONT = {"als": "Dann", "sobald": "Dann", "nachdem": "Danach", "weil": "Deshalb", "obwohl": "Trotzdem"}
+SUBJECT_PRONOUNS = frozenset({"er", "sie", "es", "wir", "ich", "du", "ihr", "man"})
+CONJUNCTIONS = {"denn": "Denn", "doch": "Doch", "aber": "Aber"}
+
+
+def _words(part: list[str]) -> int:
+    return sum(1 for t in part if t[0].isalnum())
+
+
+def front_clause(body: list[str], end: list[str], finite: Test, to_main_clause: Rewrite) -> list[list[str]] | None:
+    """Split "Als S … V, V2 …" (``finite`` and ``to_main_clause`` come from :mod:`.sentences`)."""
+    if len(body) < 7 or body[0].lower() not in FRONT or "," not in body:
+        return None
+    comma = body.index(",")
+    clause, rest = body[1:comma], body[comma + 1 :]
+    if _words(clause) < 2 or _words(rest) < 3 or not finite(clause[-1]) or not finite(rest[0]):
+        return None
+    if clause[0].lower() in CONJUNCTIONS or clause[0].lower() in ("die", "der", "das") and len(clause) < 3:
+        return None
+    main = to_main_clause(clause)
+    if main is None:
+        return None
+    return [[w.capitalise(main[0]), *main[1:], "."], [FRONT[body[0].lower()], *rest, *end]]
+
+
+RELATIVE = frozenset({"der", "die", "das", "den", "dem"})
+
+
+def embedded_relative(body: list[str], end: list[str], to_main_clause: Rewrite, verb: Test) -> list[list[str]] | None:
+    """Take a relative clause out of the middle of a main clause and put it after it."""
+    for k in range(1, len(body) - 4):
+        if body[k] != "," or body[k + 1] not in RELATIVE or not w.is_noun(body[k - 1]):
+            continue
+        close = next((j for j in range(k + 2, len(body)) if body[j] == ","), None)
+        if close is None or "," in body[:k] or not w.antecedent_agrees(body, k - 1, body[k + 1], body[close - 1]):
+            return None
+        rest = body[close + 1 :]
+        if end != ["."] or not rest or ":" in rest or not verb(rest[0]) or not verb(body[close - 1]):
+            return None  # the main clause must go on with its verb after a relative clause ending in one
+        clause = to_main_clause([body[k + 1], body[k - 1], *body[k + 2 : close]])
+        if clause is None:
+            return None
+        return [[*body[:k], *rest, *end], [w.capitalise(clause[0]), *clause[1:], *end]]
+    return None
+
+
+def comma_splice(
+    body: list[str], end: list[str], finite: Test, subordinators: frozenset[str]
+) -> list[list[str]] | None:
+    """Split "A …, sie V …" and "A …, denn so V …" into two sentences."""
+    if not body or body[0].lower() in subordinators or body[0].lower() in FRONT:
+        return None
+    for k in range(3, len(body) - 3):
+        if body[k] != ",":
+            continue
+        left, right = body[:k], body[k + 1 :]
+        if _words(left) < 3 or _words(right) < 3 or "," in left or not left_verb(left, finite):
+            continue
+        if right[0] in SUBJECT_PRONOUNS and finite(right[1]) and right[1:3] != ["sei", "denn"]:
+            return [[*left, "."], [w.capitalise(right[0]), *right[1:], *end]]
+        if (
+            right[0] in CONJUNCTIONS
+            and right[1].isalpha()
+            and right[1].islower()
+            and right[1] not in w.DETERMINERS | w.PRONOUNS
+            and finite(right[2])
+        ):
+            return [[*left, "."], [CONJUNCTIONS[right[0]], *right[1:], *end]]
+    return None
+
+
+def left_verb(left: list[str], finite: Test) -> str:
+    """The first finite verb of a main clause in its first four words, or ""."""
+    return next((t for t in left[1:5] if finite(t)), "")

@@ -1,0 +1,178 @@
+"""The assistant's sentence rewrites added for DEplain-web: Präteritum → Perfekt, and what they leave."""
+
+import pytest
+
+import plainlang
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Die Stadt öffnete das Bad am Montag.", "Die Stadt hat das Bad am Montag geöffnet."),
+        ("Die Gäste kamen mit dem Bus.", "Die Gäste sind mit dem Bus gekommen."),
+        ("Im Jahr 2019 begann der Umbau der Halle.", "Im Jahr 2019 hat der Umbau der Halle begonnen."),
+        ("Hier siedelten sich viele Betriebe an.", "Hier haben sich viele Betriebe angesiedelt."),
+        ("Ich ging nicht zum Amt.", "Ich bin nicht zum Amt gegangen."),
+        ("Der Rat beschloss, dass die Halle öffnet.", "Der Rat hat beschlossen: Die Halle öffnet."),
+        ("Er sagte, wann die Halle öffnet.", "Er hat gesagt, wann die Halle öffnet."),
+        ("Der Bürgermeister sprach: Wir helfen.", "Der Bürgermeister hat gesprochen: Wir helfen."),
+        ("Wer kommt mit?, fragte sie.", "Wer kommt mit?, hat sie gefragt."),
+        ("Sie studierte in Berlin.", "Sie hat in Berlin studiert."),
+    ],
+)
+def test_preterite_becomes_perfekt(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+    assert "perfekt" in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Halle war am Montag zu.",  # sein, haben and modal verbs keep their Präteritum
+        "Wir konnten nicht kommen.",
+        "Er öffnete die Tür und ging.",  # two verbs: each would need its own auxiliary
+        "Sie versuchte, uns zu helfen.",  # an infinitive with zu after the comma
+        "Es schien zu regnen.",  # "schien … zu": no "hat geschienen"
+        "Kamen Sie mit dem Bus?",  # a question: verb first
+        "Er kaufte Brot, Milch und Käse.",  # an enumeration: where the clause ends is not sure
+        "Die Kinder warten auf den Bus.",  # present tense ending in -ten
+    ],
+)
+def test_preterite_stays_where_unsure(text):
+    result = plainlang.simplify(text, "einfach")
+    assert "perfekt" not in {c.rule for c in result.changes}
+
+
+def test_perfekt_change_is_explained_and_points_into_the_input():
+    text = "Zuerst kam der Regen. Danach räumte die Stadt die Straße."
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == "Zuerst ist der Regen gekommen. Danach hat die Stadt die Straße geräumt."
+    changes = [c for c in result.changes if c.rule == "perfekt"]
+    assert [(c.before, c.after) for c in changes] == [
+        ("Zuerst kam der Regen.", "Zuerst ist der Regen gekommen."),
+        ("Danach räumte die Stadt die Straße.", "Danach hat die Stadt die Straße geräumt."),
+    ]
+    assert [text[c.start : c.end] for c in changes] == ["Zuerst kam der Regen.", "Danach räumte die Stadt die Straße."]
+
+
+def test_decade_stays_one_word_when_a_sentence_is_rewritten():
+    # seen: "in den 70er Jahren" came out as "in den 70 er Jahren" after a sentence rewrite
+    result = plainlang.simplify("Der Verein entstand in den 70er Jahren.", "einfach")
+    assert result.text == "Der Verein ist in den 70er Jahren entstanden."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Nachdem die Stadt die Straße gesperrt hatte, kamen die Bagger.",
+            "Die Stadt hatte die Straße gesperrt. Danach sind die Bagger gekommen.",
+        ),
+        ("Weil die Halle nicht sicher ist, bleibt sie zu.", "Die Halle ist nicht sicher. Deshalb bleibt sie zu."),
+        (
+            "Obwohl die Halle alt ist, bleibt sie bis 2030 offen.",
+            "Die Halle ist alt. Trotzdem bleibt sie bis 2030 offen.",
+        ),
+        (
+            "Das Bad hat im Sommer länger offen, es schließt erst um 22 Uhr.",
+            "Das Bad hat im Sommer länger offen. Es schließt erst um 22 Uhr.",
+        ),
+        (
+            "Die Straße bleibt gesperrt, denn dort arbeiten noch die Bagger.",
+            "Die Straße bleibt gesperrt. Denn dort arbeiten noch die Bagger.",
+        ),
+    ],
+)
+def test_front_clauses_and_comma_splices_are_split(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+    assert "split_sentence" in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wenn es regnet, fällt das Fest aus.",  # a condition must not become a statement
+        "Da die Halle zu ist, turnen wir draußen.",  # "da" is also "there": left alone
+        "Wir kaufen Brot, Milch und Käse.",  # an enumeration, not two clauses
+    ],
+)
+def test_conditions_and_enumerations_are_not_split(text):
+    assert "split_sentence" not in {c.rule for c in plainlang.simplify(text, "einfach").changes}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Die Straße, die zur Schule führt, wird am Montag gesperrt.",
+            "Die Straße wird am Montag gesperrt. Die Straße führt zur Schule.",
+        ),
+        (
+            "Anwohner, die keinen Ausweis haben, melden sich im Bürgerbüro.",
+            "Anwohner melden sich im Bürgerbüro. Die Anwohner haben keinen Ausweis.",
+        ),
+        ("Wir suchen Helfer, die am Samstag Zeit haben.", "Wir suchen Helfer. Die Helfer haben am Samstag Zeit."),
+    ],
+)
+def test_relative_clauses_become_sentences(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wir sperren die Straße zwischen Markt und Bahnhof, die zur Schule führt.",  # which noun?
+        "Wir öffnen in Bonn, die Stadt hilft.",  # a name, not a bare plural
+        "Wir suchen Hilfe, die am Samstag Zeit hat.",  # singular verb: "die Hilfe" would be a guess
+        "Die Helfer, die am Samstag kommen, bringen Essen und Getränke mit, sagt sie.",  # list-free, but a comma after
+    ],
+)
+def test_unclear_relative_clauses_stay(text):
+    result = plainlang.simplify(text, "einfach")
+    assert not any(c.rule == "split_sentence" and "Die Bahnhof" in c.after for c in result.changes)
+    assert "Die Bonn" not in result.text and "Die Hilfe hat" not in result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wir warteten, bis er aufstand.", "Wir haben gewartet, bis er aufgestanden ist."),
+        ("Wir danken allen, die uns halfen.", "Wir danken allen, die uns geholfen haben."),
+        ("Es war spät, als die Gäste zurückkamen.", "Es war spät, als die Gäste zurückgekommen sind."),
+        ("Sie wohnt in Bonn, wo ich studierte.", "Sie wohnt in Bonn, wo ich studiert habe."),
+        ("Dann stand er wieder auf.", "Dann ist er wieder aufgestanden."),
+    ],
+)
+def test_preterite_in_subordinate_clauses_becomes_perfekt(text, expected):
+    assert plainlang.simplify(text, "einfach").text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("Es war schön, als wir sie tanzen sahen.", "tanzen sahen"),  # "tanzen sehen haben": Ersatzinfinitiv
+        ("Er sah den Mann, der kaufte und verkaufte.", "kaufte und verkaufte"),  # two verbs
+        ("Es war gut, dass du kamst.", "du kamst"),  # "du": left alone
+    ],
+)
+def test_subordinate_preterite_stays_where_unsure(text, kept):
+    assert kept in plainlang.simplify(text, "einfach").text
+
+
+def test_separable_verbs_move_with_their_particle():
+    # a verb-final "abholt" becomes "holt … ab" when the clause turns into a main clause
+    result = plainlang.simplify("Wir sperren die Straße, weil die Stadt morgen die Tonnen abholt.", "einfach")
+    assert result.text == "Wir sperren die Straße. Denn die Stadt holt morgen die Tonnen ab."
+    result = plainlang.simplify("Es kamen immer mehr Gäste hinzu.", "einfach")
+    assert result.text == "Es sind immer mehr Gäste hinzugekommen."
+
+
+def test_correlate_so_after_a_clause_in_front_is_dropped():
+    result = plainlang.simplify("Wenn Sie kommen, so bringen Sie den Ausweis mit.", "einfach")
+    assert result.text == "Wenn Sie kommen, bringen Sie den Ausweis mit."
+    assert [c.before for c in result.changes if c.rule == "correlate"] == [" so"]
+    # "so" as an adverb of degree stays
+    assert plainlang.simplify("Wir kommen, so schnell es geht.", "einfach").text == "Wir kommen, so schnell es geht."
