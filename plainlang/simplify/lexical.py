@@ -37,6 +37,8 @@ MONTHS = (
     "Dezember",
 )
 _DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?(?![\d])")
+# "bis zum 30.06. nicht": after these words "30.06." is a date even before a small word
+_DATE_WORD_BEFORE = re.compile(r"\b(am|ab|bis|zum|vom|seit|dem|den)\s+$", re.IGNORECASE)
 _TIME = re.compile(r"(?<![\d.:])([01]?\d|2[0-3])[.:]([0-5]\d)(?=\s*Uhr\b)")
 _WORD = re.compile(r"[^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)*")
 _EMPTY = r"(?:Durchführung|Vornahme|Umsetzung|Realisierung)"
@@ -142,7 +144,8 @@ def dates_and_times(text: str) -> list[Edit]:
         day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
         if not (1 <= day <= 31 and 1 <= month <= 12):
             continue
-        if year is None and not re.match(r"\s*(\d|[A-ZÄÖÜ]|$|[,;)])", text[match.end() : match.end() + 2]):
+        if (year is None and not re.match(r"\s*(\d|[A-ZÄÖÜ]|$|[,;)])", text[match.end() : match.end() + 2])
+                and not _DATE_WORD_BEFORE.search(text[max(0, match.start() - 12) : match.start()])):  # fmt: skip
             continue
         if year is not None and len(year) == 2:
             year = "20" + year

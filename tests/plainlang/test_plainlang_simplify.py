@@ -302,3 +302,10 @@ def test_line_break_at_a_boundary_a_word_edit_made_points_forward():
     assert "Stand.\n800 Millionen" in result.text
     for change in result.changes:
         assert 0 <= change.start <= change.end <= len(text), change
+
+
+def test_a_date_without_a_year_before_a_small_word_is_written_out():
+    """ "bis zum 30.06. nicht möglich": the date is written out; the negation stays."""
+    out = plainlang.simplify("Das Parken ist bis zum 30.06. nicht möglich.", "einfach").text
+    assert "30. Juni" in out and "nicht" in out
+    assert plainlang.simplify("Lesen Sie Abschnitt 2.3. genau.", "einfach").text.count("2.3.") == 1
