@@ -1,4 +1,4 @@
-"""Printed letters: HTML + CSS → PDF (WeasyPrint), DIN 5008 form B on A4, and a pre-flight check.
+"""Printed letters: HTML + CSS → PDF (WeasyPrint), DIN 5008 form B on A4 (checked by ``letter_preflight``).
 
 The printed letter is a first-class channel (ARCHITECTURE.md, invariant 2), so it gets the same
 care as the digital ones: the address sits exactly in the envelope window, the pages say
@@ -6,13 +6,13 @@ care as the digital ones: the address sits exactly in the envelope window, the p
 large-print variant (14 pt) serves Leichte Sprache and anyone who asks for it.
 
 Geometry is data (``data/letter_geometry.yaml``): the stylesheet ``templates/letter/letter.css.j2``
-and the pre-flight (``letter_preflight``) read the same numbers. Content comes from ``templates/letter/<name>[.<lang>]
-[.<profile>].html.j2`` (see ``notify.render``), framed by ``letter/_frame.html.j2``.
+and the pre-flight (``letter_preflight``) read the same numbers. Content comes from
+``templates/letter/<name>[.<lang>][.<profile>].html.j2`` (see ``notify.render``), framed by
+``letter/_frame.html.j2``.
 
 One renderer for one letter and for many: a document holds a list of letters, each a section on
 its own named page. ``render_letter_pdf`` is a document of one; the daily batch
-(``letter_batch``) lays out a whole day's letters in a single WeasyPrint call, which is many
-times faster than one PDF each.
+(``letter_batch``) lays out its letters in documents of a hundred, in worker processes.
 
 Template context (all required, as for the other channels): ``event``, ``title``, ``text``,
 ``link`` (str or None), ``manage_url``, ``unsubscribe_url``, ``recipient`` (``name``,
