@@ -211,3 +211,17 @@ def test_each_printed_letter_carries_its_own_qr_codes(tmp_path):
     on_their_own = [_page_pixels(render_letter_pdf(context)) for context in contexts]
     assert in_batch[0] == on_their_own[0] and in_batch[1] == on_their_own[1]
     assert in_batch[0] != in_batch[1]  # each resident's own codes
+
+
+def test_a_letter_added_before_the_placeholders_still_prints_its_codes(tmp_path):
+    """Pending letters written by the previous version carry the QR images inline: they print as before."""
+    from notify.channels.letter import QR_PLACEHOLDER, render_letter_pdf, resolve_qr_codes
+
+    batch = LetterBatch(tmp_path, DAY)
+    path = batch.add(make_context(1), ref="delivery-1")
+    record = json.loads(path.read_text())
+    assert QR_PLACEHOLDER in record["html"]
+    record["html"] = resolve_qr_codes(record["html"])  # as the previous version wrote it
+    path.write_text(json.dumps(record))
+    files = batch.close(workers=1)
+    assert _page_pixels(files.pdf) == _page_pixels(render_letter_pdf(make_context(1)))
