@@ -45,14 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from notify.channels.letter import (  # noqa: E402
     Letter,
-    preflight,
-    preflight_pdf_pages,
     qr_data_uri,
     render_letter_content,
     render_letter_pdf,
     write_pdf,
 )
 from notify.channels.letter_batch import LetterBatch, render_batch  # noqa: E402
+from notify.channels.letter_preflight import preflight, preflight_pdf_pages  # noqa: E402
 from notify.events import parse_event  # noqa: E402
 from topics.catalogue import load_catalogue  # noqa: E402
 

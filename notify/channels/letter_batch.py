@@ -2,7 +2,8 @@
 
 Letters of one day are collected in ``<data dir>/letters/YYYY-MM-DD/``:
 
-- ``add`` renders the letter's content at once and keeps it in ``pending/<ref>.json``. The file
+- ``add`` renders the letter's content at once and keeps it in ``pending/<ref>.json``, its QR
+  codes as placeholders that the process laying the letter out turns into images. The file
   name comes from the delivery reference, so adding the same delivery twice (a replayed event)
   still prints one letter, and a worker restart loses nothing.
 - Everything for one resident on one day becomes *one* letter (one envelope, one postage):
@@ -39,13 +40,14 @@ import yaml
 
 from notify.channels.letter import (
     Letter,
-    preflight_pdf_pages,
+    qr_placeholder,
     render_document,
     render_letter_content,
     render_letters_html,
     write_pdf,
 )
 from notify.channels.letter_parallel import available_cpus, concatenate_pdfs, plan_chunks, run_chunks
+from notify.channels.letter_preflight import preflight_pdf_pages
 from notify.channels.letter_print_files import part_names, print_file_letters, remove_old_parts, render_print_file
 
 POSTAGE_FILE = Path(__file__).resolve().parent / "data" / "postage.yaml"
@@ -255,12 +257,12 @@ class LetterBatch:
             "language": language,
             "large_print": letter.is_large_print,
             "added_at": added_at,
-            "html": render_letter_content(letter),
+            "html": render_letter_content(letter, qr=qr_placeholder),
             "group": group or f"ref:{ref}",
         }
         if group:
-            record["frame"] = render_letter_content(letter, "frame")
-            record["message"] = render_letter_content(letter, "message")
+            record["frame"] = render_letter_content(letter, "frame", qr_placeholder)
+            record["message"] = render_letter_content(letter, "message", qr_placeholder)
         self.pending.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")

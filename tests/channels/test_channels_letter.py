@@ -10,14 +10,16 @@ from pypdf import PdfReader
 from notify.channels.letter import (
     MM,
     geometry,
+    render_document,
+    render_letter_html,
+    render_letter_pdf,
+)
+from notify.channels.letter_preflight import (
     page_facts_pdfium,
     page_facts_pdfplumber,
     preflight,
     preflight_pages,
     preflight_pdf_pages,
-    render_document,
-    render_letter_html,
-    render_letter_pdf,
     window_area,
 )
 

@@ -183,3 +183,45 @@ def test_a_day_larger_than_a_print_file_becomes_several_each_with_its_manifest(m
     assert again.pdfs == [folder / "letters-2027-03-12.pdf"]
     assert sorted(p.name for p in folder.glob("*.pdf")) == ["letters-2027-03-12.pdf"]
     assert not list(folder.glob("manifest-*"))
+
+
+def _page_pixels(pdf, page: int = 1) -> bytes:
+    """What a page looks like printed (greyscale pixels at 100 dpi)."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(pdf if isinstance(pdf, bytes) else pdf.read_bytes())
+    try:
+        return doc[page - 1].render(scale=100 / 72, grayscale=True).to_pil().tobytes()
+    finally:
+        doc.close()
+
+
+def test_each_printed_letter_carries_its_own_qr_codes(tmp_path):
+    """The batch makes the QR codes where it lays the letters out: each resident's letter looks
+    exactly like the letter on its own, with the codes for their own settings page and message."""
+    from notify.channels.letter import render_letter_pdf
+
+    batch = LetterBatch(tmp_path, DAY)
+    contexts = [make_context(i, feedback_url=f"https://stadtbote.gelsenkirchen.de/f/{i}") for i in (1, 2)]
+    batch.add(contexts[0], ref="delivery-1", group="resident-1")
+    batch.add(contexts[1], ref="delivery-2")
+    files = batch.close(workers=1)
+    first_pages = {e.ref: e.first_page for e in files.entries}
+    in_batch = [_page_pixels(files.pdf, first_pages[ref]) for ref in ("delivery-1", "delivery-2")]
+    on_their_own = [_page_pixels(render_letter_pdf(context)) for context in contexts]
+    assert in_batch[0] == on_their_own[0] and in_batch[1] == on_their_own[1]
+    assert in_batch[0] != in_batch[1]  # each resident's own codes
+
+
+def test_a_letter_added_before_the_placeholders_still_prints_its_codes(tmp_path):
+    """Pending letters written by the previous version carry the QR images inline: they print as before."""
+    from notify.channels.letter import QR_PLACEHOLDER, render_letter_pdf, resolve_qr_codes
+
+    batch = LetterBatch(tmp_path, DAY)
+    path = batch.add(make_context(1), ref="delivery-1")
+    record = json.loads(path.read_text())
+    assert QR_PLACEHOLDER in record["html"]
+    record["html"] = resolve_qr_codes(record["html"])  # as the previous version wrote it
+    path.write_text(json.dumps(record))
+    files = batch.close(workers=1)
+    assert _page_pixels(files.pdf) == _page_pixels(render_letter_pdf(make_context(1)))
