@@ -151,11 +151,6 @@ def messages(session: Session, filters: Filters, limit: int = PAGE_SIZE, before:
     return load(session, [i for i, _ in newest(session, filters, limit, before)])
 
 
-def dated(session: Session, filters: Filters, limit: int = CALENDAR_SIZE) -> list[PublishedMessage]:
-    """Messages with a start time, for the calendar."""
-    return load(session, [i for i, _ in newest(session, filters, limit, dated=True)])
-
-
 def by_id(session: Session, message_id: int) -> PublishedMessage | None:
     return session.get(PublishedMessage, message_id)
 
