@@ -10,13 +10,20 @@ held there is released per delivery as before (notify/announcements/held.py).
 
 from __future__ import annotations
 
+import json
+import logging
+from typing import Any
+
 from sqlmodel import Session
 
 from notify.events import CityEvent
+from notify.kafka import EVENTS_ACCEPTED, BrokerDown
 from notify.publishing.store import publish
 from subscribers.announcements import ReleasedEvent
 from subscribers.models import EventRecord
 from topics.catalogue import Catalogue
+
+log = logging.getLogger(__name__)
 
 
 class NotHeld(ValueError):
@@ -36,3 +43,15 @@ def release_event(session: Session, record: EventRecord, released_by: str, catal
     record.status = "accepted"
     publish(session, record, event, catalogue)  # the public archive, when the event is public
     return event
+
+
+async def send_to_matching(publisher: Any, event_pk: int, event: CityEvent) -> bool:
+    """Hand a released event to matching (``events-accepted``). False when the broker is down: the
+    event is "accepted" already, so the worker's sweep sends it as soon as the broker is back."""
+    value = json.dumps({"event_pk": event_pk, "event": event.to_json()}).encode()
+    try:
+        await publisher.send(EVENTS_ACCEPTED, value, key=event.key.encode())
+    except BrokerDown as exc:
+        log.warning("released event %s waits for the sweep: %s", event_pk, exc)
+        return False
+    return True

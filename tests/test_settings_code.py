@@ -3,6 +3,7 @@ mobile number) opens the resident's settings; wrong entries are refused without 
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 from test_dispatch import dispatch, resident, rt, send_event, sink  # noqa: F401 - fixtures
 from test_letter_day import pdf_pages_text
 
+import plainlang
 from notify.channels.letter_sender import close_batch
 from notify.web.app import create_app
 from subscribers import settings_code
@@ -106,3 +108,28 @@ def test_a_rotated_code_replaces_the_old_one(runtime):
         assert second != first
         assert settings_code.find(s, first, postcode="45897") is None
         assert settings_code.find(s, second, postcode="45897").id == sub.id
+
+
+async def test_a_resident_makes_a_new_code_on_their_settings_page_and_the_old_one_stops_working(printed):
+    sid, text, client = printed
+    old = CODE.findall(" ".join(text.split()))[0]
+    manage = try_code(client, old, "45897").headers["location"]
+    page = client.get(manage).text
+    assert "Ihr Code für Briefe" in page and f'action="{manage}/neuer-code"' in page
+    token = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page).group(1)
+    assert client.post(f"{manage}/neuer-code", data={"csrf_token": "falsch"}).status_code == 403
+    done = client.post(f"{manage}/neuer-code", data={"csrf_token": token})
+    assert done.status_code == 200 and "Der alte Code gilt ab jetzt nicht mehr." in done.text
+    [new] = re.findall(r'<strong class="code" lang="de">([A-Z0-9]{4}-[A-Z0-9]{4})</strong>', done.text)
+    assert new != old and "https://stadtbote.test/einstellungen" in done.text
+    words = html.unescape(re.sub(r"<[^>]+>", "\n", done.text.split("<main", 1)[1].split("</main>", 1)[0]))
+    assert plainlang.check(words, "einfach").passed  # our own words, plain
+    assert try_code(client, old, "45897").status_code == 400  # the lost letter opens nothing any more
+    assert try_code(client, new, "45897").headers["location"] == manage
+    with session_scope(client.app.state.rt.db_url) as s:
+        from subscribers.consent import AuditEntry
+
+        assert settings_code.grouped(s.get(Subscriber, sid).service_code) == new
+        actions = [a.action for a in s.query(AuditEntry).filter(AuditEntry.subscriber_ref == sid)]
+        assert "settings-code-renewed" in actions
+    assert client.post("/verwalten/kaputt/neuer-code", data={"csrf_token": token}).status_code == 404

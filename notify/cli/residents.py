@@ -80,8 +80,10 @@ def code(
     service_code: str = typer.Argument(..., metavar="CODE", help="Code aus dem Bestätigungsbrief"),
     cancel: bool = typer.Option(False, "--cancel", help="Alle Nachrichten abbestellen"),
     erase: bool = typer.Option(False, "--erase", help="Alle Daten der Person löschen"),
+    new: bool = typer.Option(False, "--new", help="Einen neuen Code geben (Brief verloren); der alte gilt nicht mehr"),
 ) -> None:
-    """Eine Person über ihren Code finden (Anruf, Brief); mit --cancel abmelden, mit --erase löschen."""
+    """Eine Person über ihren Code finden (Anruf, Brief); mit --cancel abmelden, mit --erase löschen,
+    mit --new einen neuen Code geben."""
     from notify.web.residents.paper import find_by_code
     from notify.web.residents.service import state_of
     from subscribers import confirm_codes, consent
@@ -105,6 +107,12 @@ def code(
         if erase:
             erase_subscriber(session, sid, actor="staff", reason="request by phone or letter")
             console.print("Alle Daten sind gelöscht.")
+        elif new:
+            from subscribers.settings_code import grouped, rotate
+
+            fresh = rotate(session, sid)
+            consent.audit(session, sid, "settings-code-renewed", "staff", "new code by phone or letter")
+            console.print(f"Neuer Code: {grouped(fresh)}. Der alte Code gilt ab jetzt nicht mehr.", highlight=False)
         elif cancel:
             if consent.unsubscribe_all(session, sub, actor="staff", reason="request by phone or letter"):
                 console.print("Abgemeldet. Die Person bekommt keine Nachrichten mehr.")

@@ -1,5 +1,8 @@
 """Feeds of the archive: Atom (RFC 4287, feedgen), JSON Feed 1.1 and iCalendar (RFC 5545, icalendar).
 
+Each entry is rendered once per message and kept (``entries.py``); a feed is its head and the
+kept entries of its newest matches.
+
 Each feed takes the archive's filters (``thema=``, ``gebiet=``, ``q=``) and answers conditional
 requests: the ETag is derived from the filter and the archive's change stamp, so a reader that
 already has the newest feed gets 304 without a database query (the stamp is cached a second).
@@ -9,27 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
+import threading
 from collections import OrderedDict
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from feedgen.feed import FeedGenerator
-from icalendar import Calendar, Event
 
-from notify.formatting import with_mark
-from notify.publishing import archive, present
+from notify.publishing import archive, entries
 from notify.publishing.pages import notice
 from subscribers.db import session_scope
 
 router = APIRouter(include_in_schema=False)
 MEDIA = {"atom": "application/atom+xml; charset=utf-8", "json": "application/feed+json; charset=utf-8",
          "ics": "text/calendar; charset=utf-8"}  # fmt: skip
-JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+JSON_FEED_VERSION = entries.JSON_FEED_VERSION
 
 
 def _validators(kind: str, filters: archive.Filters, top: int) -> str:
@@ -66,83 +66,27 @@ def _title(rt: Any, filters: archive.Filters) -> str:
     return " – ".join(parts)
 
 
-def atom(rt: Any, filters: archive.Filters, rows: list, updated: datetime) -> bytes:
-    base = rt.signer.base_url
-    fg = FeedGenerator()
-    fg.id(f"{base}/meldungen/feed.atom{_query(filters)}")
-    fg.title(_title(rt, filters))
-    fg.author({"name": rt.catalogue.sender.get("name") or f"Stadt {rt.catalogue.city}"})
-    fg.link(href=f"{base}/meldungen{_query(filters)}", rel="alternate")
-    fg.link(href=f"{base}/meldungen/feed.atom{_query(filters)}", rel="self")
-    fg.language("de")
-    fg.updated(updated)
-    licence = archive.pack_texts(rt.settings.city)["licence"]
-    fg.rights(f"{licence['name']} ({licence['url']})")
-    for m in rows:
-        entry = fg.add_entry(order="append")
-        url = present.page_url(base, m)
-        entry.id(url)
-        title = m.title if m.urgency != "urgent" else with_mark(m.title, "Warnung")
-        entry.title(title)
-        entry.link(href=url)
-        published = archive.utc(m.published_at)
-        entry.published(published)
-        entry.updated(published)
-        entry.content(m.text, type="text")
-        for topic in present.names(rt.catalogue, m)[0]:
-            entry.category(term=topic)
-    return fg.atom_str(pretty=False)
-
-
-def json_feed(rt: Any, filters: archive.Filters, rows: list) -> bytes:
-    base = rt.signer.base_url
-    items = []
-    for m in rows:
-        doc = present.open_data(base, m)
-        topics, area = present.names(rt.catalogue, m)
-        item = {"id": doc["url"], "url": doc["url"], "title": m.title, "content_text": m.text,
-                "date_published": doc["published_at"], "tags": topics, "language": "de",
-                "_stadtbote": {"area": area, "urgency": m.urgency, "kind": m.kind, "starts_at": doc["starts_at"],
-                               "ends_at": doc["ends_at"], "short_url": doc["short_url"],
-                               **({"corrects": f"{base}/meldungen/{m.corrects_id}"} if m.corrects_id else {})}}  # fmt: skip
-        if m.link:
-            item["external_url"] = m.link
-        items.append(item)
-    feed = {"version": JSON_FEED_VERSION, "title": _title(rt, filters), "language": "de",
-            "home_page_url": f"{base}/meldungen{_query(filters)}",
-            "feed_url": f"{base}/meldungen/feed.json{_query(filters)}",
-            "authors": [{"name": rt.catalogue.sender.get("name") or f"Stadt {rt.catalogue.city}"}],
-            "items": items}  # fmt: skip
-    return json.dumps(feed, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def calendar(rt: Any, filters: archive.Filters, rows: list) -> bytes:
-    base = rt.signer.base_url
-    host = urlsplit(base).hostname or "stadtbote"
-    cal = Calendar()
-    cal.add("prodid", f"-//Stadtbote//Stadt {rt.catalogue.city}//DE")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", _title(rt, filters))
-    for m in rows:
-        event = Event()
-        event.add("uid", f"meldung-{m.id}@{host}")
-        event.add("dtstamp", archive.utc(m.published_at))
-        event.add("dtstart", archive.utc(m.starts_at))
-        if m.ends_at:
-            event.add("dtend", archive.utc(m.ends_at))
-        event.add("summary", m.title)
-        event.add("description", f"{m.text}\n\n{present.page_url(base, m)}")
-        event.add("url", present.page_url(base, m))
-        topics, area = present.names(rt.catalogue, m)
-        event.add("location", area)
-        if topics:
-            event.add("categories", topics)
-        cal.add_component(event)
-    return cal.to_ical()
-
-
-_bodies: OrderedDict[str, bytes] = OrderedDict()  # rendered feeds by ETag: the ETag names the content
+_bodies: OrderedDict[str, bytes] = OrderedDict()  # assembled feeds by ETag: the ETag names the content
 BODY_CACHE = 512
+_bodies_lock = threading.Lock()
+
+
+def build(rt: Any, kind: str, filters: archive.Filters, modified: datetime) -> bytes:
+    """The whole feed: the newest matches' kept entries (``entries.py``) under the library's head."""
+    base, query = rt.signer.base_url, _query(filters)
+    with session_scope(rt.db_url) as session:
+        if kind == "ics":
+            found = archive.newest(session, filters, archive.CALENDAR_SIZE, dated=True)
+        else:
+            found = archive.newest(session, filters, archive.FEED_SIZE)
+    items = entries.entries(rt, kind, [i for i, _ in found], dict(found))
+    title = _title(rt, filters)
+    if kind == "atom":
+        return entries.atom_feed(rt, title, f"{base}/meldungen{query}", f"{base}/meldungen/feed.atom{query}",
+                                 modified, items)  # fmt: skip
+    if kind == "json":
+        return entries.json_feed(rt, title, f"{base}/meldungen{query}", f"{base}/meldungen/feed.json{query}", items)
+    return entries.calendar(rt, title, items)
 
 
 def _render(rt: Any, kind: str, filters: archive.Filters, modified: datetime, etag: str) -> bytes:
@@ -150,20 +94,11 @@ def _render(rt: Any, kind: str, filters: archive.Filters, modified: datetime, et
     cached = _bodies.get(key)
     if cached is not None:
         return cached
-    with session_scope(rt.db_url) as session:
-        if kind == "ics":
-            rows = archive.dated(session, filters)
-        else:
-            rows = archive.messages(session, filters, archive.FEED_SIZE)
-    if kind == "atom":
-        body = atom(rt, filters, rows, modified)
-    elif kind == "json":
-        body = json_feed(rt, filters, rows)
-    else:
-        body = calendar(rt, filters, rows)
-    _bodies[key] = body
-    while len(_bodies) > BODY_CACHE:
-        _bodies.popitem(last=False)
+    body = build(rt, kind, filters, modified)
+    with _bodies_lock:
+        _bodies[key] = body
+        while len(_bodies) > BODY_CACHE:
+            _bodies.popitem(last=False)
     return body
 
 

@@ -7,6 +7,7 @@ form). Every page carries no personal data; a personal short link only chooses t
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -43,29 +44,37 @@ def _page(request: Request, template: str, **ctx: Any) -> HTMLResponse:
     return response
 
 
-# Rendered archive pages by (database, page, archive stamp): the pages carry nothing personal
-# (no CSRF token, no name), and the stamp changes with every publication, so a cached page is
-# never older than the stamp's second. The front page /meldungen is asked for most and changes
-# least: 4 ms of rendering once per publication instead of once per visitor (bench/publishing.py).
-_rendered: OrderedDict[tuple, bytes] = OrderedDict()
-RENDERED_MAX = 256
+# Rendered archive pages by (database, archive stamp, page): the pages carry nothing personal
+# (no CSRF token, no name: a personal short link only chooses the version), and the stamp
+# changes with every publication (a correction too, which the corrected message's page lists),
+# so a cached page is never older than the stamp's second. The front page /meldungen is asked
+# for most and changes least; a message page is asked for by thousands at once when its SMS or
+# warning goes out. Each is rendered once per publication instead of once per visitor.
+_rendered: OrderedDict[tuple, tuple[bytes, Any]] = OrderedDict()
+RENDERED_MAX = 1024
+_rendered_lock = threading.Lock()
 
 
-def _cached_page(request: Request, key: tuple, build: Callable[[], HTMLResponse]) -> HTMLResponse:
+def _cached_page(request: Request, key: tuple, build: Callable[[], tuple[HTMLResponse, Any]]) -> tuple[HTMLResponse, Any]:
+    """The page for ``key`` (rendered by ``build`` once per archive stamp) and what ``build``
+    said about it (``extra``); pages other than 200 are never kept."""
     rt = request.app.state.rt
     full = (rt.db_url, archive.stamp(rt.db_url)[0], *key)
-    body = _rendered.get(full)
-    if body is None:
-        response = build()
-        if response.status_code != 200:
-            return response
-        body = bytes(response.body)
-        _rendered[full] = body
-        while len(_rendered) > RENDERED_MAX:
-            _rendered.popitem(last=False)
-    response = page_response(request, body)
+    with _rendered_lock:
+        kept = _rendered.get(full)
+        if kept is not None:
+            _rendered.move_to_end(full)
+    if kept is None:
+        response, extra = build()
+        if response.status_code == 200:
+            with _rendered_lock:
+                _rendered[full] = (bytes(response.body), extra)
+                while len(_rendered) > RENDERED_MAX:
+                    _rendered.popitem(last=False)
+        return response, extra
+    response = page_response(request, kept[0])
     response.headers["Cache-Control"] = CACHE_PUBLIC
-    return response
+    return response, kept[1]
 
 
 def filter_choices(rt: Any) -> dict[str, Any]:
@@ -98,28 +107,36 @@ def archive_page(request: Request, thema: str | None = None, gebiet: str | None 
         items = [{"m": m, "names": present.names(rt.catalogue, m), "teaser": teaser(m.text)} for m in rows]
         query = {k: v for k, v in (("thema", filters.thema), ("gebiet", filters.gebiet), ("q", filters.q)) if v}
         return _page(request, "archive/list.html.j2", items=items, filters=filters, query=query,
-                     next_before=rows[-1].id if more and rows else None, **filter_choices(rt))  # fmt: skip
+                     next_before=rows[-1].id if more and rows else None, **filter_choices(rt)), None  # fmt: skip
 
-    return _cached_page(request, ("list", filters.key(), vor), build)
+    return _cached_page(request, ("list", filters.key(), vor), build)[0]
 
 
 @router.get("/meldungen/{message_id:int}", response_class=HTMLResponse)
 def message_page(request: Request, message_id: int, fassung: str = "") -> HTMLResponse:
     rt = request.app.state.rt
-    with session_scope(rt.db_url) as session:
-        message = archive.by_id(session, message_id)
-        if message is None:
-            return notice(request, 404, "Diese Meldung gibt es nicht",
-                          "Vielleicht stimmt die Adresse nicht. Unten finden Sie alle Nachrichten der Stadt.")  # fmt: skip
-        corrected = archive.by_id(session, message.corrects_id) if message.corrects_id else None
-        corrections = archive.corrections_of(session, message.id)
-    versions = present.versions_of(message)
-    current = next((v for v in versions if v["key"] == fassung), versions[0])
-    views.add(rt.db_url, message.id, current["key"])
-    topics, area = present.names(rt.catalogue, message)
-    return _page(request, "archive/message.html.j2", m=message, versions=versions, current=current, topics=topics,
-                 area=area, corrected=corrected, corrections=corrections, kind_names=present.KIND_NAMES,
-                 short_url=f"{rt.signer.base_url}/m/{message.code}", text_html=present.html(current["text"]))  # fmt: skip
+    fassung = fassung if len(fassung) <= 40 else ""  # no version key is longer
+
+    def build() -> tuple[HTMLResponse, str | None]:
+        with session_scope(rt.db_url) as session:
+            message = archive.by_id(session, message_id)
+            if message is None:
+                return notice(request, 404, "Diese Meldung gibt es nicht",
+                              "Vielleicht stimmt die Adresse nicht. Unten finden Sie alle Nachrichten der Stadt."), None  # fmt: skip
+            corrected = archive.by_id(session, message.corrects_id) if message.corrects_id else None
+            corrections = archive.corrections_of(session, message.id)
+        versions = present.versions_of(message)
+        current = next((v for v in versions if v["key"] == fassung), versions[0])
+        topics, area = present.names(rt.catalogue, message)
+        page = _page(request, "archive/message.html.j2", m=message, versions=versions, current=current, topics=topics,
+                     area=area, corrected=corrected, corrections=corrections, kind_names=present.KIND_NAMES,
+                     short_url=f"{rt.signer.base_url}/m/{message.code}", text_html=present.html(current["text"]))  # fmt: skip
+        return page, current["key"]
+
+    response, version = _cached_page(request, ("message", message_id, fassung), build)
+    if version is not None:
+        views.add(rt.db_url, message_id, version)  # every view counts, kept page or not
+    return response
 
 
 @router.get("/m/{code}")

@@ -121,3 +121,40 @@ def test_an_event_with_dates_is_published_linked_in_the_sms_fed_and_gets_feedbac
 
     for path in ("/impressum", "/barrierefreiheit"):
         assert web.get(path).status_code == 200
+
+
+def wait_for(check, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.3)
+    raise AssertionError("not within the time")
+
+
+def test_pages_and_feeds_kept_by_the_web_process_show_a_correction_the_worker_published(stack):
+    tag = uuid.uuid4().hex[:6]
+    key = cli(stack, "keys", "create", "--name", f"Tiefbau {tag}", "--scope", "events:write").stdout.strip().splitlines()[-1]
+    headers = {"authorization": f"Bearer {key}", "content-type": "application/cloudevents+json"}
+    web = httpx.Client(base_url=stack.web_url, timeout=30)
+
+    def post(event_id: str, title: str, **extra) -> None:
+        event = {"specversion": "1.0", "id": event_id, "source": "/e2e/tiefbau", "type": "de.gelsenkirchen.baustelle",
+                 "data": {"title": title, "text": "Die Straße ist gesperrt. Die Busse fahren eine Umleitung.",
+                          "topics": ["baustellen"], "area": ["horst"]}, **extra}  # fmt: skip
+        assert httpx.post(f"{stack.web_url}/v1/events", content=json.dumps(event), headers=headers,
+                          timeout=30).status_code == 202  # fmt: skip
+
+    feed = "/meldungen/feed.atom?thema=baustellen&gebiet=horst"
+    post(f"BAU-{tag}", f"Sperrung am Markt {tag}")
+    first = wait_for(lambda: next((e for e in feedparser.parse(web.get(feed).content).entries
+                                   if e.title == f"Sperrung am Markt {tag}"), None))  # fmt: skip
+    page_url = first.link.removeprefix("https://stadtbote.test")
+    assert "Die Stadt hat diese Meldung geändert." not in web.get(page_url).text  # now kept by the web process
+
+    post(f"BAU-{tag}-2", f"Korrektur: Sperrung erst ab Dienstag {tag}", corrects=f"BAU-{tag}")
+    titles = wait_for(lambda: (t := [e.title for e in feedparser.parse(web.get(feed).content).entries])
+                      and t[0] == f"Korrektur: Sperrung erst ab Dienstag {tag}" and t)  # fmt: skip
+    assert f"Sperrung am Markt {tag}" in titles  # the earlier entry is still there
+    page = web.get(page_url).text
+    assert "Die Stadt hat diese Meldung geändert." in page and f"Sperrung erst ab Dienstag {tag}" in page

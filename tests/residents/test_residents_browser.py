@@ -162,3 +162,25 @@ def test_keyboard_only_subscribe_confirm_manage_unsubscribe(server, page, sink):
         page.goto(server.base + path)
         ui.check(name)
     assert len(ui.seen) == 20
+
+
+def test_a_letter_reader_makes_a_new_code_by_keyboard(server, page):
+    from subscribers import settings_code
+    from subscribers.store import save_subscriber
+
+    with session_scope(server.rt.db_url) as s:
+        sub = Subscriber(name="Erika Musterfrau")
+        save_subscriber(s, sub, [("letter", "Erika Musterfrau\nHorster Straße 12\n45897 Gelsenkirchen")],
+                        {("baustellen", "buer")}, confirmed=True)  # fmt: skip
+        old = settings_code.ensure_codes(s, [sub.id])[sub.id]
+        public_id = sub.public_id
+    ui = Checker(page)
+    page.goto(server.base + "/verwalten/" + server.rt.signer.token("manage", public_id))
+    assert "Ihr Code für Briefe" in page.content()
+    ui.check("manage-letter-code")
+    ui.activate("form[action$='/neuer-code'] button")
+    assert "Der alte Code gilt ab jetzt nicht mehr." in page.content()
+    ui.check("new-code")
+    with session_scope(server.rt.db_url) as s:
+        new = s.get(Subscriber, sub.id).service_code
+    assert new != old and settings_code.grouped(new) in page.inner_text("main")

@@ -169,3 +169,16 @@ def test_cli_purge(cli_env, client):
     client.post("/v1/subscriptions", json={"email": "purge@beispiel.de", "topics": ["abfuhr"], "districts": ["buer"]})
     r = cli_env.invoke(cli, ["subscribers", "purge"])
     assert r.exit_code == 0 and "0 Einträge" in r.output
+
+
+def test_cli_gives_a_new_code_and_the_old_one_finds_nobody(cli_env, rt):
+    r = cli_env.invoke(cli, ["subscribers", "add", "--name", "Otto Normal", "--postal-address",
+                             "Otto Normal | Hauptstr. 2 | 45894 Gelsenkirchen", "--topics", "abfuhr",
+                             "--districts", "buer", "--consent-note", "Anruf vom 3.3."])  # fmt: skip
+    old = re.search(r"Code: ([A-Z0-9]{8})", r.output).group(1)
+    renewed = cli_env.invoke(cli, ["subscribers", "code", old, "--new"])
+    assert renewed.exit_code == 0 and "Der alte Code gilt ab jetzt nicht mehr." in renewed.output
+    new = re.search(r"Neuer Code: ([A-Z0-9]{4})-([A-Z0-9]{4})", renewed.output).group(1, 2)
+    assert cli_env.invoke(cli, ["subscribers", "code", old]).exit_code == 2
+    again = cli_env.invoke(cli, ["subscribers", "code", "-".join(new)])
+    assert again.exit_code == 0 and "Otto Normal" in again.output

@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from notify.web.staff import (
     api,
     audience,
+    city_system_pages,
     deliveries,
     pages,
     preview_pages,
@@ -28,7 +29,7 @@ router.include_router(signin.router)
 router.include_router(team.router)
 router.include_router(pages.router)
 router.include_router(preview_pages.router)
-for part in (deliveries, test_send, templates, audience):
+for part in (deliveries, test_send, templates, audience, city_system_pages):
     router.include_router(part.router)
 router.include_router(version_pages.router)
 router.include_router(version_api.router)

@@ -29,7 +29,8 @@ def city_system_events(session: Session, limit: int = 20) -> list[dict[str, Any]
         report = json.loads(record.readability) if record.readability else None
         out.append({
             "id": record.id, "title": record.title, "source": record.source, "urgent": record.urgency == "urgent",
-            "status": STATUS_NAMES.get(record.status, record.status), "received_at": record.received_at,
+            "status": STATUS_NAMES.get(record.status, record.status), "held": record.status == "held",
+            "received_at": record.received_at,
             "deliveries": record.deliveries, "report": report,
         })  # fmt: skip
     return out
