@@ -65,6 +65,25 @@ def test_a_stale_or_second_creator_gets_412_and_the_object_stays(store):
     assert missing.status_code == 412
 
 
+def test_of_many_writers_racing_on_one_version_exactly_one_wins(store):
+    server, s3 = store
+    base = s3.put("/tansu/groups/g1.json", content=b"v0").headers["etag"]
+
+    async def race() -> list[int]:
+        async with httpx.AsyncClient(base_url=server.url, headers=AUTH) as client:
+            creates = [
+                client.put("/tansu/new.json", content=b"%d" % i, headers={"if-none-match": "*"}) for i in range(8)
+            ]
+            updates = [
+                client.put("/tansu/groups/g1.json", content=b"%d" % i, headers={"if-match": base}) for i in range(8)
+            ]
+            return [r.status_code for r in await asyncio.gather(*creates, *updates)]
+
+    codes = asyncio.run(race())
+    assert sorted(codes[:8]) == [200] + [412] * 7
+    assert sorted(codes[8:]) == [200] + [412] * 7
+
+
 def test_missing_things_and_a_wrong_key_get_s3_errors(store):
     server, s3 = store
     assert (r := s3.get("/tansu/nothing")).status_code == 404 and code(r) == "NoSuchKey"

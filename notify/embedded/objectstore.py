@@ -23,6 +23,7 @@ import email.utils
 import hashlib
 import os
 import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -73,15 +74,22 @@ class Bucket:
         self.root = root
         self.meta: dict[str, Meta] = {}
         self.keys: list[str] = []  # sorted
+        for path in root.rglob(".tmp-*"):  # a PUT the store did not finish (it stopped halfway)
+            path.unlink(missing_ok=True)
         for path in root.rglob("=*"):
             if path.is_file():
                 stat = path.stat()
                 self.meta[path_key(path.relative_to(root))] = Meta(md5_file(path), stat.st_size, stat.st_mtime)
         self.keys = sorted(self.meta)
-        self.locks: dict[str, asyncio.Lock] = {}
+        self.locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def lock(self, key: str) -> asyncio.Lock:
-        return self.locks.setdefault(key, asyncio.Lock())
+        """One lock per key while someone holds or waits for it (the condition check and the write
+        of a conditional PUT happen under it)."""
+        lock = self.locks.get(key)
+        if lock is None:
+            lock = self.locks[key] = asyncio.Lock()
+        return lock
 
     def write(self, key: str, data: bytes) -> Meta:
         """Atomically replace the object (runs in a worker thread)."""
