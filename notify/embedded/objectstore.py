@@ -242,10 +242,11 @@ class ObjectStore:
             data = await request.body()
             async with bucket.lock(key):
                 current = bucket.meta.get(key)
+                etag = current.etag if current else None
                 if_match = request.headers.get("if-match")
                 if_none = request.headers.get("if-none-match")
-                if (if_match is not None and not matches(if_match, current and current.etag)) or (
-                    if_none is not None and matches(if_none, current and current.etag)
+                if (if_match is not None and not matches(if_match, etag)) or (
+                    if_none is not None and matches(if_none, etag)
                 ):
                     return error(
                         412,
