@@ -299,8 +299,10 @@ class StoreServer:
         self.sock.bind((host, port))
         self.host, self.port = self.sock.getsockname()[:2]
         self.store = ObjectStore(root, access_key)
-        config = uvicorn.Config(self.store.app, log_level=os.environ.get("NOTIFY_STORE_LOG", "warning"),
-                                access_log=bool(os.environ.get("NOTIFY_STORE_LOG")), lifespan="off")  # fmt: skip
+        level = os.environ.get("NOTIFY_STORE_LOG", "").lower()  # "info": every request, in the broker's log
+        level = level if level in ("critical", "error", "warning", "info", "debug", "trace") else "warning"
+        config = uvicorn.Config(self.store.app, log_level=level, access_log=level in ("info", "debug", "trace"),
+                                lifespan="off")  # fmt: skip
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
         self.thread.start()
