@@ -34,9 +34,11 @@ bench: install
 	$(BIN)/python bench/workers.py --quick
 	$(BIN)/python bench/import_csv.py --quick
 	$(BIN)/python bench/worker_start.py --quick
+	$(BIN)/python bench/broker.py --quick
 
 # The fault runs at the issue's full size (kill -9 at 30 % of 20,000; SMTP down 60 s and 10 min
-# during 10,000): slow, so not in `make test` (which runs them reduced). Figures: bench/README.md.
+# during 10,000; the durable broker's Tansu killed at 30 % of 20,000): slow, so not in `make test`
+# (which runs them reduced). Figures: bench/README.md.
 faults: install
 	FAULTS_FULL=1 $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/faults
 

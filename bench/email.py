@@ -13,7 +13,8 @@ the same messages raw. The ratio is the median of the rounds' ratios: the two ha
 run on the same machine within seconds, so a shared VM's changing speed cancels out. An untimed
 warm-up event (200 e-mails) goes first: the worker's first event compiles templates and loads the
 plain-language checker, which is start-up, not throughput. ``BENCH_ENV="NOTIFY_…=… …"`` passes
-settings to the worker for experiments.
+settings to the worker for experiments; ``--durable`` runs the durable broker (``notify broker
+--durable``: Tansu's S3 engine on our object store on disk) instead of the memory one.
 Ends with one JSON line (``pipeline_emails_per_s``, ``raw_smtp_emails_per_s``, ``ratio``).
 """
 
@@ -176,6 +177,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 e-mails, one round (CI)")
     parser.add_argument("--rounds", type=int, help="pipeline/raw rounds (default 3, quick 1)")
     parser.add_argument("--keep", action="store_true", help="keep the data dir and logs for a look afterwards")
+    parser.add_argument("--durable", action="store_true", help="the durable broker (data on disk) instead of memory")
     args = parser.parse_args()
     n = 1_000 if args.quick else 10_000
     rounds = args.rounds or (1 if args.quick else 3)
@@ -186,6 +188,7 @@ def main() -> None:
             "NOTIFY_SMTP_CONNECTIONS": str(CONNECTIONS),
             **dict(a.split("=", 1) for a in os.environ.get("BENCH_ENV", "").split()),
         },
+        broker_durable=data_dir / "broker" if args.durable else None,
     )
     db_url = f"sqlite:///{(data_dir / 'stadtbote.db').resolve()}"
     pipeline_rates, raw_rates, ratios, cpu_ms = [], [], [], {"smtp": [], "worker": [], "broker": [], "raw_smtp": []}
@@ -226,6 +229,7 @@ def main() -> None:
     med = statistics.median
     print(json.dumps({
         "benchmark": "email",
+        "broker": "durable" if args.durable else "memory",
         "emails": n,
         "rounds": rounds,
         "pipeline_emails_per_s": round(med(pipeline_rates), 1),

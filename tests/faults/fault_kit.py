@@ -44,12 +44,14 @@ def size(reduced: int, full: int) -> int:
 class FaultStack:
     """The four processes plus what a fault run needs: seeding, one event, counting, faults."""
 
-    def __init__(self, data_dir: Path, residents: int, broker_storage: str | None = None, **env: str) -> None:
+    def __init__(self, data_dir: Path, residents: int, broker_storage: str | None = None,
+                 broker_durable: Path | None = None, **env: str) -> None:  # fmt: skip
         self.residents = residents
         extra = {"NOTIFY_SECRET_KEY": "faults", "NOTIFY_BASE_URL": "https://stadtbote.test",
                  # short enough that the reduced runs stay fast; the defaults are 30 s and 10 s
                  "NOTIFY_LEASE_S": "6", "NOTIFY_KAFKA_SESSION_TIMEOUT_S": "6", **env}  # fmt: skip
-        self.stack = DevStack.on_free_ports(data_dir, extra_env=extra, broker_storage=broker_storage)
+        self.stack = DevStack.on_free_ports(data_dir, extra_env=extra, broker_storage=broker_storage,
+                                            broker_durable=broker_durable)  # fmt: skip
         self.maildir = data_dir / "mail" / "new"
         self._seen: dict[str, str | None] = {}
         self.started_at = 0.0
@@ -208,6 +210,24 @@ class FaultStack:
         wait_for_port(self.stack.host, self.stack.kafka_port, 30)
         self.mark("broker back")
         self._fault_at = self.delivered()[1]
+
+    def kill_tansu(self, timeout: float = 60) -> None:
+        """``kill -9`` of the durable broker's Tansu process only (its object store keeps running);
+        ``notify broker --durable`` starts it again on the same port. Returns once it is back."""
+        from notify.embedded.broker import wait_for_port
+
+        assert self.stack.broker_durable is not None
+        pid_file = self.stack.broker_durable / "tansu.pid"
+        pid = int(pid_file.read_text())
+        os.kill(pid, signal.SIGKILL)
+        self.mark("Tansu killed")
+        self._fault_at = self.delivered()[1]
+        deadline = time.monotonic() + timeout
+        while not pid_file.exists() or int(pid_file.read_text() or pid) == pid:
+            assert time.monotonic() < deadline, "Tansu was not started again"
+            time.sleep(0.05)
+        wait_for_port(self.stack.host, self.stack.kafka_port, 30)
+        self.mark("broker back")
 
     def health(self) -> dict:
         return httpx.get(f"{self.stack.web_url}/healthz", timeout=5).json()
