@@ -105,7 +105,7 @@ def test_the_long_manage_page_starts_with_jump_links_to_each_part(client, sink):
     nav = page[page.index('class="page-parts"') : page.index("</nav>", page.index('class="page-parts"'))]
     targets = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', nav)
     assert [label for _, label in targets] == ["Themen ändern", "Für welchen Ort?", "Wie sollen wir Ihnen schreiben?",
-                                               "Wie möchten Sie lesen?", "Abmelden und Daten"]  # fmt: skip
+                                               "Wie möchten Sie lesen?", "Ihr Code für Briefe", "Abmelden und Daten"]  # fmt: skip
     for anchor, _ in targets:
         assert page.count(f'id="{anchor}"') == 1, anchor
     assert page.index('class="page-parts"') < page.index('id="themen"')
