@@ -29,10 +29,10 @@ import random
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 
-import plainlang
 from notify.channels.base import ChannelSender, SendResult
 from notify.circuit import Circuits
 from notify.events import CityEvent
@@ -50,6 +50,9 @@ from subscribers.ledger import delivery_id, finish_many, write_deliveries
 from subscribers.models import Delivery, DeliveryAttempt, EventRecord, utcnow
 from subscribers.settings_code import ensure_codes
 from subscribers.store import Contact, contacts
+
+if TYPE_CHECKING:
+    import plainlang
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +207,8 @@ class Dispatcher:
         if key not in self._gate:
             if len(self._gate) > 4096:
                 self._gate.clear()
+            import plainlang  # loaded by the worker's start-up before the dispatcher is used
+
             self._gate[key] = plainlang.gate(
                 readable_text(text), profile=profile, topic=event.data.topics[0], channel=channel, urgent=event.urgent
             )

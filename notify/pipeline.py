@@ -14,11 +14,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-import plainlang
 from notify.corrections import with_original_recipients
 from notify.events import CityEvent, parse_json_event
 from notify.formatting import CITY_TZ
@@ -34,6 +33,9 @@ from subscribers.models import EventRecord, utcnow
 from subscribers.settings_code import grouped
 from subscribers.store import Contact
 from topics.catalogue import CITYWIDE, Catalogue, load_catalogue
+
+if TYPE_CHECKING:
+    import plainlang
 
 _URL = re.compile(r"https?://\S+")
 SETTINGS_PATH = "/einstellungen"  # code + postcode or mobile number → the settings (notify/web/residents/by_code.py)
@@ -72,6 +74,8 @@ def readable_text(text: str) -> str:
 
 
 def check_event_text(event: CityEvent) -> plainlang.GateDecision:
+    import plainlang  # spaCy: loaded in the worker's start-up thread, not at import (notify/worker_boot.py)
+
     text = f"{event.data.title}.\n\n{to_plain(event.data.text)}"
     return plainlang.gate(
         readable_text(text), profile="standard", topic=event.data.topics[0], channel=None, urgent=event.urgent

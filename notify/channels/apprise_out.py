@@ -33,14 +33,15 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
-
-import apprise
-from apprise.decorators import notify as apprise_plugin
 
 from notify.channels.base import Prepared, SendResult
 from notify.channels.short_text import DEFAULT_SMS_SEGMENTS, DEFAULT_SMS_URGENT_SEGMENTS, compose_push, compose_sms
+
+if TYPE_CHECKING:
+    import apprise
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class AppriseSender:
         if not recipient or not recipient.strip():
             return _failed("empty recipient", permanent=True)
         url = self.urls[channel].replace(RECIPIENT_PLACEHOLDER, quote(recipient.strip(), safe="+@"))
-        service = apprise.Apprise()
+        service = load_apprise().Apprise()
         if not service.add(url):
             # The provider URL itself (or the recipient in it) is malformed: retrying won't help.
             return _failed(f"invalid provider URL for channel {channel!r}", permanent=True)
@@ -211,7 +212,6 @@ def outbox_path(channel: str) -> Path:
     return data_dir() / "outbox" / f"{channel}.jsonl"
 
 
-@apprise_plugin(on="outbox", name="Stadtbote outbox (JSON lines)")
 def _outbox(body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any) -> bool:
     """Append the message as one JSON line; the channel is the URL host, the recipient its path."""
     channel = meta.get("host") or "unknown"
@@ -233,3 +233,22 @@ def _outbox(body: str, title: str, notify_type: str, meta: dict[str, Any], *args
         with path.open("a", encoding="utf-8") as fh:
             fh.write(line + "\n")
     return True
+
+
+_load_lock = threading.Lock()
+_loaded: ModuleType | None = None
+
+
+def load_apprise() -> ModuleType:
+    """Apprise with our ``outbox://`` plugin registered. Imported on first use (it takes most of a
+    second, which a worker would otherwise spend before it starts); the worker calls this in its
+    start-up thread, so the first SMS does not wait for it. Safe to call from any thread."""
+    global _loaded
+    with _load_lock:
+        if _loaded is None:
+            import apprise
+            from apprise.decorators import notify as apprise_plugin
+
+            apprise_plugin(on="outbox", name="Stadtbote outbox (JSON lines)")(_outbox)
+            _loaded = apprise
+    return _loaded

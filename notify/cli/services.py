@@ -84,6 +84,12 @@ def dev(
 
 def worker(loglevel: str = typer.Option("info", "--loglevel", "-l")) -> None:
     """Der Faust-Worker: prüft, verteilt und versendet Nachrichten."""
+    import gc
+
+    # Start-up builds millions of objects that live as long as the worker (modules, the match
+    # index, the language data): the cyclic collector would walk them again and again while they
+    # load. notify/worker_boot.py freezes them and turns it back on once the worker is ready.
+    gc.disable()
     from notify.worker import run
 
     run(loglevel)
