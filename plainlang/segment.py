@@ -222,6 +222,7 @@ class Analysis:
     lowers: list[str] = field(default_factory=list)
     idx: list[int] = field(default_factory=list)
     _clauses: dict[int, list[list[int]]] = field(default_factory=dict)
+    _passive: list[tuple[int, int, int]] | None = None  # plainlang.rules.passive.passive_spans
 
     @property
     def n_words(self) -> int:
