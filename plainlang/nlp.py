@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 import spacy
 from spacy.language import Language
 
-from plainlang import segment
+from plainlang import lemmas, segment
 from plainlang.resources import load_yaml
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def _build() -> Language:
     nlp = _load_trained() if not os.environ.get("PLAINLANG_BLANK") else None
     if nlp is None:
         nlp = spacy.blank("de")
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.add_pipe(lemmas.FACTORY, name="lemmatizer")  # spaCy's lookup lemmas, set in one write
         nlp.initialize()
         _lean_lexemes(nlp)
     _add_tokenizer_rules(nlp)
