@@ -20,6 +20,7 @@ from spacy.language import Language
 
 from plainlang import lemmas, segment
 from plainlang.resources import load_yaml
+from plainlang.tokens import ChunkTokenizer
 
 if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
@@ -53,6 +54,7 @@ def _build() -> Language:
         nlp.initialize()
         _lean_lexemes(nlp)
     _add_tokenizer_rules(nlp)
+    nlp.tokenizer = ChunkTokenizer(cast("Tokenizer", nlp.tokenizer))  # same tokens, cached per chunk
     nlp.add_pipe(segment.COMPONENT_NAME, first=not has_tagger(nlp))
     return nlp
 
