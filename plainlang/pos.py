@@ -23,7 +23,7 @@ from plainlang.resources import DATA_DIR
 PARTICIPLE_TAGS = frozenset({"VVPP", "VAPP", "VMPP"})
 _lock = threading.Lock()
 _tagger = None
-_participles: dict[str, str] | None = None
+_participles: dict[str, tuple[str, str] | None] | None = None
 
 
 def _hanta():
@@ -40,6 +40,9 @@ def _hanta():
 @lru_cache(maxsize=100_000)
 def analyse_word(word: str) -> tuple[str, str]:
     """(lemma, STTS tag) of a word form out of context, cached."""
+    known = participle_table().get(word)
+    if known is not None:
+        return known
     lemma, tag = _hanta().analyze(word)
     return lemma, tag.replace("(", "").replace(")", "")
 
@@ -51,19 +54,20 @@ def word_tag(word: str) -> str:
     return _hanta().tag_word(word, cutoff=0)[0][0].replace("(", "").replace(")", "")
 
 
-def participle_table() -> dict[str, str]:
-    """Word → HanTa's lemma for a participle, "" for a word HanTa does not tag as one."""
+def participle_table() -> dict[str, tuple[str, str] | None]:
+    """Word → HanTa's ``analyze`` answer (lemma, tag) for a participle, None for a word that
+    ``tag_word`` does not tag as one; words not in the table are not known."""
     global _participles
     if _participles is None:
         with _lock:
             if _participles is None:
-                table: dict[str, str] = {}
+                table: dict[str, tuple[str, str] | None] = {}
                 with gzip.open(DATA_DIR / "participles.tsv.gz", "rt", encoding="utf-8") as handle:
                     for line in handle:
                         if line.startswith("#"):
                             continue
-                        word, _, lemma = line.rstrip("\n").partition("\t")
-                        table[word] = lemma
+                        word, *analysis = line.rstrip("\n").split("\t")
+                        table[word] = (analysis[0], analysis[1]) if analysis else None
                 _participles = table
     return _participles
 
@@ -71,15 +75,15 @@ def participle_table() -> dict[str, str]:
 @lru_cache(maxsize=100_000)
 def is_participle_form(word: str) -> bool:
     """Partizip II out of context, as HanTa's ``tag_word`` says ("gesperrt", "vergeben")."""
-    known = participle_table().get(word)
-    if known is not None:
-        return bool(known)
+    table = participle_table()
+    if word in table:
+        return table[word] is not None
     return word_tag(word) in PARTICIPLE_TAGS
 
 
 def participle_verb(word: str) -> str:
     """The verb of a Partizip II as HanTa's ``analyze`` gives it ("abgeholt" → "abholen")."""
-    return participle_table().get(word) or analyse_word(word)[0]
+    return analyse_word(word)[0]
 
 
 def tag(token: Token) -> str:

@@ -13,7 +13,8 @@ with ß). ``plainlang.pos`` looks words up here first and asks HanTa only about 
 the answers are the same as before. Rebuild it after upgrading HanTa.
 
 Format: one word per line, sorted; a participle (``tag_word`` says VVPP, VAPP or VMPP) is
-followed by a tab and the lemma ``analyze`` gives it; every other word stands alone.
+followed by the lemma and the tag ``analyze`` gives it (tab-separated; the assistant asks
+``analyze`` about the same participles); every other word stands alone.
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ OUT = ROOT / "plainlang" / "data" / "participles.tsv.gz"
 PARTICIPLE_TAGS = frozenset({"VVPP", "VAPP", "VMPP"})
 HEADER = """\
 # HanTa's answers for words that could be a Partizip II (see scripts/derive_participles.py):
-# word<TAB>lemma for a participle, the word alone otherwise. HanTa 1.2.1 (Wartena 2019,
-# morphmodel_ger.pgz), words from wordfreq 3.1 (German list) and spacy-lookups-data 1.0.5.
+# word<TAB>lemma<TAB>tag for a participle (lemma and tag from HanTa's analyze), the word alone
+# otherwise. HanTa 1.2.1 (Wartena 2019, morphmodel_ger.pgz); words from wordfreq 3.1 (German
+# list) and spacy-lookups-data 1.0.5.
 """
 
 
@@ -55,7 +57,8 @@ def domain() -> list[str]:
 
 def entry(word: str) -> str:
     if pos.word_tag(word) in PARTICIPLE_TAGS:
-        return f"{word}\t{pos.analyse_word(word)[0]}"
+        lemma, tag = pos.analyse_word(word)
+        return f"{word}\t{lemma}\t{tag}"
     return word
 
 
