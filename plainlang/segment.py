@@ -237,6 +237,8 @@ def classify(text: str) -> tuple[str | None, int, int]:
     not for letter and syllable statistics; URLs and e-mail addresses are "other"
     words; punctuation and symbols are not words at all.
     """
+    if text.isalpha():  # most tokens: every character a letter, none of the cases below
+        return "alpha", len(text), syllables.count(text)
     if "://" in text or text.startswith("www.") or ("@" in text and "." in text):
         return "other", 0, 0
     if _NUMBER.match(text):
