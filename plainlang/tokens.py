@@ -14,7 +14,10 @@ not seen (with the same special cases; spaCy tokenises chunks independently of e
 keeps the answer, and builds the ``Doc`` from the words. A chunk of letters only is one token
 without asking: none of spaCy's German prefix, suffix or infix patterns matches letters (checked
 on 1.8 million word forms, ``tests/plainlang/test_plainlang_tokens.py`` keeps a sample), and its
-letters-only special cases ("xD") are one token each.
+letters-only special cases ("xD") are one token each. Letters followed by one of , ; : ! ? are two
+tokens unless the chunk is a special case itself, and so are letters ending in a lower-case
+letter followed by a full stop ("Straße."; not "GmbH.", "A.", "Nr."); checked on the same word
+forms.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
 MAX_CACHED_CHUNKS = 500_000
+TRAILING = frozenset(".,;:!?")  # spaCy splits these off a word of letters, unless a special case
+LOWER_BEFORE_STOP = frozenset("abcdefghijklmnopqrstuvwxyzäöüß")
 _RUNS = re.compile(r"\s+|\S+")
 
 
@@ -37,12 +42,25 @@ class ChunkTokenizer:
         self.vocab = tokenizer.vocab
         self._chunks: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
+        self._special = frozenset(tokenizer.rules or ())
+
+    def _shortcut(self, chunk: str) -> tuple[str, ...] | None:
+        """The tokens of a chunk of letters, or of letters and one final punctuation mark
+        ("Straße,", "gesperrt.") that is no special case ("Nr.", "usw."), without asking spaCy."""
+        if chunk.isalpha():
+            return (chunk,)
+        word, mark = chunk[:-1], chunk[-1]
+        if mark in TRAILING and word.isalpha() and chunk not in self._special:
+            # spaCy splits a full stop off after a lower-case letter only ("GmbH.", "A." stay)
+            if mark != "." or (len(word) > 1 and word[-1] in LOWER_BEFORE_STOP):
+                return word, mark
+        return None
 
     def chunk_tokens(self, chunk: str) -> tuple[str, ...]:
         """The tokens spaCy makes of one chunk (no whitespace inside, or whitespace only)."""
         found = self._chunks.get(chunk)
         if found is None:
-            found = (chunk,) if chunk.isalpha() else tuple(t.text for t in self.tokenizer(chunk))
+            found = self._shortcut(chunk) or tuple(t.text for t in self.tokenizer(chunk))
             self._keep({chunk: found})
         return found
 
@@ -54,8 +72,14 @@ class ChunkTokenizer:
     def _learn(self, chunks: set[str]) -> None:
         """Tokenise new chunks of non-space characters in one call: joined by single spaces,
         each chunk is tokenised on its own, and the tokens' offsets tell which is whose."""
-        new: dict[str, tuple[str, ...]] = {c: (c,) for c in chunks if c.isalpha()}
-        rest = [c for c in chunks if c not in new]
+        new: dict[str, tuple[str, ...]] = {}
+        rest = []
+        for chunk in chunks:
+            found = self._shortcut(chunk)
+            if found is None:
+                rest.append(chunk)
+            else:
+                new[chunk] = found
         if rest:
             doc = self.tokenizer(" ".join(rest))
             ends, k, end = [], 0, -1
