@@ -28,7 +28,7 @@ import threading
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 
-MAX_CACHED_CHUNKS = 500_000
+MAX_CACHED_CHUNKS = 100_000  # about 15 MB; spaCy keeps 10,000 and then stops caching too
 TRAILING = frozenset(".,;:!?")  # spaCy splits these off a word of letters, unless a special case
 LOWER_BEFORE_STOP = frozenset("abcdefghijklmnopqrstuvwxyzäöüß")
 _RUNS = re.compile(r"\s+|\S+")
