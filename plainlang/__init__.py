@@ -19,7 +19,7 @@ from plainlang.simplify import Change, Simplified, simplify
 
 def warm_up() -> None:
     """Load everything the checker and the assistant load lazily: the spaCy pipeline, the HanTa
-    tagger, the compound vocabulary (340,000 word forms, about a second), the word frequencies
+    tagger and its precomputed participle answers, the compound vocabulary (340,000 word forms, about a second), the word frequencies
     (627,000 forms, under a second), the synonym table and the assistant's patterns. Services
     call this at start, so the first text they check is not the one that waits."""
     from plainlang import compounds, frequency, nlp, pos
@@ -27,6 +27,7 @@ def warm_up() -> None:
 
     nlp.get_nlp()
     pos._hanta()
+    pos.participle_table()
     compounds.vocabulary()
     frequency.warm_up()
     rare_words.synonyms()

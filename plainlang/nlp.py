@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, cast
 import spacy
 from spacy.language import Language
 
-from plainlang import segment
+from plainlang import lemmas, segment
 from plainlang.resources import load_yaml
+from plainlang.tokens import ChunkTokenizer
 
 if TYPE_CHECKING:
     from spacy.tokenizer import Tokenizer
@@ -49,10 +50,11 @@ def _build() -> Language:
     nlp = _load_trained() if not os.environ.get("PLAINLANG_BLANK") else None
     if nlp is None:
         nlp = spacy.blank("de")
-        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.add_pipe(lemmas.FACTORY, name="lemmatizer")  # spaCy's lookup lemmas, set in one write
         nlp.initialize()
         _lean_lexemes(nlp)
     _add_tokenizer_rules(nlp)
+    nlp.tokenizer = ChunkTokenizer(cast("Tokenizer", nlp.tokenizer))  # same tokens, cached per chunk
     nlp.add_pipe(segment.COMPONENT_NAME, first=not has_tagger(nlp))
     return nlp
 

@@ -1,20 +1,29 @@
 """Part-of-speech look-ups for the few places where rules are ambiguous.
 
-Why this way: HanTa is accurate but slow (≈0.2 ms per word), so it is asked only
+Why this way: HanTa is accurate but slow (0.3–3 ms per new word), so it is asked only
 about candidate words (e.g. a possible participle after "wird") and every answer
-is cached per word form. When a trained spaCy pipeline is installed its STTS tags
-are used instead. Tags are STTS without HanTa's brackets: "VV(PP)" → "VVPP".
+is cached per word form. Whether a word is a Partizip II, and its verb, is first looked up in
+``data/participles.tsv.gz``: HanTa's own answers for 163,000 words, computed once by
+``scripts/derive_participles.py`` (HanTa answers out of context, so the table gives the same
+answers; HanTa is asked only about words the table does not hold). When a trained spaCy
+pipeline is installed its STTS tags are used instead. Tags are STTS without HanTa's
+brackets: "VV(PP)" → "VVPP".
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
 from functools import lru_cache
 
 from spacy.tokens import Token
 
+from plainlang.resources import DATA_DIR
+
+PARTICIPLE_TAGS = frozenset({"VVPP", "VAPP", "VMPP"})
 _lock = threading.Lock()
 _tagger = None
+_participles: dict[str, tuple[str, str] | None] | None = None
 
 
 def _hanta():
@@ -31,6 +40,9 @@ def _hanta():
 @lru_cache(maxsize=100_000)
 def analyse_word(word: str) -> tuple[str, str]:
     """(lemma, STTS tag) of a word form out of context, cached."""
+    known = participle_table().get(word)
+    if known is not None:
+        return known
     lemma, tag = _hanta().analyze(word)
     return lemma, tag.replace("(", "").replace(")", "")
 
@@ -42,6 +54,38 @@ def word_tag(word: str) -> str:
     return _hanta().tag_word(word, cutoff=0)[0][0].replace("(", "").replace(")", "")
 
 
+def participle_table() -> dict[str, tuple[str, str] | None]:
+    """Word → HanTa's ``analyze`` answer (lemma, tag) for a participle, None for a word that
+    ``tag_word`` does not tag as one; words not in the table are not known."""
+    global _participles
+    if _participles is None:
+        with _lock:
+            if _participles is None:
+                table: dict[str, tuple[str, str] | None] = {}
+                with gzip.open(DATA_DIR / "participles.tsv.gz", "rt", encoding="utf-8") as handle:
+                    for line in handle:
+                        if line.startswith("#"):
+                            continue
+                        word, *analysis = line.rstrip("\n").split("\t")
+                        table[word] = (analysis[0], analysis[1]) if analysis else None
+                _participles = table
+    return _participles
+
+
+@lru_cache(maxsize=100_000)
+def is_participle_form(word: str) -> bool:
+    """Partizip II out of context, as HanTa's ``tag_word`` says ("gesperrt", "vergeben")."""
+    table = participle_table()
+    if word in table:
+        return table[word] is not None
+    return word_tag(word) in PARTICIPLE_TAGS
+
+
+def participle_verb(word: str) -> str:
+    """The verb of a Partizip II as HanTa's ``analyze`` gives it ("abgeholt" → "abholen")."""
+    return analyse_word(word)[0]
+
+
 def tag(token: Token) -> str:
     """STTS tag of a token: from the trained pipeline if it has one, else HanTa."""
     if token.tag_:
@@ -51,4 +95,6 @@ def tag(token: Token) -> str:
 
 def is_participle(token: Token) -> bool:
     """Partizip II of a full, auxiliary or modal verb ("gesperrt", "vergeben")."""
-    return tag(token) in ("VVPP", "VAPP", "VMPP")
+    if token.tag_:
+        return token.tag_ in PARTICIPLE_TAGS
+    return is_participle_form(token.text)

@@ -222,6 +222,7 @@ class Analysis:
     lowers: list[str] = field(default_factory=list)
     idx: list[int] = field(default_factory=list)
     _clauses: dict[int, list[list[int]]] = field(default_factory=dict)
+    _passive: list[tuple[int, int, int]] | None = None  # plainlang.rules.passive.passive_spans
 
     @property
     def n_words(self) -> int:
@@ -236,6 +237,8 @@ def classify(text: str) -> tuple[str | None, int, int]:
     not for letter and syllable statistics; URLs and e-mail addresses are "other"
     words; punctuation and symbols are not words at all.
     """
+    if text.isalpha():  # most tokens: every character a letter, none of the cases below
+        return "alpha", len(text), syllables.count(text)
     if "://" in text or text.startswith("www.") or ("@" in text and "." in text):
         return "other", 0, 0
     if _NUMBER.match(text):

@@ -119,7 +119,10 @@ def _count_part(part: str) -> int:
 @lru_cache(maxsize=65536)
 def count(word: str) -> int:
     """Syllables of a word; hyphenated compounds count part by part. At least 1."""
-    parts = [p for p in _SPLIT.split(word.lower()) if p]
+    lower = word.lower()
+    if lower.isalpha():  # one part: nothing for the split below to cut
+        return _count_part(lower)
+    parts = [p for p in _SPLIT.split(lower) if p]
     if not parts:
         return 0
     return sum(_count_part(p) for p in parts)

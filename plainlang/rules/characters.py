@@ -9,6 +9,7 @@ numbers ("24/7", "1/2") are not reported; a bracket pair is one finding.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from plainlang.report import Finding
@@ -26,12 +27,24 @@ ADVICE = {
     "+": "Schreiben Sie „und“ oder „plus“.",
     "…": "Schreiben Sie den Satz zu Ende.",
 }
-GENDER = re.compile(r"(\w+)[*:_/](innen|in)\b")
-_SKIP = re.compile(r"\S+://\S+|www\.\S+|\S+@\S+\.\S+|\d+[/.,:]\d+|\b\w+/h\b")
+# Both patterns start a word (or a run of non-space characters) only where one begins: the
+# leftmost match is the same as without the look-behind, but the regex engine no longer tries
+# (and backtracks through) every position inside every word.
+GENDER = re.compile(r"(?<!\w)(\w+)[*:_/](innen|in)\b")
+_SKIP = re.compile(r"(?<!\S)\S+://\S+|www\.\S+|(?<!\S)\S+@\S+\.\S+|\d+[/.,:]\d+|\b\w+/h\b")
+
+
+@cache
+def _sign_pattern(characters: frozenset[str]) -> re.Pattern[str]:
+    """One character class for the profile's signs: the text is searched, not walked char by char."""
+    if not characters:
+        return re.compile(r"(?!)")  # matches nothing
+    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(characters)) + "]")
 
 
 def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
     characters = set(settings.get("characters", "&/*§%#;()[]{}<>|~^_"))
+    signs = _sign_pattern(frozenset(characters))
     text = analysis.text
     skip = [m.span() for m in _SKIP.finditer(text)]
     results: list[Finding] = []
@@ -50,12 +63,13 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
                 f"Schreiben Sie beide Formen aus: „{stem}innen und {stem}“.",
             )
         )
-    i = 0
     n = len(text)
-    while i < n:
+    sign = signs.search(text)
+    while sign is not None:
+        i = sign.start()
         ch = text[i]
-        if ch not in characters or any(s <= i < e for s, e in skip):
-            i += 1
+        if any(s <= i < e for s, e in skip):
+            sign = signs.search(text, i + 1)
             continue
         end = i + 1
         if ch in "([{":
@@ -63,7 +77,7 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
             j = text.find(closing, i + 1)
             end = j + 1 if j != -1 and j - i < 300 else i + 1
         elif ch == ":" and not (i + 1 < n and text[i + 1].isalnum()):
-            i += 1  # an ordinary colon; only ":" inside a word counts
+            sign = signs.search(text, i + 1)  # an ordinary colon; only ":" inside a word counts
             continue
         results.append(
             finding(
@@ -75,5 +89,5 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
                 ADVICE.get(ch, "Schreiben Sie ein Wort statt des Zeichens."),
             )
         )
-        i = end
+        sign = signs.search(text, end)
     return results

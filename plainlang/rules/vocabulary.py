@@ -121,9 +121,12 @@ def _anglicisms() -> tuple[dict[str, str], re.Pattern[str] | None]:
     return single, pattern
 
 
+STEM_HEAD = 6  # the shortest stem that counts as a first compound part
+
+
 @cache
 def _long_stems() -> tuple[tuple[str, str], ...]:
-    return tuple((k, v) for k, v in _anglicisms()[0].items() if len(k) >= 6 and "__" not in k)
+    return tuple((k, v) for k, v in _anglicisms()[0].items() if len(k) >= STEM_HEAD and "__" not in k)
 
 
 @lru_cache(maxsize=50_000)
@@ -137,6 +140,8 @@ def _german_for(word: str) -> str | None:
         if part in single:
             return single[part]
     stems = _long_stem_index()
+    if lower[:STEM_HEAD] not in stems[2]:
+        return None  # no stem starts like this word: the loop below would find nothing
     for length in stems[0]:
         if len(lower) - length >= 4:
             german = stems[1].get(lower[:length])
@@ -146,13 +151,15 @@ def _german_for(word: str) -> str | None:
 
 
 @cache
-def _long_stem_index() -> tuple[tuple[int, ...], dict[str, str]]:
+def _long_stem_index() -> tuple[tuple[int, ...], dict[str, str], frozenset[str]]:
     """Stem lengths (longest first, as the old first-match loop effectively preferred the list
-    order) and stem → German word, so a word needs a few dict look-ups, not a loop over stems."""
+    order), stem → German word, so a word needs a few dict look-ups, not a loop over stems, and
+    the stems' first letters (every stem has at least STEM_HEAD), to skip most words at once."""
     table: dict[str, str] = {}
     for stem, german in _long_stems():
         table.setdefault(stem, german)
-    return tuple(sorted({len(s) for s in table}, reverse=True)), table
+    heads = frozenset(stem[:STEM_HEAD] for stem in table)
+    return tuple(sorted({len(s) for s in table}, reverse=True)), table, heads
 
 
 def find_foreign_words(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
