@@ -2,7 +2,8 @@
 
 Each function takes the words of one sentence (final punctuation included) and returns the
 rewritten sentence(s), or ``None`` when its pattern does not apply or it is not sure.
-- ``split``: at semicolons; at ", und/aber/oder/denn/doch" before a new main clause; a
+- ``split``: at semicolons; at ", und/aber/oder/denn/doch" before a new main clause (the new
+  sentence starts with "Und", "Aber", …, as Leichte Sprache allows and DEplain-web's people write); a
   sentence-final *dass* clause after a correlate ("weist darauf hin, dass …" → "weist auf
   Folgendes hin. …"); a sentence-final relative clause ("…, die zur Schule führt." →
   "… . Die Straße führt zur Schule."); a sentence-final *weil* clause ("…, weil sie krank ist." →
@@ -10,7 +11,8 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
 - ``coordination`` (inside ``split``): one subject with several predicates, "Sie hörte nicht
   darauf, eilte nach Hause und vergaß den Frosch." → "Sie hörte nicht darauf. Sie eilte nach
   Hause. Sie vergaß den Frosch." (the subject is repeated, as Leichte Sprache repeats nouns);
-  and main clauses joined by "und" without a comma ("… und die Kinder spielten im Hof.").
+  and main clauses joined by "und" without a comma ("… und sie spielten im Hof." → "… . Und sie
+  spielten im Hof."; fitted on the DEplain-web fit part: SARI 29.90 → 30.08 with both "Und").
 - ``active``: "X wird von der Stadt gesperrt." → "Die Stadt sperrt X." (only with a named agent).
 - ``nominal``: "Eine Nutzung der Halle ist nicht möglich." → "Sie können die Halle nicht nutzen."
 """
@@ -22,7 +24,7 @@ from plainlang.simplify import clauses
 from plainlang.simplify import words as w
 
 END = frozenset({".", "!", "?"})
-COORDINATING = {"und": None, "aber": "Aber", "oder": "Oder", "denn": "Denn", "doch": "Doch"}
+COORDINATING = {"und": "Und", "aber": "Aber", "oder": "Oder", "denn": "Denn", "doch": "Doch"}
 CORRELATES = {
     "darauf": ["auf", "Folgendes"],
     "daran": ["an", "Folgendes"],
@@ -215,7 +217,7 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
         if token == "und" and right[0].lower() in w.PRONOUNS | w.DETERMINERS:
             r_end = w.noun_phrase_end(right, 0)
             if r_end is not None and r_end < len(right) - 1 and _finite(right[r_end]) and "," not in left:
-                return [[*left, "."], _start([*right, *end])]
+                return [[*left, "."], ["Und", w.lower_function_word(right[0]), *right[1:], *end]]
     return None
 
 

@@ -91,6 +91,8 @@ def filler_words(text: str) -> list[Edit]:
         following = after.group(0).lower() if after else ""
         if word == "gar" and following not in NEGATIONS:
             continue  # "gar nicht" → "nicht"; "das Fleisch ist gar" stays
+        if previous in NEGATIONS or previous.startswith("kein"):
+            continue  # "nicht ganz", "nicht wirklich", "keine durchaus": the degree is the fact
         if "und" in (previous, following) or following in ("oder", "nein") or previous == "sei":
             continue  # "ganz und gar", "ja oder nein", "es sei denn"
         edits.append(Edit(start - 1, end, "", "filler_word"))

@@ -309,3 +309,14 @@ def test_a_date_without_a_year_before_a_small_word_is_written_out():
     out = plainlang.simplify("Das Parken ist bis zum 30.06. nicht möglich.", "einfach").text
     assert "30. Juni" in out and "nicht" in out
     assert plainlang.simplify("Lesen Sie Abschnitt 2.3. genau.", "einfach").text.count("2.3.") == 1
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Sie sprach die Drohung nicht ganz aus.", "nicht ganz"),
+    ("Das ist nicht wirklich schwer.", "nicht wirklich"),
+    ("Das Ergebnis ist keineswegs durchaus sicher.", "keineswegs durchaus"),
+])  # fmt: skip
+def test_a_degree_word_after_a_negation_is_not_dropped_as_a_filler(text, kept):
+    """ "nicht ganz" is not "nicht": the filler rule must not change what is denied."""
+    assert kept in plainlang.simplify(text, "einfach").text
+    assert plainlang.simplify("Das ist gar nicht schwer.", "einfach").text == "Das ist nicht schwer."
