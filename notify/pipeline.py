@@ -73,12 +73,17 @@ def readable_text(text: str) -> str:
     return _URL.sub("", text)
 
 
+def checked_text(event: CityEvent) -> str:
+    """The text the gate checks of a city event: its title and its text as people read them. The
+    report's offsets point into this string (staff pages mark findings in it)."""
+    return readable_text(f"{event.data.title}.\n\n{to_plain(event.data.text)}")
+
+
 def check_event_text(event: CityEvent) -> plainlang.GateDecision:
     import plainlang  # spaCy: loaded in the worker's start-up thread, not at import (notify/worker_boot.py)
 
-    text = f"{event.data.title}.\n\n{to_plain(event.data.text)}"
     return plainlang.gate(
-        readable_text(text), profile="standard", topic=event.data.topics[0], channel=None, urgent=event.urgent
+        checked_text(event), profile="standard", topic=event.data.topics[0], channel=None, urgent=event.urgent
     )
 
 

@@ -83,3 +83,18 @@ def test_an_author_sees_the_held_message_but_cannot_release_it(api):
     assert api.publisher.sent == []
     assert api.post(f"/staff/nachrichten/{pk}/freigeben", data={"csrf_token": "falsch"}).status_code in (400, 403)
     assert api.get("/staff/nachrichten/99999").status_code == 404
+
+
+def test_the_held_messages_marks_sit_on_the_words_the_report_names(api):
+    """The gate checks "title.\\n\\ntext": the marks were off by the title's length ("erf[olgt zwecks …")."""
+    import html
+    import re
+
+    pk = held_event(api)
+    sign_in(api, "bernd")
+    page = api.get(f"/staff/nachrichten/{pk}").text
+    marked = re.findall(r'<mark data-finding="\d+" title="([^"]*)">([^<]*)</mark>', page)
+    assert marked
+    pieces = [html.unescape(piece) for _, piece in marked]
+    for word in ("Durchführung", "zwecks", "Berücksichtigung", "seitens"):  # Amtsdeutsch, nominal style
+        assert word in pieces, (word, pieces[:8])

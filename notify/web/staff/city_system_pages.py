@@ -17,7 +17,7 @@ from sqlmodel import Session
 from notify.events import CityEvent
 from notify.held_events import NotHeld, release_event, send_to_matching
 from notify.kafka import BrokerDown
-from notify.pipeline import Runtime
+from notify.pipeline import Runtime, checked_text
 from notify.web.deps import get_runtime, get_session
 from notify.web.pages import check_csrf
 from notify.web.staff.api import ready_publisher
@@ -50,7 +50,7 @@ def _show(request: Request, staff: Staff, session: Session, record: EventRecord,
     ctx = {"just_released": None, "problem": None, **ctx}
     return page(request, "staff/city_event.html.j2", staff, status_code=status_code, record=record, event=event,
                 status=STATUS_NAMES.get(record.status, record.status), report=report, released=released,
-                marked=highlight(event.data.text, report["findings"]) if report else None, **ctx)  # fmt: skip
+                marked=highlight(checked_text(event), report["findings"]) if report else None, **ctx)  # fmt: skip
 
 
 def _not_found(request: Request, staff: Staff) -> HTMLResponse:
