@@ -109,3 +109,9 @@ def test_the_long_manage_page_starts_with_jump_links_to_each_part(client, sink):
     for anchor, _ in targets:
         assert page.count(f'id="{anchor}"') == 1, anchor
     assert page.index('class="page-parts"') < page.index('id="themen"')
+
+
+def test_pages_with_a_residents_data_are_not_kept_by_browsers_or_proxies(client, sink):
+    token = signed_up(client, sink)
+    for path in (f"/verwalten/{token}", "/abonnieren", "/einstellungen"):
+        assert client.get(path).headers.get("cache-control") == "no-store, private", path

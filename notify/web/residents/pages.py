@@ -83,7 +83,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     sender = request.app.state.rt.catalogue.sender
     language = getattr(request.state, "language", None)
     if language is None:
-        return render_page(request, template, status_code, sender=sender, **context)
+        return _private(render_page(request, template, status_code, sender=sender, **context))
     switch = [(code, page_texts.NAMES.get(code, code), f"{request.url.path}?sprache={code}")
               for code in page_texts.shipped()]  # fmt: skip
     response = render_page(request, template, status_code, language=language, language_links=switch, sender=sender,
@@ -91,6 +91,13 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     if request.query_params.get("sprache") == language:
         response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
                             secure=request.app.state.rt.settings.base_url.startswith("https://"))  # fmt: skip
+    return _private(response)
+
+
+def _private(response: HTMLResponse) -> HTMLResponse:
+    """Resident pages show addresses, answers and codes: no browser or proxy keeps them (a shared
+    computer's back button or cache must not show the next person someone else's settings)."""
+    response.headers["Cache-Control"] = "no-store, private"
     return response
 
 
