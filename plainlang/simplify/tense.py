@@ -287,39 +287,14 @@ def _reporting(body: list[str], end: list[str]) -> list[str] | None:
     return [*body[: comma + 1], AUX[(aux, person)], *subject, participle, *end]
 
 
-VERB_FINAL_OPENERS = frozenset(
-    {
-        "dass",
-        "weil",
-        "wenn",
-        "als",
-        "ob",
-        "obwohl",
-        "damit",
-        "während",
-        "nachdem",
-        "bevor",
-        "sodass",
-        "seit",
-        "bis",
-        "ehe",
-        "seitdem",
-        "sobald",
-        "wo",
-        "wie",
-        "was",
-        "warum",
-        "wann",
-        "der",
-        "die",
-        "das",
-        "den",
-        "dem",
-        "deren",
-        "dessen",
-        "denen",
-    }
-)
+# Words after which the verb stands at the end of its clause: the clause openers above without
+# the coordinating ones, "um"/"ohne" (infinitive clauses) and "wer", plus a few more subordinators.
+VERB_FINAL_OPENERS = (CLAUSE_OPENERS - {"aber", "sondern", "denn", "doch", "um", "ohne", "wer"}) | {
+    "seit",
+    "seitdem",
+    "sobald",
+    "denen",
+}
 CLAUSE_ENDS = frozenset({",", ".", "!", "?", ":", ";"})
 
 

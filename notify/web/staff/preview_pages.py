@@ -21,7 +21,7 @@ from notify.web.staff import charts, stats
 from notify.web.staff.api import load, ready_publisher
 from notify.web.staff.auth import page_staff
 from notify.web.staff.pages import page, see_other
-from subscribers.announcements import aware
+from subscribers.announcements import Announcement, aware
 from subscribers.db import session_scope
 from subscribers.models import CHANNELS
 from subscribers.staff import Staff
@@ -30,6 +30,11 @@ router = APIRouter(include_in_schema=False)
 
 
 # -- previews ------------------------------------------------------------------------------------
+def _announcement(rt: Runtime, ann_id: int) -> Announcement:
+    with session_scope(rt.db_url) as session:
+        return load(session, ann_id)
+
+
 FRAME_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
 
 
@@ -38,8 +43,7 @@ async def email_preview(
     ann_id: int, fassung: str | None = None, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
 ) -> HTMLResponse:
     """The e-mail as residents see it; shown in a sandboxed frame, so it can run nothing."""
-    with session_scope(rt.db_url) as session:
-        ann = load(session, ann_id)
+    ann = _announcement(rt, ann_id)
     mail = await run_in_threadpool(domain.preview, rt, ann, "email", *domain.parse_tab(fassung))
     headers = {"Content-Security-Policy": FRAME_CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
     return HTMLResponse(mail["html"], headers=headers)
@@ -49,8 +53,7 @@ async def email_preview(
 async def letter_preview_pdf(
     ann_id: int, fassung: str | None = None, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
 ) -> Response:
-    with session_scope(rt.db_url) as session:
-        ann = load(session, ann_id)
+    ann = _announcement(rt, ann_id)
     pdf = await run_in_threadpool(domain.letter_pdf, rt, ann, *domain.parse_tab(fassung))
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="mitteilung-{ann_id}-brief.pdf"', "Cache-Control": "no-store"})  # fmt: skip
@@ -60,8 +63,7 @@ async def letter_preview_pdf(
 async def letter_preview_png(
     ann_id: int, fassung: str | None = None, staff: Staff = Depends(page_staff), rt: Runtime = Depends(get_runtime)
 ) -> Response:
-    with session_scope(rt.db_url) as session:
-        ann = load(session, ann_id)
+    ann = _announcement(rt, ann_id)
     png = await run_in_threadpool(domain.letter_png, rt, ann, 1.2, *domain.parse_tab(fassung))
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
