@@ -102,9 +102,24 @@ def _message(rt: Any, message_id: int) -> PublishedMessage | None:
         return archive.by_id(session, message_id)
 
 
+def reader_language(rt: Any, token: str | None) -> str:
+    """The language of the resident whose personal link this is ("de" without one): the question
+    that came to them in Turkish is asked in Turkish."""
+    if not token:
+        return "de"
+    try:
+        payload = rt.signer.verify(FEEDBACK_PURPOSE, token)
+    except InvalidLink:
+        return "de"
+    from notify.web.residents.service import language_of
+
+    return language_of(rt, str(payload.get("s", ""))) or "de"
+
+
 def _form(request: Request, m: PublishedMessage, status: int = 200, **ctx: Any) -> HTMLResponse:
     ctx = {"done": False, "error": None, "voted": False, "answer": "", "comment": "", "token": "", "version": "", **ctx}
-    response = _page(request, "archive/feedback.html.j2", m=m, **ctx)
+    language = reader_language(request.app.state.rt, ctx["token"])
+    response = _page(request, "archive/feedback.html.j2", m=m, language=language, **ctx)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -149,7 +164,7 @@ async def answer(request: Request, message_id: int) -> HTMLResponse:
         await asyncio.to_thread(record, rt, message_id, said == "ja", comment, version, voter)
     except Refused as exc:
         return _form(request, m, exc.status, error=exc.detail, **values)
-    return _form(request, m, done=True, version=version)
+    return _form(request, m, done=True, version=version, token=token)
 
 
 @router.post("/v1/feedback", status_code=201, tags=["Rückmeldungen"], openapi_extra={"requestBody": {

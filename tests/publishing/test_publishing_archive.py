@@ -196,6 +196,31 @@ def test_a_get_never_votes_and_a_personal_link_votes_once(web):
     assert vote.understood is False and vote.comment == "Das Wort Sitzung." and "resident-1" not in (vote.voter or "")
 
 
+@pytest.mark.parametrize(("language", "question", "thanks"), [
+    ("tr", "Bu mesaj anlaşılır mıydı?", "Cevabınız için teşekkürler"),
+    ("en", "Was this message easy to understand?", "Thank you for your answer"),
+    ("de", "War diese Nachricht verständlich?", "Danke für Ihre Antwort"),
+])  # fmt: skip
+def test_the_feedback_page_of_a_personal_link_is_in_the_residents_language(web, language, question, thanks):
+    """The e-mail asked "Bu mesaj anlaşılır mıydı?"; the page it opened asked again in German."""
+    from subscribers.models import Subscriber
+
+    put(web.rt, COUNCIL)
+    m = only_message(web.rt)
+    with session_scope(web.rt.db_url) as s:
+        resident = Subscriber(language=language)
+        s.add(resident)
+        s.flush()
+        public_id = resident.public_id
+    token = personal_token(web.rt, public_id, m.id)
+    page = web.get(f"/meldungen/{m.id}/verstaendlich?p={token}")
+    assert f'<html lang="{language}"' in page.text and question in page.text
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    done = web.post(f"/meldungen/{m.id}/verstaendlich", data={"csrf_token": csrf, "p": token, "verstanden": "ja"})
+    assert thanks in done.text
+    assert '<html lang="de"' in web.get(f"/meldungen/{m.id}/verstaendlich").text  # without a personal link
+
+
 def test_feedback_api_takes_a_short_code_limits_comments_and_anonymous_votes(web, monkeypatch):
     monkeypatch.setattr(counters, "anonymous_feedback", counters.Window(3, 3600))
     monkeypatch.setattr("notify.publishing.feedback.anonymous_feedback", counters.anonymous_feedback)

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ["base.html.j2"] + [f"residents/{n}.html.j2" for n in (
     "_form", "manage", "unsubscribe", "unsubscribed", "export", "delete", "link_request", "confirm", "confirmed",
-    "code", "message", "new_code")]  # fmt: skip
+    "code", "message", "new_code")] + ["archive/_layout.html.j2", "archive/feedback.html.j2"]  # fmt: skip
 CODE = ["notify/web/residents/pages.py", "notify/web/residents/leave_pages.py", "notify/web/residents/manage_view.py"]
 MESSAGES = ["notify/web/residents/validation.py", "notify/web/residents/postal_form.py", "notify/web/residents/pages.py",
             "notify/web/pages.py"]  # fmt: skip
