@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,10 @@ from pathlib import Path
 import httpx
 
 from notify.embedded.broker import BrokerUnavailable, port_in_use, wait_for_port
+
+
+class StartInterrupted(Exception):
+    """Ctrl-C (or SIGTERM) arrived while the stack was starting."""
 
 
 def free_port() -> int:
@@ -38,6 +43,9 @@ class DevStack:
     broker_storage: str | None = None  # Tansu --storage-engine; None: memory
     broker_durable: Path | None = None  # notify broker --durable DIR: Tansu on our object store in DIR
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Set by a signal handler (``notify dev``): starting gives up between two steps and raises
+    # StartInterrupted, so Ctrl-C never lands inside subprocess.Popen and leaves a child behind.
+    interrupted: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def on_free_ports(cls, data_dir: Path, **kw) -> DevStack:
@@ -72,7 +80,20 @@ class DevStack:
         return self.data_dir / "logs"
 
     # -- lifecycle ---------------------------------------------------------------------------
+    def _check_interrupted(self) -> None:
+        if self.interrupted.is_set():
+            raise StartInterrupted()
+
+    def _wait_for_port(self, port: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not port_in_use(self.host, port):
+            self._check_interrupted()
+            if time.monotonic() > deadline:
+                wait_for_port(self.host, port, 0.5)  # raises BrokerUnavailable with the address
+            time.sleep(0.1)
+
     def _spawn(self, name: str, *args: str) -> subprocess.Popen:
+        self._check_interrupted()
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         cmd = [sys.executable, "-m", "notify", *args]
@@ -89,8 +110,8 @@ class DevStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.start_broker()
         self._spawn("smtp", "smtp-sink", "--port", str(self.smtp_port))
-        wait_for_port(self.host, self.kafka_port, 30)
-        wait_for_port(self.host, self.smtp_port, 30)
+        self._wait_for_port(self.kafka_port, 30)
+        self._wait_for_port(self.smtp_port, 30)
 
     def start_broker(self) -> None:
         storage = ("--storage", self.broker_storage) if self.broker_storage else ()
@@ -110,6 +131,7 @@ class DevStack:
         web_ok = "web" not in self.procs
         worker_ok = "worker" not in self.procs
         while time.monotonic() < deadline:
+            self._check_interrupted()
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
                     tail = (self.log_dir / f"{name}.log").read_text(errors="replace")[-2000:]

@@ -38,7 +38,7 @@ def dev(
     durable: Path = typer.Option(None, "--durable", envvar="NOTIFY_BROKER_DURABLE", help=DURABLE_HELP),
 ) -> None:
     """Alles in einem: Broker, SMTP-Postfach, Worker und Web-API im Vordergrund. Beenden mit Strg+C."""
-    from notify.devstack import DevStack
+    from notify.devstack import DevStack, StartInterrupted
     from notify.embedded.broker import BrokerUnavailable
 
     settings = get_settings()
@@ -49,13 +49,28 @@ def dev(
     if durable and broker_storage:
         fail("Bitte nur eines angeben: --durable oder --broker-storage.")
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    started = False
+
+    def on_signal(signum, _frame) -> None:
+        # While starting, only a flag: DevStack gives up between two steps, so the signal never
+        # lands inside subprocess.Popen (a child half-started and never stopped). Once everything
+        # runs, Ctrl-C interrupts the demo as usual.
+        stop.set()
+        stack.interrupted.set()
+        if started and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
     try:
         try:
             with console.status("Starte Broker, SMTP-Postfach, Worker und Web-API …"):
                 stack.start()
+        except StartInterrupted:
+            return
         except (BrokerUnavailable, RuntimeError, TimeoutError) as exc:
             fail(str(exc))
+        started = True
         console.print(f"[green]Stadtbote läuft.[/] Web-API: {stack.web_url}  ·  Logs: {stack.log_dir}")
         if demo:
             from notify.demo import run_demo
@@ -75,8 +90,10 @@ def dev(
                     )
             time.sleep(0.5)
     except KeyboardInterrupt:
-        pass  # Ctrl-C at any moment, also while starting, ends in the same clean stop
+        pass  # Ctrl-C at any moment ends in the same clean stop
     finally:
+        # A second Ctrl-C must not cut the shutdown short (children left running, exit by signal).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         with console.status("Fahre alles herunter …"):
             stack.stop()
         console.print("Alles beendet.")
