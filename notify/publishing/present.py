@@ -5,7 +5,6 @@ Nothing personal ever reaches these dicts: they are built from the archive row a
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from markupsafe import Markup
@@ -99,4 +98,4 @@ def open_data(base_url: str, message: PublishedMessage) -> dict[str, Any]:
 
 def html(text: str) -> Markup:
     """The light Markdown as HTML for the page (the e-mail's inline styles are left to the CSS)."""
-    return Markup(re.sub(r' style="[^"]*"', "", str(to_html(text))))
+    return to_html(text, styled=False)

@@ -258,3 +258,25 @@ def test_pdfium_preflight_says_what_the_pdfplumber_reading_says(kind):
     assert preflight(pdf, max_pages=1) == expected
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     assert preflight_pdf_pages(pdf, [range(pages)], max_pages=1) == [expected]
+
+
+def test_a_leichte_sprache_letter_keeps_one_sentence_per_line_as_written():
+    """The demo's Leichte-Sprache text came out as one run-on paragraph: the letter split only at
+    blank lines and dropped the line breaks the author set (one sentence per line)."""
+    from channel_samples import make_context
+
+    from notify.channels.letter import Letter, render_letter_content
+
+    text = "Ostermontag ist ein Feiertag.\nDarum kommt die Müll·abfuhr 1 Tag später.\n\nStellen Sie Ihre Tonne raus."
+    html = render_letter_content(Letter(make_context(text=text), profile="leicht"))
+    assert "Ostermontag ist ein Feiertag.<br>Darum kommt die Müll·abfuhr 1 Tag später.</p>" in html
+    assert "<p>Stellen Sie Ihre Tonne raus.</p>" in html
+
+
+def test_a_letter_still_escapes_what_the_city_system_sent():
+    from channel_samples import make_context
+
+    from notify.channels.letter import Letter, render_letter_content
+
+    html = render_letter_content(Letter(make_context(text="Tor <b>zu</b>\n& Weg frei")))
+    assert "Tor &lt;b&gt;zu&lt;/b&gt;<br>&amp; Weg frei" in html
