@@ -31,6 +31,9 @@ router = APIRouter()
 MAX_COMMENT = 500
 
 
+TOO_LONG = f"Der Text ist zu lang. Höchstens {MAX_COMMENT} Zeichen."
+
+
 class Refused(Exception):
     def __init__(self, status: int, detail: str):
         super().__init__(detail)
@@ -156,7 +159,7 @@ async def answer(request: Request, message_id: int) -> HTMLResponse:
     if said not in ("ja", "nein"):
         return _form(request, m, 400, error="Bitte wählen Sie „Ja“ oder „Nein“.", **values)
     if len(comment.strip()) > MAX_COMMENT:
-        return _form(request, m, 400, error=f"Der Text ist zu lang. Höchstens {MAX_COMMENT} Zeichen.", **values)
+        return _form(request, m, 400, error=TOO_LONG, **values)
     try:
         voter = voter_of(rt, token, message_id)
         if voter is None and not anonymous_feedback.hit(client_ip(request)):

@@ -196,12 +196,16 @@ def test_a_get_never_votes_and_a_personal_link_votes_once(web):
     assert vote.understood is False and vote.comment == "Das Wort Sitzung." and "resident-1" not in (vote.voter or "")
 
 
-@pytest.mark.parametrize(("language", "question", "thanks"), [
-    ("tr", "Bu mesaj anlaşılır mıydı?", "Cevabınız için teşekkürler"),
-    ("en", "Was this message easy to understand?", "Thank you for your answer"),
-    ("de", "War diese Nachricht verständlich?", "Danke für Ihre Antwort"),
+@pytest.mark.parametrize(("language", "question", "thanks", "no_choice", "too_long"), [
+    ("tr", "Bu mesaj anlaşılır mıydı?", "Cevabınız için teşekkürler", "Lütfen „Evet“ veya „Hayır“ seçin.",
+     "Metin çok uzun."),
+    ("en", "Was this message easy to understand?", "Thank you for your answer", "Please choose “Yes” or “No”.",
+     "The text is too long."),
+    ("de", "War diese Nachricht verständlich?", "Danke für Ihre Antwort", "Bitte wählen Sie „Ja“ oder „Nein“.",
+     "Der Text ist zu lang."),
 ])  # fmt: skip
-def test_the_feedback_page_of_a_personal_link_is_in_the_residents_language(web, language, question, thanks):
+def test_the_feedback_page_of_a_personal_link_is_in_the_residents_language(web, language, question, thanks,
+                                                                             no_choice, too_long):  # fmt: skip
     """The e-mail asked "Bu mesaj anlaşılır mıydı?"; the page it opened asked again in German."""
     from subscribers.models import Subscriber
 
@@ -216,7 +220,11 @@ def test_the_feedback_page_of_a_personal_link_is_in_the_residents_language(web, 
     page = web.get(f"/meldungen/{m.id}/verstaendlich?p={token}")
     assert f'<html lang="{language}"' in page.text and question in page.text
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    done = web.post(f"/meldungen/{m.id}/verstaendlich", data={"csrf_token": csrf, "p": token, "verstanden": "ja"})
+    url = f"/meldungen/{m.id}/verstaendlich"
+    assert no_choice in web.post(url, data={"csrf_token": csrf, "p": token}).text  # the errors too (were German)
+    long = web.post(url, data={"csrf_token": csrf, "p": token, "verstanden": "ja", "kommentar": "x" * 501})
+    assert long.status_code == 400 and too_long in long.text
+    done = web.post(url, data={"csrf_token": csrf, "p": token, "verstanden": "ja"})
     assert thanks in done.text
     assert '<html lang="de"' in web.get(f"/meldungen/{m.id}/verstaendlich").text  # without a personal link
 
