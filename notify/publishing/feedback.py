@@ -31,7 +31,15 @@ router = APIRouter()
 MAX_COMMENT = 500
 
 
-TOO_LONG = f"Der Text ist zu lang. Höchstens {MAX_COMMENT} Zeichen."
+# What the answer page can say back; translated with the page (templates/web/texts/*.yaml).
+SAYS = {
+    "choose": "Bitte wählen Sie „Ja“ oder „Nein“.",
+    "too_long": f"Der Text ist zu lang. Höchstens {MAX_COMMENT} Zeichen.",
+    "link_invalid": "Der persönliche Link ist ungültig oder abgelaufen. Sie können ohne ihn antworten.",
+    "link_other": "Der persönliche Link gehört zu einer anderen Meldung.",
+    "no_message": "Diese Meldung gibt es nicht.",
+    "too_many": "Von hier kamen in der letzten Stunde sehr viele Antworten. Bitte später noch einmal.",
+}
 
 
 class Refused(Exception):
@@ -59,9 +67,9 @@ def voter_of(rt: Any, token: str | None, message_id: int) -> str | None:
     try:
         payload = rt.signer.verify(FEEDBACK_PURPOSE, token)
     except InvalidLink:
-        raise Refused(403, "Der persönliche Link ist ungültig oder abgelaufen. Sie können ohne ihn antworten.") from None
+        raise Refused(403, SAYS["link_invalid"]) from None
     if payload.get("m") != str(message_id):
-        raise Refused(403, "Der persönliche Link gehört zu einer anderen Meldung.")
+        raise Refused(403, SAYS["link_other"])
     return voter_hash(rt.settings.resolved_secret_key(), payload["s"], message_id)
 
 
@@ -71,7 +79,7 @@ def record(rt: Any, message_id: int, understood: bool, comment: str | None, vers
     with session_scope(rt.db_url) as session:
         message = session.get(PublishedMessage, message_id)
         if message is None:
-            raise Refused(404, "Diese Meldung gibt es nicht.")
+            raise Refused(404, SAYS["no_message"])
         known = {""} | {archive_key(v) for v in message.version_list}
         version = version if version in known else ""
         if voter is not None:
@@ -157,13 +165,13 @@ async def answer(request: Request, message_id: int) -> HTMLResponse:
     said, comment = str(form.get("verstanden") or ""), str(form.get("kommentar") or "")
     values = {"token": token, "version": version, "answer": said, "comment": comment}
     if said not in ("ja", "nein"):
-        return _form(request, m, 400, error="Bitte wählen Sie „Ja“ oder „Nein“.", **values)
+        return _form(request, m, 400, error=SAYS["choose"], **values)
     if len(comment.strip()) > MAX_COMMENT:
-        return _form(request, m, 400, error=TOO_LONG, **values)
+        return _form(request, m, 400, error=SAYS["too_long"], **values)
     try:
         voter = voter_of(rt, token, message_id)
         if voter is None and not anonymous_feedback.hit(client_ip(request)):
-            raise Refused(429, "Von hier kamen in der letzten Stunde sehr viele Antworten. Bitte später noch einmal.")
+            raise Refused(429, SAYS["too_many"])
         await asyncio.to_thread(record, rt, message_id, said == "ja", comment, version, voter)
     except Refused as exc:
         return _form(request, m, exc.status, error=exc.detail, **values)

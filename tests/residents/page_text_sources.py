@@ -45,6 +45,9 @@ def german_sentences() -> set[str]:
                   manage_view.ACTIONS, manage_view.NEW_ADDRESS):  # fmt: skip
         found |= set(table.values())
     found |= {text for pair in LINK_PAGES.values() for text in pair}
+    from notify.publishing.feedback import SAYS
+
+    found |= set(SAYS.values())
     for name in MESSAGES:
         found |= set(_MESSAGE.findall((ROOT / name).read_text()))
     from notify.web.residents.validation import LANGUAGES
