@@ -6,6 +6,11 @@
 - ``filler_word``: modal particles without a fact of their own ("Das ist ja bekannt" → "Das
   ist bekannt", "gar nicht" → "nicht"), only inside a clause, between two words, so the verb
   order stays; list and reasons in ``data/grammar.yaml`` (``filler_particles``).
+- ``sentence_adverb``: linking and time adverbs inside a clause that people leave out when they
+  simplify ("Der Saal ist aber voll" → "Der Saal ist voll", "Die Anmeldung ist bereits offen" →
+  "Die Anmeldung ist offen"; aber, jedoch, allerdings, zudem, außerdem, somit, schon, bereits);
+  the same places as ``filler_word`` (never at the start of a clause, never after a negation);
+  list and reasons in ``data/grammar.yaml`` (``sentence_adverbs``).
 - ``spelling``: spellings from before the reform ("daß" → "dass", "Thür" → "Tür").
 - ``dash``: a dash pair around an insertion becomes a comma pair ("hat nur – je nach Region –
   andere Namen" → "hat nur, je nach Region, andere Namen"); a single dash between two clauses
@@ -76,8 +81,20 @@ def _fillers() -> frozenset[str]:
     return word_set("grammar.yaml", "filler_particles")
 
 
+@cache
+def _sentence_adverbs() -> frozenset[str]:
+    return word_set("grammar.yaml", "sentence_adverbs")
+
+
 def filler_words(text: str) -> list[Edit]:
-    fillers = _fillers()
+    return _drop_inside_clause(text, _fillers(), "filler_word")
+
+
+def sentence_adverbs(text: str) -> list[Edit]:
+    return _drop_inside_clause(text, _sentence_adverbs(), "sentence_adverb")
+
+
+def _drop_inside_clause(text: str, fillers: frozenset[str], rule: str) -> list[Edit]:
     edits = []
     for match in _WORD.finditer(text):
         word, start, end = match.group(0), match.start(), match.end()
@@ -95,7 +112,7 @@ def filler_words(text: str) -> list[Edit]:
             continue  # "nicht ganz", "nicht wirklich", "keine durchaus": the degree is the fact
         if "und" in (previous, following) or following in ("oder", "nein") or previous == "sei":
             continue  # "ganz und gar", "ja oder nein", "es sei denn"
-        edits.append(Edit(start - 1, end, "", "filler_word"))
+        edits.append(Edit(start - 1, end, "", rule))
     return edits
 
 

@@ -88,6 +88,8 @@ DONE_WHEN = (
         ),
         ("Die Halle ist ja ab Montag offen.", "einfach", "filler_word", "Die Halle ist ab Montag offen."),
         ("Parken ist dort gar nicht erlaubt.", "einfach", "filler_word", "Parken ist dort nicht erlaubt."),
+        ("Die Halle ist aber ab Montag offen.", "einfach", "sentence_adverb", "Die Halle ist ab Montag offen."),
+        ("Das Bad ist bereits ab 8 Uhr offen.", "einfach", "sentence_adverb", "Das Bad ist ab 8 Uhr offen."),
         ("Das Schloß ist heute zu.", "einfach", "spelling", "Das Schloss ist heute zu."),
         ("Die Türen des Rathauses sind offen.", "einfach", "genitive", "Die Türen vom Rathaus sind offen."),
         (
@@ -320,3 +322,13 @@ def test_a_degree_word_after_a_negation_is_not_dropped_as_a_filler(text, kept):
     """ "nicht ganz" is not "nicht": the filler rule must not change what is denied."""
     assert kept in plainlang.simplify(text, "einfach").text
     assert plainlang.simplify("Das ist gar nicht schwer.", "einfach").text == "Das ist nicht schwer."
+
+
+@pytest.mark.parametrize("text", [
+    "Die Halle ist zu, aber der Saal ist offen.",  # after a comma "aber" links two clauses
+    "Aber der Saal ist offen.",  # at the start the verb order would break
+    "Das Parken ist nicht aber das Halten verboten.",  # after a negation
+])  # fmt: skip
+def test_a_linking_adverb_is_kept_where_it_joins_clauses_or_follows_a_negation(text):
+    result = plainlang.simplify(text, "einfach")
+    assert "sentence_adverb" not in {c.rule for c in result.changes}
