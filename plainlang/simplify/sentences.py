@@ -10,7 +10,8 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
   "… . Denn sie ist krank."). The verb at the end of the clause moves to second place.
 - ``coordination`` (inside ``split``): one subject with several predicates, "Sie hörte nicht
   darauf, eilte nach Hause und vergaß den Frosch." → "Sie hörte nicht darauf. Sie eilte nach
-  Hause. Sie vergaß den Frosch." (the subject is repeated, as Leichte Sprache repeats nouns);
+  Hause. Sie vergaß den Frosch." (the subject is repeated, as Leichte Sprache repeats nouns; also
+  after "Denn …" and after "Da" + verb + pronoun, where "da" is "then", not "because");
   and main clauses joined by "und" without a comma ("… und sie spielten im Hof." → "… . Und sie
   spielten im Hof."; fitted on the DEplain-web fit part: SARI 29.90 → 30.08 with both "Und").
 - ``active``: "X wird von der Stadt gesperrt." → "Die Stadt sperrt X." (only with a named agent).
@@ -173,13 +174,18 @@ def _plural(verb: str) -> bool:
     return verb.endswith("en") or verb == "sind"
 
 
+def _adverb_da(body: list[str]) -> bool:
+    """ "Da ging er …": "da" directly before a finite verb is the adverb "then", not "because"."""
+    return body[0] == "Da" and len(body) > 2 and _finite(body[1]) and body[2].lower() in w.PRONOUNS
+
+
 def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
     """Split "S V1 …, V2 … und V3 …" into sentences that each repeat S, or "A und S V …" after a
     main clause A; None when the sentence does not have that shape (or a subordinate clause
     comes first: then the subject of a later verb is not sure)."""
-    if len(body) < 6 or body[0].lower() in SUBORDINATORS:
+    if len(body) < 6 or body[0].lower() in SUBORDINATORS and not _adverb_da(body):
         return None
-    if body[0] in ("Und", "Aber", "Oder", "Doch"):  # "Aber die Katze sprang …, spie und kratzte."
+    if body[0] in ("Und", "Aber", "Oder", "Doch", "Denn"):  # "Aber die Katze sprang …, spie und kratzte."
         parts = coordination(body[1:], end)
         if parts:
             parts[0] = [body[0], w.lower_function_word(parts[0][0]), *parts[0][1:]]

@@ -82,6 +82,9 @@ def test_decade_stays_one_word_when_a_sentence_is_rewritten():
             "Die Straße bleibt gesperrt, denn dort arbeiten noch die Bagger.",
             "Die Straße bleibt gesperrt. Denn dort arbeiten noch die Bagger.",
         ),
+        # "Da" before the verb is "then": one subject, two predicates, two sentences
+        ("Da dankte er der Frau und fuhr nach Hause.", "Da hat er der Frau gedankt. Er ist nach Hause gefahren."),
+        ("Denn die Halle ist alt und braucht ein neues Dach.", "Denn die Halle ist alt. Die Halle braucht ein neues Dach."),
     ],
 )
 def test_front_clauses_and_comma_splices_are_split(text, expected):
@@ -95,6 +98,7 @@ def test_front_clauses_and_comma_splices_are_split(text, expected):
     [
         "Wenn es regnet, fällt das Fest aus.",  # a condition must not become a statement
         "Da die Halle zu ist, turnen wir draußen.",  # "da" is also "there": left alone
+        "Da die Halle zu ist und regnet, turnen wir nicht.",  # "da" before a subject: "because"
         "Wir kaufen Brot, Milch und Käse.",  # an enumeration, not two clauses
     ],
 )
