@@ -16,6 +16,10 @@
   andere Namen" → "hat nur, je nach Region, andere Namen"); a single dash between two clauses
   ends the first ("… verkauft – 800 Millionen sind es im Jahr." → "… verkauft. 800 Millionen
   …"); ranges ("9 – 12 Uhr", "Montag – Freitag") stay.
+- ``semicolon``: a semicolon that ends a line or the text ends the sentence ("… mit seinen
+  Kindern;" → "… mit seinen Kindern."), when a clause with a verb and at least three words
+  stands before it (an item of a list, "- Ausweis;", stays); Leichte and Einfache Sprache do without semicolons, and only a sentence
+  with its full stop gets the sentence rules. A semicolon inside a sentence is split there.
 - ``konjunktiv``: Konjunktiv I of reported speech → indicative ("er sei krank" → "er ist
   krank", "sie könne kommen" → "sie kann kommen"); "es sei denn" stays.
 - ``correlate``: the "so" that repeats a clause in front ("Wenn Sie kommen, so bringen Sie …" →
@@ -200,6 +204,22 @@ def dashes(text: str) -> list[Edit]:
             edits.append(Edit(matches[pair].start(), matches[pair].end(), ", ", "dash"))
             continue
         edits.append(Edit(start, end + 1, ". " + text[end].upper(), "dash"))
+    return edits
+
+
+_FINAL_SEMICOLON = re.compile(r";[ \t]*(?=\n|$)")
+_LIST_ITEM = re.compile(r"\s*(?:[-–•*·]|\d+[.)]|[a-z]\))\s")
+
+
+def semicolons(text: str) -> list[Edit]:
+    edits = []
+    for match in _FINAL_SEMICOLON.finditer(text):
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+        words = _WORD.findall(text, start, match.start())
+        if len(words) < 3 or _LIST_ITEM.match(text, start):
+            continue  # "- Ausweis;": an item of a list
+        if any(word.islower() and pos.word_tag(word).startswith("V") for word in words):
+            edits.append(Edit(match.start(), match.start() + 1, ".", "semicolon"))
     return edits
 
 

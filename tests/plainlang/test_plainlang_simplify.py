@@ -91,6 +91,7 @@ DONE_WHEN = (
         ("Die Halle ist aber ab Montag offen.", "einfach", "sentence_adverb", "Die Halle ist ab Montag offen."),
         ("Das Bad ist bereits ab 8 Uhr offen.", "einfach", "sentence_adverb", "Das Bad ist ab 8 Uhr offen."),
         ("Die Halle ist daher ab Montag zu.", "einfach", "sentence_adverb", "Die Halle ist ab Montag zu."),
+        ("Der Saal im Rathaus bleibt zu;", "einfach", "semicolon", "Der Saal im Rathaus bleibt zu."),
         ("Das Schloß ist heute zu.", "einfach", "spelling", "Das Schloss ist heute zu."),
         ("Die Türen des Rathauses sind offen.", "einfach", "genitive", "Die Türen vom Rathaus sind offen."),
         (
@@ -333,3 +334,11 @@ def test_a_degree_word_after_a_negation_is_not_dropped_as_a_filler(text, kept):
 def test_a_linking_adverb_is_kept_where_it_joins_clauses_or_follows_a_negation(text):
     result = plainlang.simplify(text, "einfach")
     assert "sentence_adverb" not in {c.rule for c in result.changes}
+
+
+def test_a_list_item_keeps_its_semicolon():
+    """ "- Meldebescheinigung der Stadt;" is an item of a list, not a sentence."""
+    text = "Bringen Sie mit:\n- Ausweis;\n- Meldebescheinigung der Stadt;\nBescheid vom Amt für Wohnen;"
+    result = plainlang.simplify(text, "einfach")
+    assert result.text.count(";") == 3
+    assert "semicolon" not in {c.rule for c in result.changes}
