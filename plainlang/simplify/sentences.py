@@ -11,7 +11,8 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
 - ``coordination`` (inside ``split``): one subject with several predicates, "Sie hörte nicht
   darauf, eilte nach Hause und vergaß den Frosch." → "Sie hörte nicht darauf. Sie eilte nach
   Hause. Sie vergaß den Frosch." (the subject is repeated, as Leichte Sprache repeats nouns; also
-  after "Denn …" and after "Da" + verb + pronoun, where "da" is "then", not "because");
+  after "Denn …", with the subject after the verb ("Dann öffnete die Stadt das Bad und …") and
+  after "Da" + verb + subject, where "da" is "then", not "because"; a final colon stays);
   and main clauses joined by "und" without a comma ("… und sie spielten im Hof." → "… . Und sie
   spielten im Hof."; fitted on the DEplain-web fit part: SARI 29.90 → 30.08 with both "Und").
 - ``active``: "X wird von der Stadt gesperrt." → "Die Stadt sperrt X." (only with a named agent).
@@ -54,7 +55,7 @@ def _words(sentence: list[str]) -> int:
 
 
 def _body(sentence: list[str]) -> tuple[list[str], list[str]]:
-    if sentence and sentence[-1] in END:
+    if sentence and (sentence[-1] in END or sentence[-1] == ":"):  # "… und sprach:" keeps its colon
         return sentence[:-1], sentence[-1:]
     return sentence, ["."]
 
@@ -176,7 +177,25 @@ def _plural(verb: str) -> bool:
 
 def _adverb_da(body: list[str]) -> bool:
     """ "Da ging er …": "da" directly before a finite verb is the adverb "then", not "because"."""
-    return body[0] == "Da" and len(body) > 2 and _finite(body[1]) and body[2].lower() in w.PRONOUNS
+    if body[0] != "Da" or len(body) < 4 or not _finite(body[1]):
+        return False
+    return body[2].lower() in w.PRONOUNS or _subject_after_verb(body) is not None
+
+
+NOMINATIVE_ARTICLES = frozenset({"der", "die", "das", "ein", "eine"})
+
+
+def _subject_after_verb(body: list[str]) -> list[str] | None:
+    """The subject right after the verb in "Adverb V (sich) der/die/das/ein/eine … N" or a name
+    ("Dann segnete Gott …"), capitalised; None when the noun phrase could be the object (a
+    nominative "der"/"ein" follows it) or there is none."""
+    i = 3 if body[2] == "sich" else 2
+    if i >= len(body) or not (body[i] in NOMINATIVE_ARTICLES or pos.word_tag(body[i]) == "NE"):
+        return None
+    np_end = w.noun_phrase_end(body, i)
+    if np_end is None or np_end >= len(body) or body[np_end] in ("der", "ein", ","):
+        return None
+    return [w.capitalise(body[i]), *body[i + 1 : np_end]]
 
 
 def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
@@ -197,6 +216,8 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
         subject, verb_at = body[:np_end], np_end
     elif _finite(body[1]) and (np_end := w.noun_phrase_end(body, 2)) is not None and body[2].lower() in w.PRONOUNS:
         subject, verb_at = [w.capitalise(body[2])], 1  # "Dann zog er …": the subject after the verb
+    elif _finite(body[1]) and (after := _subject_after_verb(body)) is not None:
+        subject, verb_at = after, 1  # "Da saß die arme Müllerstochter …", "Dann segnete Gott sie …"
     else:
         return None
     verb = body[verb_at]

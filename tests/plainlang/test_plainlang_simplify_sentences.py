@@ -85,6 +85,14 @@ def test_decade_stays_one_word_when_a_sentence_is_rewritten():
         # "Da" before the verb is "then": one subject, two predicates, two sentences
         ("Da dankte er der Frau und fuhr nach Hause.", "Da hat er der Frau gedankt. Er ist nach Hause gefahren."),
         ("Denn die Halle ist alt und braucht ein neues Dach.", "Denn die Halle ist alt. Die Halle braucht ein neues Dach."),
+        (  # the subject after the verb is repeated
+            "Dann öffnete die Stadt das Bad und schloss die Halle.",
+            "Dann hat die Stadt das Bad geöffnet. Die Stadt hat die Halle geschlossen.",
+        ),
+        (  # a colon at the end stays the end: no "rief:."
+            "Da klopfte es zum zweiten Mal, und eine Stimme rief:",
+            "Da hat es zum 2. Mal geklopft. Und eine Stimme hat gerufen:",
+        ),
     ],
 )
 def test_front_clauses_and_comma_splices_are_split(text, expected):
@@ -99,6 +107,7 @@ def test_front_clauses_and_comma_splices_are_split(text, expected):
         "Wenn es regnet, fällt das Fest aus.",  # a condition must not become a statement
         "Da die Halle zu ist, turnen wir draußen.",  # "da" is also "there": left alone
         "Da die Halle zu ist und regnet, turnen wir nicht.",  # "da" before a subject: "because"
+        "Da öffnete die Tür der Hausmeister und ging hinein.",  # "die Tür" is the object here
         "Wir kaufen Brot, Milch und Käse.",  # an enumeration, not two clauses
     ],
 )
