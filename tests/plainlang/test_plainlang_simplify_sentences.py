@@ -18,6 +18,7 @@ import plainlang
         ("Der Bürgermeister sprach: Wir helfen.", "Der Bürgermeister hat gesprochen: Wir helfen."),
         ("Wer kommt mit?, fragte sie.", "Wer kommt mit?, hat sie gefragt."),
         ("Sie studierte in Berlin.", "Sie hat in Berlin studiert."),
+        ("Die Stadt kaufte Bänke und Tische.", "Die Stadt hat Bänke und Tische gekauft."),  # "und" inside the clause
     ],
 )
 def test_preterite_becomes_perfekt(text, expected):
