@@ -7,7 +7,7 @@ where in the input it happened:
 1. words (:mod:`.lexical`, :mod:`.style`): Amtsdeutsch, empty nouns, abbreviations, number
    words, dates and times, rare words with a more frequent synonym; quotation marks, filler
    particles and linking adverbs inside a clause ("aber", "bereits"), a semicolon that ends a
-   sentence, old spellings, genitive → "von", dashes, Konjunktiv I → indicative;
+   sentence, apostrophe elisions ("gibt's"), old spellings, genitive → "von", dashes, Konjunktiv I → indicative;
    the correlate "so" after a clause in front;
 2. sentences (:mod:`.sentences`, :mod:`.clauses`, :mod:`.tense`): splits at semicolons,
    coordinating conjunctions, *dass* and relative clauses (also in the middle of a sentence),
@@ -62,7 +62,7 @@ def simplify(text: str, profile: str = "einfach", *, compound_separator: str | N
         edits += lexical.number_words(text) + lexical.dates_and_times(text)
         edits += style.quotation_marks(text) + style.filler_words(text) + style.genitive(text)
         edits += style.dashes(text) + style.konjunktiv(text) + style.correlate(text)
-        edits += style.sentence_adverbs(text) + style.semicolons(text)
+        edits += style.sentence_adverbs(text) + style.semicolons(text) + style.elisions(text)
         edits += lexical.rare_synonyms(text, float(config.get("rare_word", {}).get("max_zipf", 2.5)))
     if leicht:
         settings = config.get("long_word", {})

@@ -20,6 +20,10 @@
   Kindern;" → "… mit seinen Kindern."), when a clause with a verb and at least three words
   stands before it (an item of a list, "- Ausweis;", stays); Leichte and Einfache Sprache do without semicolons, and only a sentence
   with its full stop gets the sentence rules. A semicolon inside a sentence is split there.
+- ``elision``: a word shortened with an apostrophe is written out ("gibt's" → "gibt es", "wie's"
+  → "wie es", "'s ist" → "es ist", "hab' ich" → "habe ich", "wär'" → "wäre"); the apostrophe
+  is a sign readers stumble over. Only after a verb or a conjunction ("dir's" stays: "es"
+  would have to move), and only where the form with "e" is a finite verb ("gut'" is no "gute").
 - ``konjunktiv``: Konjunktiv I of reported speech → indicative ("er sei krank" → "er ist
   krank", "sie könne kommen" → "sie kann kommen"); "es sei denn" stays.
 - ``correlate``: the "so" that repeats a clause in front ("Wenn Sie kommen, so bringen Sie …" →
@@ -221,6 +225,36 @@ def semicolons(text: str) -> list[Edit]:
         if any(word.islower() and pos.word_tag(word).startswith("V") for word in words):
             edits.append(Edit(match.start(), match.start() + 1, ".", "semicolon"))
     return edits
+
+
+APOSTROPHES = "'’"
+_ELIDED_ES = re.compile(r"(?<![\w'’])([A-Za-zÄÖÜäöüß][a-zäöüß]*)['’]s(?![\w'’])")
+_ELIDED_E = re.compile(r"(?<![\w'’])([a-zäöüß]+)['’](?=[\s,.;:!?]|$)")
+_LEADING_ES = re.compile(r"(?<![\w'’])['’]s(?= [a-zäöüß])")
+_ES_AFTER = frozenset({"wie", "wenn", "ob", "dass", "so", "da", "was", "wo", "als"})
+FINITE = ("VVFIN", "VAFIN", "VMFIN")
+
+
+def elisions(text: str) -> list[Edit]:
+    edits = []
+    for match in _ELIDED_ES.finditer(text):
+        word = match.group(1)
+        if word.lower() in _ES_AFTER or pos.word_tag(word.lower()) in FINITE:
+            edits.append(Edit(match.start(), match.end(), word + " es", "elision"))
+    for match in _ELIDED_E.finditer(text):
+        word = match.group(1)
+        if _QUOTE_OPEN.search(text, max(0, match.start() - 60), match.start()):
+            continue  # "'gut'": a quotation in single quotes, not an elision
+        if pos.word_tag(word + "e") in FINITE and frequency.zipf(word + "e") >= 3:
+            edits.append(Edit(match.start(), match.end(), word + "e", "elision"))
+    for match in _LEADING_ES.finditer(text):
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+        first = not text[start : match.start()].strip(" –-„“\"»«")
+        edits.append(Edit(match.start(), match.end(), "Es" if first else "es", "elision"))
+    return edits
+
+
+_QUOTE_OPEN = re.compile(r"(?:^|\s)['’‚‘]\w")
 
 
 KONJUNKTIV_I = {

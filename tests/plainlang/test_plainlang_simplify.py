@@ -92,6 +92,7 @@ DONE_WHEN = (
         ("Das Bad ist bereits ab 8 Uhr offen.", "einfach", "sentence_adverb", "Das Bad ist ab 8 Uhr offen."),
         ("Die Halle ist daher ab Montag zu.", "einfach", "sentence_adverb", "Die Halle ist ab Montag zu."),
         ("Der Saal im Rathaus bleibt zu;", "einfach", "semicolon", "Der Saal im Rathaus bleibt zu."),
+        ("Gibt's am Montag Strom? Ich hab' keinen.", "einfach", "elision", "Gibt es am Montag Strom? Ich habe keinen."),
         ("Das Schloß ist heute zu.", "einfach", "spelling", "Das Schloss ist heute zu."),
         ("Die Türen des Rathauses sind offen.", "einfach", "genitive", "Die Türen vom Rathaus sind offen."),
         (
@@ -342,3 +343,9 @@ def test_a_list_item_keeps_its_semicolon():
     result = plainlang.simplify(text, "einfach")
     assert result.text.count(";") == 3
     assert "semicolon" not in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize("text", ["Er sagte 'gut' und ging.", "Das Auto von Hans' Vater ist rot.", "Das ist Peter's Laden."])
+def test_an_apostrophe_that_marks_no_elision_stays(text):
+    result = plainlang.simplify(text, "einfach")
+    assert "elision" not in {c.rule for c in result.changes}
