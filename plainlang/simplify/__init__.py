@@ -12,6 +12,7 @@ where in the input it happened:
 2. sentences (:mod:`.sentences`, :mod:`.clauses`, :mod:`.tense`): splits at semicolons,
    coordinating conjunctions, *dass* and relative clauses (also in the middle of a sentence),
    a subordinate clause in front ("Als …, …" → "… . Dann …"), main clauses joined by a comma;
+   the speaker of direct speech first ("…, sagte sie." → "Sie sagte: …", rule ``speech_tag``);
    passive → active where the agent is named; nominal style → verb; Präteritum → Perfekt
    (rule ``perfekt``); for Leichte Sprache one sentence per line;
 and, for Leichte Sprache, long compounds are split with the city's separator in step 1
@@ -29,7 +30,7 @@ import re
 from plainlang import profiles
 from plainlang.segment import CLOSERS, TERMINAL, find_sentence_starts
 from plainlang.segment import _abbreviations as segment_abbreviations
-from plainlang.simplify import lexical, sentences, style, tense
+from plainlang.simplify import clauses, lexical, sentences, style, tense
 from plainlang.simplify import words as w
 from plainlang.simplify.edits import Edit, OffsetMap, resolve
 from plainlang.simplify.types import Change, Simplified
@@ -100,9 +101,13 @@ def _sentence(segment: str, profile: str, changes: list[Change], origin: tuple[i
     tokens = w.tokens(segment)
     if not tokens:
         return None
+    changed = False
+    spoken = clauses.speech_tag(tokens)  # before any split: ", sagte sie" is no second predicate
+    if spoken is not None:
+        changes.append(Change("speech_tag", w.join(tokens), w.join(spoken), *origin))
+        tokens, changed = spoken, True
     queue: list[list[str]] = [tokens]
     done: list[list[str]] = []
-    changed = False
     while queue:
         current = queue.pop(0)
         if len(done) + len(queue) < 8 and (";" in current or sentences._words(current) > SPLIT_FROM_WORDS[profile]):

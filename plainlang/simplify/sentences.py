@@ -223,6 +223,8 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
     verb = body[verb_at]
     for k in range(verb_at + 1, len(body) - 2):
         token = body[k]
+        if token == ":":
+            return None  # "Der Esel sagte: Ei was, zieh …": what follows the colon has its own subject
         if token == ",":
             if not _finite(body[k + 1]):
                 return None  # an enumeration or a subordinate clause: stop here
@@ -236,6 +238,8 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
             continue
         if len(right) > 1 and right[1] in ("du", "ich", "wir", "er", "man"):
             continue  # "…, holst du ihr …": the verb has a subject of its own
+        if len(right) > 1 and right[0] in clauses.REPORTING and right[1].lower() in w.PRONOUNS | w.DETERMINERS:
+            continue  # "…, sagte die Sprecherin": the speaker, not a second predicate
         if _plural(right[0]) == _plural(verb) and (
             _finite(right[0]) or (_plural(verb) and _full_verb(verb) and _infinitive(right[0]))
         ):

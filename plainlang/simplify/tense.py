@@ -181,6 +181,11 @@ def _verb(form: str, final: bool = False) -> tuple[str, str, str] | None:
     return found or _weak(form, final)
 
 
+def is_preterite(word: str) -> bool:
+    """ "gab", "machte", "öffneten": a Präteritum form of a full verb."""
+    return word.islower() and _verb(word) is not None
+
+
 def _second_place(body: list[str]) -> int | None:
     """Index of the word in second place of a main clause, or None."""
     start = 1 if body and body[0] in OPENERS else 0

@@ -190,3 +190,31 @@ def test_correlate_so_after_a_clause_in_front_is_dropped():
     assert [c.before for c in result.changes if c.rule == "correlate"] == [" so"]
     # "so" as an adverb of degree stays
     assert plainlang.simplify("Wir kommen, so schnell es geht.", "einfach").text == "Wir kommen, so schnell es geht."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Die Halle bleibt zu, sagte die Sprecherin der Stadt.", "Die Sprecherin der Stadt sagte: Die Halle bleibt zu."),
+        ("Warte, warte! rief der Frosch.", "Der Frosch hat gerufen: Warte, warte!"),
+        ("Ei was, sagte der Esel, zieh mit uns fort.", "Der Esel hat gesagt: Ei was, zieh mit uns fort."),
+        # the speaker is not a second predicate of "er": no "Er hat sie gesagt."
+        ("Er kam heim, sagte sie.", "Sie hat gesagt: Er kam heim."),
+    ],
+)
+def test_the_speaker_comes_first_with_a_colon(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+    assert "speech_tag" in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Als er kam, sagte der Mann nichts.",  # a clause in front, no words spoken
+        "Die Halle bleibt zu, sagte Harald Roth, Sprecher der Stadt.",  # an apposition after the speaker
+        "Wir helfen, sagte er, und ging nach Hause.",  # the story goes on after the speaker
+    ],
+)
+def test_a_reporting_verb_without_plain_speech_stays(text):
+    assert "speech_tag" not in {c.rule for c in plainlang.simplify(text, "einfach").changes}
