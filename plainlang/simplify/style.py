@@ -5,7 +5,8 @@
   (Netzwerk Leichte Sprache 2022: Anführungszeichen are named among them).
 - ``filler_word``: modal particles without a fact of their own ("Das ist ja bekannt" → "Das
   ist bekannt", "gar nicht" → "nicht"), only inside a clause, between two words, so the verb
-  order stays; list and reasons in ``data/grammar.yaml`` (``filler_particles``).
+  order stays; "so" only before an adjective without "wie"/"dass" after it ("so große Zähne");
+  list and reasons in ``data/grammar.yaml`` (``filler_particles``).
 - ``sentence_adverb``: linking and time adverbs inside a clause that people leave out when they
   simplify ("Der Saal ist aber voll" → "Der Saal ist voll", "Die Anmeldung ist bereits offen" →
   "Die Anmeldung ist offen"; aber, jedoch, allerdings, zudem, außerdem, somit, schon, bereits);
@@ -120,8 +121,24 @@ def _drop_inside_clause(text: str, fillers: frozenset[str], rule: str) -> list[E
             continue  # "nicht ganz", "nicht wirklich", "keine durchaus": the degree is the fact
         if "und" in (previous, following) or following in ("oder", "nein") or previous == "sei":
             continue  # "ganz und gar", "ja oder nein", "es sei denn"
+        if word == "so" and not _degree_so(text, end, following):
+            continue
         edits.append(Edit(start - 1, end, "", rule))
     return edits
+
+
+_SO_CONSEQUENCE = re.compile(r"[^.!?;:]*?\b(?:dass|daß|wie|als)\b")
+_SO_KEEP = frozenset({"oft", "lange", "bald", "weit", "viel", "viele", "vieles", "wenig", "sehr", "dass", "daß", "wie"})
+
+
+def _degree_so(text: str, end: int, following: str) -> bool:
+    """ "so große Zähne", "so heftig": "so" before an adjective says only "very"; not "so groß wie",
+    "so groß, dass" (a comparison or a consequence), "so oft Sie wollen", "so 20 Leute"."""
+    if following in _SO_KEEP or following.startswith("genannt") or not following.isalpha():
+        return False
+    if pos.word_tag(following) not in ("ADJA", "ADJD"):
+        return False
+    return not _SO_CONSEQUENCE.match(text, end)
 
 
 @cache

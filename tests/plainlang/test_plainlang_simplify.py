@@ -88,6 +88,7 @@ DONE_WHEN = (
         ),
         ("Die Halle ist ja ab Montag offen.", "einfach", "filler_word", "Die Halle ist ab Montag offen."),
         ("Parken ist dort gar nicht erlaubt.", "einfach", "filler_word", "Parken ist dort nicht erlaubt."),
+        ("Der Weg ist im Winter so glatt.", "einfach", "filler_word", "Der Weg ist im Winter glatt."),
         ("Die Halle ist aber ab Montag offen.", "einfach", "sentence_adverb", "Die Halle ist ab Montag offen."),
         ("Das Bad ist bereits ab 8 Uhr offen.", "einfach", "sentence_adverb", "Das Bad ist ab 8 Uhr offen."),
         ("Die Halle ist daher ab Montag zu.", "einfach", "sentence_adverb", "Die Halle ist ab Montag zu."),
@@ -349,3 +350,13 @@ def test_a_list_item_keeps_its_semicolon():
 def test_an_apostrophe_that_marks_no_elision_stays(text):
     result = plainlang.simplify(text, "einfach")
     assert "elision" not in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize("text", [
+    "Der Weg ist so glatt wie Eis.",  # a comparison
+    "Der Weg ist so glatt, dass wir streuen.",  # a consequence
+    "Kommen Sie so oft Sie wollen.",
+    "Das ist das so genannte Bürgerbüro.",
+])  # fmt: skip
+def test_so_stays_where_it_compares_or_links(text):
+    assert " so " in plainlang.simplify(text, "einfach").text
