@@ -99,7 +99,25 @@ def comma_splice(
             and finite(right[2])
         ):
             return [[*left, "."], [CONJUNCTIONS[right[0]], *right[1:], *end]]
+        verb_at = _noun_subject_end(right)
+        if verb_at is not None and verb_at + 1 < len(right) and finite(right[verb_at]):
+            if right[verb_at + 1] not in (",", "und", "oder") and "," not in right[: verb_at]:
+                return [[*left, "."], [w.capitalise(right[0]), *right[1:], *end]]  # "…, Erdbeeren gibt es …"
     return None
+
+
+def _noun_subject_end(right: list[str]) -> int | None:
+    """End of "Erdbeeren und Spargel", "ein Mann", "Anna" at the start of a clause, or None;
+    never "die/der/das …", which may open a relative clause."""
+    first = right[0]
+    if first.lower() in RELATIVE or first == "Sie" or first.lower() in w.PRONOUNS:
+        return None
+    if not (first[:1].isupper() and w.is_noun(first)) and first not in ("ein", "eine", "kein", "keine"):
+        return None
+    end = w.noun_phrase_end(right, 0)
+    if end is not None and end + 1 < len(right) and right[end] in ("und", "oder") and w.is_noun(right[end + 1]):
+        end = w.noun_phrase_end(right, end + 1)  # "Erdbeeren und Spargel"
+    return end
 
 
 def left_verb(left: list[str], finite: Test) -> str:
@@ -142,9 +160,12 @@ def speech_tag(sentence: list[str]) -> list[str] | None:
                 return None
             tag_end = speaker_end = genitive_end
         if tag_end < len(body) and body[tag_end] in ("zu", "zum", "zur"):  # "sagte er zum Kaiser"
-            tag_end = w.noun_phrase_end(body, tag_end + 1) if body[tag_end] == "zu" else tag_end + 2
-            if tag_end is None or not body[tag_end - 1][:1].isupper() and body[tag_end - 1] not in ("ihm", "ihr", "ihnen"):
+            addressee_end = w.noun_phrase_end(body, tag_end + 1) if body[tag_end] == "zu" else tag_end + 2
+            if addressee_end is None or addressee_end > len(body):
                 return None
+            if not body[addressee_end - 1][:1].isupper() and body[addressee_end - 1] not in ("ihm", "ihr", "ihnen"):
+                return None
+            tag_end = addressee_end
         if tag_end < len(body) and body[tag_end] != ",":
             return None  # more than speaker and addressee: not a plain tag
         before = list(body[: i - 1])

@@ -85,6 +85,20 @@ def to_main_clause(clause: list[str]) -> list[str] | None:
     return [*clause[:end], verb, *clause[end:-1], *particle]
 
 
+def relative_main(clause: list[str]) -> list[str] | None:
+    """ "die Frauen Kinder haben" (relative pronoun, its noun, the rest of the relative clause) →
+    "die Frauen haben Kinder": the subject is the relative pronoun with its noun, also when a
+    noun follows ("Kinder" is the object); after a name ("die Fairtrade beauftragt hat") the
+    name may be the subject: not sure."""
+    rest = clause[2:]
+    if not rest or not (rest[0][:1].isupper() and w.is_noun(rest[0])):
+        return to_main_clause(clause)
+    if pos.word_tag(rest[0]) != "NN":
+        return None
+    main = to_main_clause(["er", *rest])  # a one-word subject in its place
+    return None if main is None else [*clause[:2], *main[1:]]
+
+
 def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
     body, end = _body(sentence)
     for k, token in enumerate(body):
@@ -124,13 +138,13 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
                 return [[*main, ":"], _start([*clause, *end])] if not leicht else None
             return [[*main, "."], _start([*clause, *end])]
         if nxt in RELATIVE and w.is_noun(body[k - 1]) and w.antecedent_agrees(body, k - 1, nxt, body[-1]):
-            clause = to_main_clause([body[k + 1], body[k - 1], *body[k + 2 :]])
+            clause = relative_main([body[k + 1], body[k - 1], *body[k + 2 :]])
             if clause is None or _words(body[:k]) < 3:
                 return None
             return [[*body[:k], "."], _start([*clause, *end])]
     return (
         clauses.front_clause(body, end, _finite, to_main_clause)
-        or clauses.embedded_relative(body, end, to_main_clause, _verb)
+        or clauses.embedded_relative(body, end, relative_main, _verb)
         or clauses.comma_splice(body, end, _verb, SUBORDINATORS)
         or coordination(body, end)
     )

@@ -86,6 +86,10 @@ def test_decade_stays_one_word_when_a_sentence_is_rewritten():
         # "Da" before the verb is "then": one subject, two predicates, two sentences
         ("Da dankte er der Frau und fuhr nach Hause.", "Da hat er der Frau gedankt. Er ist nach Hause gefahren."),
         ("Denn die Halle ist alt und braucht ein neues Dach.", "Denn die Halle ist alt. Die Halle braucht ein neues Dach."),
+        (  # a noun starts the second main clause; the cut-short "Ein-" keeps its hyphen
+            "Der Ein- und Ausgang ist offen, Besucher parken am Markt.",
+            "Der Ein- und Ausgang ist offen. Besucher parken am Markt.",
+        ),
         (  # the subject after the verb is repeated
             "Dann öffnete die Stadt das Bad und schloss die Halle.",
             "Dann hat die Stadt das Bad geöffnet. Die Stadt hat die Halle geschlossen.",
@@ -109,6 +113,7 @@ def test_front_clauses_and_comma_splices_are_split(text, expected):
         "Da die Halle zu ist, turnen wir draußen.",  # "da" is also "there": left alone
         "Da die Halle zu ist und regnet, turnen wir nicht.",  # "da" before a subject: "because"
         "Da öffnete die Tür der Hausmeister und ging hinein.",  # "die Tür" is the object here
+        "Das belegt eine Studie, die Greenpeace in Auftrag gegeben hat.",  # the name may be the subject
         "Wir kaufen Brot, Milch und Käse.",  # an enumeration, not two clauses
     ],
 )
@@ -128,6 +133,8 @@ def test_conditions_and_enumerations_are_not_split(text):
             "Anwohner melden sich im Bürgerbüro. Die Anwohner haben keinen Ausweis.",
         ),
         ("Wir suchen Helfer, die am Samstag Zeit haben.", "Wir suchen Helfer. Die Helfer haben am Samstag Zeit."),
+        # a noun after the relative pronoun is its object: not "Die Frauen Kinder haben."
+        ("Frauen, die Kinder haben, arbeiten oft.", "Frauen arbeiten oft. Die Frauen haben Kinder."),
     ],
 )
 def test_relative_clauses_become_sentences(text, expected):
