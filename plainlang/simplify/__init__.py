@@ -42,7 +42,12 @@ SEPARATORS = ("·", "-")
 SPLIT_FROM_WORDS = {"leicht": 0, "einfach": 4, "standard": 25}
 
 # Rewrites of one (split) sentence, in this order.
-REWRITES = (("active", sentences.active), ("nominal_style", sentences.nominal), ("perfekt", tense.perfect))
+REWRITES = (
+    ("active", sentences.active),
+    ("nominal_style", sentences.nominal),
+    ("front_adverb", sentences.front_adverb),
+    ("perfekt", tense.perfect),
+)
 
 __all__ = ["PROFILES", "Change", "Simplified", "simplify"]
 

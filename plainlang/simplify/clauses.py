@@ -15,6 +15,9 @@ Both return the new sentences as word lists, or ``None`` when the shape is not s
 - ``comma_splice``: "Frauen haben kleinere Hände, sie essen auch kleinere Portionen." → two
   sentences, when a personal pronoun and a finite verb start the part after the comma, and
   ", denn so …", ", doch dann …" when an adverb and a finite verb follow the conjunction.
+- ``front_adverb``: a linking adverb in front of a main clause goes, the subject after the verb
+  takes its place ("Außerdem gibt es die Ostseeinseln." → "Es gibt die Ostseeinseln."); list
+  in ``data/grammar.yaml`` (``front_adverbs``); not before a colon ("So erreichen Sie uns:").
 - ``speech_tag``: "Wir helfen, sagte die Sprecherin." → "Die Sprecherin sagte: Wir helfen." (also
   with the tag in the middle); not when a clause comes first, the story goes on after the
   speaker or an apposition follows it. It runs before the splits, so ", sagte sie" is never
@@ -191,3 +194,19 @@ def speech_tag(sentence: list[str]) -> list[str] | None:
         speaker = [w.capitalise(body[i + 1]), *body[i + 2 : speaker_end]]
         return [*speaker, body[i], *body[speaker_end:tag_end], ":", *words, *final]
     return None
+
+
+NOMINATIVE = frozenset({"er", "sie", "es", "wir", "ich", "du", "ihr", "man", "der", "die", "das", "ein", "eine"})
+
+
+def front_adverb(sentence: list[str], adverbs: frozenset[str], finite: Test) -> list[str] | None:
+    """ "Außerdem gibt es die Ostseeinseln." → "Es gibt die Ostseeinseln.": a linking adverb in
+    front goes and the subject after the verb takes its place."""
+    if len(sentence) < 5 or sentence[0] not in adverbs or not finite(sentence[1]):
+        return None
+    if sentence[2] not in NOMINATIVE or sentence[3] in ("der", "ein"):
+        return None  # "Da sah sie der Wolf": "sie" is the object
+    end = w.noun_phrase_end(sentence, 2)
+    if end is None or end >= len(sentence) - 1 or sentence[end] in ("der", "ein", "(") or sentence[-1] == ":":
+        return None  # "So erreichen Sie uns:": "so" points to what follows
+    return [w.capitalise(sentence[2]), *sentence[3:end], sentence[1], *sentence[end:]]

@@ -21,7 +21,10 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
 
 from __future__ import annotations
 
+from functools import cache
+
 from plainlang import compounds, pos
+from plainlang.resources import word_set
 from plainlang.simplify import clauses
 from plainlang.simplify import words as w
 
@@ -83,6 +86,15 @@ def to_main_clause(clause: list[str]) -> list[str] | None:
     if end is None or end >= len(clause) - 1 and end != len(clause) - 1:
         return None
     return [*clause[:end], verb, *clause[end:-1], *particle]
+
+
+@cache
+def _front_adverbs() -> frozenset[str]:
+    return frozenset(w.capitalise(word) for word in word_set("grammar.yaml", "front_adverbs"))
+
+
+def front_adverb(sentence: list[str]) -> list[str] | None:
+    return clauses.front_adverb(sentence, _front_adverbs(), _finite)
 
 
 def relative_main(clause: list[str]) -> list[str] | None:

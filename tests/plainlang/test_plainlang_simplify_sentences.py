@@ -225,3 +225,29 @@ def test_the_speaker_comes_first_with_a_colon(text, expected):
 )
 def test_a_reporting_verb_without_plain_speech_stays(text):
     assert "speech_tag" not in {c.rule for c in plainlang.simplify(text, "einfach").changes}
+
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Außerdem gibt es am Markt einen Parkplatz.", "Es gibt am Markt einen Parkplatz."),
+        ("Daher bleibt die Halle am Montag zu.", "Die Halle bleibt am Montag zu."),
+    ],
+)
+def test_a_linking_adverb_in_front_goes_and_the_subject_moves_up(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+    assert "front_adverb" in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "So erreichen Sie uns:",  # "so" points to what follows
+        "Dann bleibt die Halle zu.",  # "Dann" tells the order of events
+        "Daher hat die Stadt (Bauamt) gebaut.",  # the noun phrase goes on in brackets
+    ],
+)
+def test_a_front_adverb_stays_where_it_points_ahead_or_the_subject_is_unclear(text):
+    assert "front_adverb" not in {c.rule for c in plainlang.simplify(text, "einfach").changes}
