@@ -16,7 +16,8 @@
 - ``dash``: a dash pair around an insertion becomes a comma pair ("hat nur – je nach Region –
   andere Namen" → "hat nur, je nach Region, andere Namen"); a single dash between two clauses
   ends the first ("… verkauft – 800 Millionen sind es im Jahr." → "… verkauft. 800 Millionen
-  …"); ranges ("9 – 12 Uhr", "Montag – Freitag") stay.
+  …"); a dash that opens a line of dialogue goes ("– Keine Koffer." → "Keine Koffer."); ranges
+  ("9 – 12 Uhr", "Montag – Freitag") stay.
 - ``semicolon``: a semicolon that ends a line or the text ends the sentence ("… mit seinen
   Kindern;" → "… mit seinen Kindern."), when a clause with a verb and at least three words
   stands before it (an item of a list, "- Ausweis;", stays); Leichte and Einfache Sprache do without semicolons, and only a sentence
@@ -202,8 +203,17 @@ def _words_between(text: str, start: int, end: int) -> int:
     return len(_WORD.findall(text, start, end))
 
 
+# A dash (after "…") that opens a line of dialogue: after the end of a sentence on the same line,
+# or at the start of a text of one line (on several lines it is the bullet of a list).
+_DIALOGUE_DASH = re.compile(r"(?<=[.!?] )(?:\.\.\. ?|… ?)?[–—] (?=[^\W\d_])")
+_FIRST_DASH = re.compile(r"\s*(?:\.\.\. ?|… ?)?[–—] (?=[^\W\d_])")
+
+
 def dashes(text: str) -> list[Edit]:
-    edits = []
+    edits = [Edit(m.start(), m.end(), "", "dash") for m in _DIALOGUE_DASH.finditer(text)]
+    first = _FIRST_DASH.match(text)
+    if first is not None and "\n" not in text.strip():
+        edits.append(Edit(first.start(), first.end(), "", "dash"))
     matches = list(_DASH.finditer(text))
     used: set[int] = set()
     for k, match in enumerate(matches):

@@ -102,6 +102,7 @@ DONE_WHEN = (
             "dash",
             "Die Halle hat im Sommer, wie jedes Jahr, kürzer offen.",
         ),
+        ("– Die Halle ist ab Montag zu.", "einfach", "dash", "Die Halle ist ab Montag zu."),
         ("Sie sagt, der Saal sei voll.", "einfach", "konjunktiv", "Sie sagt, der Saal ist voll."),
         (
             "Der Hausmeister schließt die Halle, prüft die Fenster und geht nach Hause.",
@@ -360,3 +361,10 @@ def test_an_apostrophe_that_marks_no_elision_stays(text):
 ])  # fmt: skip
 def test_so_stays_where_it_compares_or_links(text):
     assert " so " in plainlang.simplify(text, "einfach").text
+
+
+def test_the_dashes_of_a_list_stay():
+    text = "Bitte bringen Sie mit:\n– Ihren Ausweis\n– ein Foto"
+    assert plainlang.simplify(text, "einfach").text == text
+    two = "– Die Halle ist zu.\n– Das Bad ist offen."
+    assert plainlang.simplify(two, "einfach").text.count("–") == 2
