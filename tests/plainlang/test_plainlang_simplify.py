@@ -73,6 +73,12 @@ DONE_WHEN = (
             "Die Sprechstunde am Montag fällt aus. Denn die Ärztin ist krank.",
         ),
         ("Bringen Sie ggf. den Ausweis mit.", "einfach", "abbreviation", "Bringen Sie wenn nötig den Ausweis mit."),
+        (
+            "Wir pflanzen zweiundzwanzig Bäume und sammeln zwanzigtausend Euro.",
+            "einfach",
+            "number_words",
+            "Wir pflanzen 22 Bäume und sammeln 20.000 Euro.",
+        ),
         ("Die Sprechstunde beginnt um 14.00 Uhr.", "einfach", "time", "Die Sprechstunde beginnt um 14 Uhr."),
         (
             "Die Abfallentsorgungsgebühren steigen. Wir erklären warum.",
