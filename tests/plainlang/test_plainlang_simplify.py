@@ -95,6 +95,7 @@ DONE_WHEN = (
         ("Die Halle ist ja ab Montag offen.", "einfach", "filler_word", "Die Halle ist ab Montag offen."),
         ("Parken ist dort gar nicht erlaubt.", "einfach", "filler_word", "Parken ist dort nicht erlaubt."),
         ("Der Weg ist im Winter so glatt.", "einfach", "filler_word", "Der Weg ist im Winter glatt."),
+        ("Das sogenannte Bürgerbüro ist offen.", "einfach", "filler_word", "Das Bürgerbüro ist offen."),
         ("Die Halle ist aber ab Montag offen.", "einfach", "sentence_adverb", "Die Halle ist ab Montag offen."),
         ("Das Bad ist bereits ab 8 Uhr offen.", "einfach", "sentence_adverb", "Das Bad ist ab 8 Uhr offen."),
         ("Die Halle ist daher ab Montag zu.", "einfach", "sentence_adverb", "Die Halle ist ab Montag zu."),
