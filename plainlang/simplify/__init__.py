@@ -4,11 +4,12 @@ It proposes; staff decide. The proposal is built in two steps, each a list of ed
 offsets are mapped back to the input, so every :class:`Change` says rule, before, after and
 where in the input it happened:
 
-1. words (:mod:`.lexical`, :mod:`.style`): Amtsdeutsch, empty nouns, abbreviations, number
-   words, dates and times, rare words with a more frequent synonym; quotation marks, filler
-   particles and linking adverbs inside a clause ("aber", "bereits"), a semicolon that ends a
-   sentence, apostrophe elisions ("gibt's"), old spellings, genitive → "von", dashes, Konjunktiv I → indicative;
-   the correlate "so" after a clause in front;
+1. words (:mod:`.lexical`, :mod:`.style`): Amtsdeutsch, stiff words ("zahlreiche" → "viele"),
+   empty nouns, abbreviations, number words, dates and times, rare words with a more frequent
+   synonym; quotation marks, filler particles and linking adverbs inside a clause ("aber",
+   "bereits"), a semicolon that ends a sentence, apostrophe elisions ("gibt's"), old
+   spellings, genitive → "von", dashes, Konjunktiv I → indicative; the correlate "so" after a
+   clause in front;
 2. sentences (:mod:`.sentences`, :mod:`.clauses`, :mod:`.tense`): splits at semicolons,
    coordinating conjunctions, *dass* and relative clauses (also in the middle of a sentence),
    a subordinate clause in front ("Als …, …" → "… . Dann …"), main clauses joined by a comma;
@@ -65,7 +66,7 @@ def simplify(text: str, profile: str = "einfach", *, compound_separator: str | N
     # 1. words
     edits = lexical.amtsdeutsch(text) + lexical.abbreviations(text, leicht) + style.spelling(text)
     if profile != "standard":
-        edits += lexical.number_words(text) + lexical.dates_and_times(text)
+        edits += lexical.number_words(text) + lexical.dates_and_times(text) + lexical.plain_words(text)
         edits += style.quotation_marks(text) + style.filler_words(text) + style.genitive(text)
         edits += style.dashes(text) + style.konjunktiv(text) + style.correlate(text)
         edits += style.sentence_adverbs(text) + style.semicolons(text) + style.elisions(text)

@@ -6,6 +6,9 @@ of its own; :func:`plainlang.simplify.edits.resolve` settles overlaps between ru
   ``empty_noun``: "bei der Durchführung der Sanierung" → "bei der Sanierung";
 - ``abbreviation``: spelled out from ``data/abbreviations.yaml`` (well-known short forms
   such as "EU" only for Leichte Sprache);
+- ``plain_word``: stiff words of written German → an everyday word ("zahlreiche" → "viele",
+  "lediglich" → "nur", "stets" → "immer"; ``data/plain_words.tsv``, not Amtsdeutsch: the checker
+  and the gate do not use it);
 - ``number_words``: "drei Wochen" → "3 Wochen" ("ein/eine" is the article and stays); also
   compounds ("zweiundzwanzig" → "22", "viertausend" → "4000", "zwanzigtausend" → "20.000");
 - ``date``/``time``: "01.03.2027" → "1. März 2027", "9.30 Uhr" → "9:30 Uhr", "14.00 Uhr" → "14 Uhr";
@@ -92,6 +95,22 @@ def amtsdeutsch(text: str) -> list[Edit]:
                 end = empty.end()  # "im Rahmen der Durchführung der Sanierung" → "bei der Sanierung"
         edits.append(Edit(m.start(), end, plain, "amtsdeutsch"))
     edits += [Edit(m.start(), m.end(), m.group(1), "empty_noun") for m in EMPTY_NOUNS.finditer(text)]
+    return edits
+
+
+@cache
+def _plain_words() -> dict[str, str]:
+    return {row[0].lower(): row[1] for row in load_table("plain_words.tsv") if len(row) > 1}
+
+
+def plain_words(text: str) -> list[Edit]:
+    table = _plain_words()
+    edits = []
+    for match in _WORD.finditer(text):
+        written = match.group(0)
+        plain = table.get(written.lower())
+        if plain is not None:
+            edits.append(Edit(match.start(), match.end(), _capitalised(plain, written), "plain_word"))
     return edits
 
 
