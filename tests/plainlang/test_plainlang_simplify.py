@@ -74,10 +74,10 @@ DONE_WHEN = (
         ),
         ("Bringen Sie ggf. den Ausweis mit.", "einfach", "abbreviation", "Bringen Sie wenn nötig den Ausweis mit."),
         (
-            "Zahlreiche Bänke sind stets frei, lediglich am Montag nicht.",
+            "Zahlreiche Bänke sind stets frei, lediglich am Montag nicht. Die Gebühr kostet monatlich 5 Euro.",
             "einfach",
             "plain_word",
-            "Viele Bänke sind immer frei, nur am Montag nicht.",
+            "Viele Bänke sind immer frei, nur am Montag nicht. Die Gebühr kostet jeden Monat 5 Euro.",
         ),
         (
             "Wir pflanzen zweiundzwanzig Bäume und sammeln zwanzigtausend Euro.",
