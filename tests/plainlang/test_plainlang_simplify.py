@@ -79,6 +79,7 @@ DONE_WHEN = (
             "plain_word",
             "Viele Bänke sind immer frei, nur am Montag nicht. Die Gebühr kostet jeden Monat 5 Euro.",
         ),
+        ("Im Bad sind sonstige Duschen vorhanden.", "einfach", "plain_word", "Im Bad sind andere Duschen da."),
         (
             "Wir pflanzen zweiundzwanzig Bäume und sammeln zwanzigtausend Euro.",
             "einfach",
