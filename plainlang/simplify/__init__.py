@@ -4,13 +4,16 @@ It proposes; staff decide. The proposal is built in two steps, each a list of ed
 offsets are mapped back to the input, so every :class:`Change` says rule, before, after and
 where in the input it happened:
 
-1. words (:mod:`.lexical`, :mod:`.style`): Amtsdeutsch, empty nouns, abbreviations, number
-   words, dates and times, rare words with a more frequent synonym; quotation marks, filler
-   particles, old spellings, genitive → "von", dashes, Konjunktiv I → indicative;
-   the correlate "so" after a clause in front;
+1. words (:mod:`.lexical`, :mod:`.style`): Amtsdeutsch, stiff words ("zahlreiche" → "viele"),
+   empty nouns, abbreviations, number words, dates and times, rare words with a more frequent
+   synonym; quotation marks, filler particles and linking adverbs inside a clause ("aber",
+   "bereits"), a semicolon that ends a sentence, apostrophe elisions ("gibt's"), old
+   spellings, genitive → "von", dashes, Konjunktiv I → indicative; the correlate "so" after a
+   clause in front;
 2. sentences (:mod:`.sentences`, :mod:`.clauses`, :mod:`.tense`): splits at semicolons,
    coordinating conjunctions, *dass* and relative clauses (also in the middle of a sentence),
    a subordinate clause in front ("Als …, …" → "… . Dann …"), main clauses joined by a comma;
+   the speaker of direct speech first ("…, sagte sie." → "Sie sagte: …", rule ``speech_tag``);
    passive → active where the agent is named; nominal style → verb; Präteritum → Perfekt
    (rule ``perfekt``); for Leichte Sprache one sentence per line;
 and, for Leichte Sprache, long compounds are split with the city's separator in step 1
@@ -28,7 +31,7 @@ import re
 from plainlang import profiles
 from plainlang.segment import CLOSERS, TERMINAL, find_sentence_starts
 from plainlang.segment import _abbreviations as segment_abbreviations
-from plainlang.simplify import lexical, sentences, style, tense
+from plainlang.simplify import clauses, lexical, sentences, style, tense
 from plainlang.simplify import words as w
 from plainlang.simplify.edits import Edit, OffsetMap, resolve
 from plainlang.simplify.types import Change, Simplified
@@ -40,7 +43,12 @@ SEPARATORS = ("·", "-")
 SPLIT_FROM_WORDS = {"leicht": 0, "einfach": 4, "standard": 25}
 
 # Rewrites of one (split) sentence, in this order.
-REWRITES = (("active", sentences.active), ("nominal_style", sentences.nominal), ("perfekt", tense.perfect))
+REWRITES = (
+    ("active", sentences.active),
+    ("nominal_style", sentences.nominal),
+    ("front_adverb", sentences.front_adverb),
+    ("perfekt", tense.perfect),
+)
 
 __all__ = ["PROFILES", "Change", "Simplified", "simplify"]
 
@@ -58,9 +66,10 @@ def simplify(text: str, profile: str = "einfach", *, compound_separator: str | N
     # 1. words
     edits = lexical.amtsdeutsch(text) + lexical.abbreviations(text, leicht) + style.spelling(text)
     if profile != "standard":
-        edits += lexical.number_words(text) + lexical.dates_and_times(text)
+        edits += lexical.number_words(text) + lexical.dates_and_times(text) + lexical.plain_words(text)
         edits += style.quotation_marks(text) + style.filler_words(text) + style.genitive(text)
         edits += style.dashes(text) + style.konjunktiv(text) + style.correlate(text)
+        edits += style.sentence_adverbs(text) + style.semicolons(text) + style.elisions(text)
         edits += lexical.rare_synonyms(text, float(config.get("rare_word", {}).get("max_zipf", 2.5)))
     if leicht:
         settings = config.get("long_word", {})
@@ -98,9 +107,13 @@ def _sentence(segment: str, profile: str, changes: list[Change], origin: tuple[i
     tokens = w.tokens(segment)
     if not tokens:
         return None
+    changed = False
+    spoken = clauses.speech_tag(tokens)  # before any split: ", sagte sie" is no second predicate
+    if spoken is not None:
+        changes.append(Change("speech_tag", w.join(tokens), w.join(spoken), *origin))
+        tokens, changed = spoken, True
     queue: list[list[str]] = [tokens]
     done: list[list[str]] = []
-    changed = False
     while queue:
         current = queue.pop(0)
         if len(done) + len(queue) < 8 and (";" in current or sentences._words(current) > SPLIT_FROM_WORDS[profile]):

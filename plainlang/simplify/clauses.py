@@ -1,4 +1,5 @@
-"""More sentence splits: a subordinate clause in front, and two main clauses joined by a comma.
+"""More sentence splits: a subordinate clause in front, and two main clauses joined by a comma;
+and direct speech with its speaker first.
 
 Both return the new sentences as word lists, or ``None`` when the shape is not sure.
 - ``front_clause``: "Als der Regen aufhörte, öffnete die Stadt das Bad." → "Der Regen hörte
@@ -14,12 +15,20 @@ Both return the new sentences as word lists, or ``None`` when the shape is not s
 - ``comma_splice``: "Frauen haben kleinere Hände, sie essen auch kleinere Portionen." → two
   sentences, when a personal pronoun and a finite verb start the part after the comma, and
   ", denn so …", ", doch dann …" when an adverb and a finite verb follow the conjunction.
+- ``front_adverb``: a linking adverb in front of a main clause goes, the subject after the verb
+  takes its place ("Außerdem gibt es die Ostseeinseln." → "Es gibt die Ostseeinseln."); list
+  in ``data/grammar.yaml`` (``front_adverbs``); not before a colon ("So erreichen Sie uns:").
+- ``speech_tag``: "Wir helfen, sagte die Sprecherin." → "Die Sprecherin sagte: Wir helfen." (also
+  with the tag in the middle); not when a clause comes first, the story goes on after the
+  speaker or an apposition follows it. It runs before the splits, so ", sagte sie" is never
+  taken for a second predicate of the subject before it ("Er kam heim, sagte sie.").
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from plainlang.simplify import tense
 from plainlang.simplify import words as w
 
 Test = Callable[[str], bool]
@@ -93,9 +102,111 @@ def comma_splice(
             and finite(right[2])
         ):
             return [[*left, "."], [CONJUNCTIONS[right[0]], *right[1:], *end]]
+        verb_at = _noun_subject_end(right)
+        if verb_at is not None and verb_at + 1 < len(right) and finite(right[verb_at]):
+            if right[verb_at + 1] not in (",", "und", "oder") and "," not in right[: verb_at]:
+                return [[*left, "."], [w.capitalise(right[0]), *right[1:], *end]]  # "…, Erdbeeren gibt es …"
     return None
+
+
+def _noun_subject_end(right: list[str]) -> int | None:
+    """End of "Erdbeeren und Spargel", "ein Mann", "Anna" at the start of a clause, or None;
+    never "die/der/das …", which may open a relative clause."""
+    first = right[0]
+    if first.lower() in RELATIVE or first == "Sie" or first.lower() in w.PRONOUNS:
+        return None
+    if not (first[:1].isupper() and w.is_noun(first)) and first not in ("ein", "eine", "kein", "keine"):
+        return None
+    end = w.noun_phrase_end(right, 0)
+    if end is not None and end + 1 < len(right) and right[end] in ("und", "oder") and w.is_noun(right[end + 1]):
+        end = w.noun_phrase_end(right, end + 1)  # "Erdbeeren und Spargel"
+    return end
 
 
 def left_verb(left: list[str], finite: Test) -> str:
     """The first finite verb of a main clause in its first four words, or ""."""
     return next((t for t in left[1:5] if finite(t)), "")
+
+
+REPORTING = frozenset(
+    {
+        *("sagte", "sagten", "sagt", "sagen", "sprach", "sprachen", "spricht", "sprechen", "rief", "riefen"),
+        *("ruft", "rufen", "fragte", "fragten", "fragt", "fragen", "antwortete", "antworteten", "antwortet"),
+        *("antworten", "dachte", "dachten", "denkt", "denken", "erwiderte", "erwidert", "meinte", "meint"),
+        *("entgegnete", "entgegnet", "schrie", "schrien", "schreit", "flüsterte", "flüstert", "erklärte"),
+        *("erklärt", "erklären", "betonte", "betont", "berichtete", "berichtet", "erzählte", "erzählt"),
+    }
+)
+SPEECH_SIGNS = frozenset({",", "!", "?"})
+NOT_SPEECH = frozenset(
+    {"der", "die", "das", "den", "dem", "deren", "dessen", "welcher", "welche", "welches", "als", "wobei", "indem"}
+    | {"weil", "da", "wenn", "obwohl", "nachdem", "während", "bevor", "sobald", "falls"}
+)
+DIALOGUE_DASHES = frozenset({"–", "—", "-", "...", "…"})
+
+
+def speech_tag(sentence: list[str]) -> list[str] | None:
+    """ "Wir helfen, sagte die Sprecherin." → "Die Sprecherin sagte: Wir helfen." The speaker comes
+    first and a colon opens the words, as Leichte and Einfache Sprache introduce direct speech
+    (also with the tag in the middle: "Ei was, sagte der Esel, zieh mit uns fort.")."""
+    body, end = (sentence[:-1], sentence[-1:]) if sentence and sentence[-1] in (".", "!", "?") else (sentence, ["."])
+    for i in range(2, len(body) - 1):
+        if body[i] not in REPORTING or body[i - 1] not in SPEECH_SIGNS:
+            continue
+        speaker_end = w.noun_phrase_end(body, i + 1)
+        if speaker_end is None or body[i + 1] in ("Sie", "sich") or body[i + 1][0].isdigit():
+            return None
+        tag_end = speaker_end
+        while tag_end < len(body) - 1 and body[tag_end] in ("der", "des"):  # "die Sprecherin der Stadt"
+            genitive_end = w.noun_phrase_end(body, tag_end)
+            if genitive_end is None:
+                return None
+            tag_end = speaker_end = genitive_end
+        if tag_end < len(body) and body[tag_end] in ("zu", "zum", "zur"):  # "sagte er zum Kaiser"
+            addressee_end = w.noun_phrase_end(body, tag_end + 1) if body[tag_end] == "zu" else tag_end + 2
+            if addressee_end is None or addressee_end > len(body):
+                return None
+            if not body[addressee_end - 1][:1].isupper() and body[addressee_end - 1] not in ("ihm", "ihr", "ihnen"):
+                return None
+            tag_end = addressee_end
+        if tag_end < len(body) and body[tag_end] != ",":
+            return None  # more than speaker and addressee: not a plain tag
+        before = list(body[: i - 1])
+        while before and before[0] in DIALOGUE_DASHES:
+            before = before[1:]
+        after = body[tag_end + 1 :]
+        if _words(before) < 1 or before[0].lower() in FRONT or ":" in before:
+            return None  # "Als er kam, sagte der Mann …", "… nach Bremen: dort, meinte er, …"
+        if after and (
+            after[0].lower() in NOT_SPEECH
+            or after[0] in ("und", "aber", "oder", "doch", "denn")
+            or tense.is_preterite(after[0])
+            or after[0][:1].isupper() and after[0] not in ("Sie", "Ich") and w.is_noun(after[0])
+        ):
+            return None  # the story goes on after the speaker ("…, gab seine Karten"), or an apposition
+        sign = body[i - 1]
+        if sign == "," and before[-1] in ("!", "?"):  # "Wer kommt mit?, fragte sie."
+            sign, before = before[-1], before[:-1]
+        if sign != "," and after:
+            after = [w.capitalise(after[0]), *after[1:]]  # "Verzeiht! Was ist das …"
+        words = [*before, *([","] if sign == "," and after else [sign] if sign != "," else []), *after]
+        final = end if sign == "," or after else []
+        speaker = [w.capitalise(body[i + 1]), *body[i + 2 : speaker_end]]
+        return [*speaker, body[i], *body[speaker_end:tag_end], ":", *words, *final]
+    return None
+
+
+NOMINATIVE = frozenset({"er", "sie", "es", "wir", "ich", "du", "ihr", "man", "der", "die", "das", "ein", "eine"})
+
+
+def front_adverb(sentence: list[str], adverbs: frozenset[str], finite: Test) -> list[str] | None:
+    """ "Außerdem gibt es die Ostseeinseln." → "Es gibt die Ostseeinseln.": a linking adverb in
+    front goes and the subject after the verb takes its place."""
+    if len(sentence) < 5 or sentence[0] not in adverbs or not finite(sentence[1]):
+        return None
+    if sentence[2] not in NOMINATIVE or sentence[3] in ("der", "ein"):
+        return None  # "Da sah sie der Wolf": "sie" is the object
+    end = w.noun_phrase_end(sentence, 2)
+    if end is None or end >= len(sentence) - 1 or sentence[end] in ("der", "ein", "(") or sentence[-1] == ":":
+        return None  # "So erreichen Sie uns:": "so" points to what follows
+    return [w.capitalise(sentence[2]), *sentence[3:end], sentence[1], *sentence[end:]]

@@ -6,7 +6,11 @@ of its own; :func:`plainlang.simplify.edits.resolve` settles overlaps between ru
   ``empty_noun``: "bei der Durchführung der Sanierung" → "bei der Sanierung";
 - ``abbreviation``: spelled out from ``data/abbreviations.yaml`` (well-known short forms
   such as "EU" only for Leichte Sprache);
-- ``number_words``: "drei Wochen" → "3 Wochen" ("ein/eine" is the article and stays);
+- ``plain_word``: stiff words of written German → an everyday word ("zahlreiche" → "viele",
+  "lediglich" → "nur", "stets" → "immer"; ``data/plain_words.tsv``, not Amtsdeutsch: the checker
+  and the gate do not use it);
+- ``number_words``: "drei Wochen" → "3 Wochen" ("ein/eine" is the article and stays); also
+  compounds ("zweiundzwanzig" → "22", "viertausend" → "4000", "zwanzigtausend" → "20.000");
 - ``date``/``time``: "01.03.2027" → "1. März 2027", "9.30 Uhr" → "9:30 Uhr", "14.00 Uhr" → "14 Uhr";
 - ``rare_word``: a rare word → its more frequent synonym (``data/synonyms.tsv``);
 - ``compound`` (Leichte Sprache): long compounds split with the city's separator.
@@ -94,6 +98,22 @@ def amtsdeutsch(text: str) -> list[Edit]:
     return edits
 
 
+@cache
+def _plain_words() -> dict[str, str]:
+    return {row[0].lower(): row[1] for row in load_table("plain_words.tsv") if len(row) > 1}
+
+
+def plain_words(text: str) -> list[Edit]:
+    table = _plain_words()
+    edits = []
+    for match in _WORD.finditer(text):
+        written = match.group(0)
+        plain = table.get(written.lower())
+        if plain is not None:
+            edits.append(Edit(match.start(), match.end(), _capitalised(plain, written), "plain_word"))
+    return edits
+
+
 def abbreviations(text: str, leicht: bool) -> list[Edit]:
     edits = [
         Edit(s, e, _capitalised(plain, written), "abbreviation") for s, e, written, plain in vocabulary._dotted(text)
@@ -122,14 +142,56 @@ def _number_words() -> dict[str, str]:
     return {str(k).lower(): str(v) for k, v in load_yaml("grammar.yaml")["number_words"].items()}
 
 
+UNITS = {"ein": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9}
+TEENS = {"zehn": 10, "elf": 11, "zwölf": 12, "sechzehn": 16, "siebzehn": 17}
+TENS = {"zwanzig": 20, "dreißig": 30, "vierzig": 40, "fünfzig": 50, "sechzig": 60, "siebzig": 70, "achtzig": 80}
+TENS["neunzig"] = 90
+
+
+def _below_100(word: str) -> int | None:
+    if word in UNITS and word != "ein":
+        return UNITS[word]
+    if word in TEENS or word in TENS:
+        return TEENS.get(word) or TENS[word]
+    if word.endswith("zehn") and word[:-4] in UNITS and word[:-4] not in ("ein", "zwei"):
+        return 10 + UNITS[word[:-4]]  # "dreizehn"
+    unit, _, tens = word.partition("und")
+    return UNITS[unit] + TENS[tens] if unit in UNITS and tens in TENS else None  # "zweiundzwanzig"
+
+
+def _below_1000(word: str) -> int | None:
+    head, found, rest = word.partition("hundert")
+    if not found:
+        return _below_100(word)
+    hundreds = 1 if head in ("", "ein") else UNITS.get(head) if head != "ein" else None
+    tail = _below_100(rest) if rest else 0
+    return None if hundreds is None or tail is None else 100 * hundreds + tail
+
+
+def compound_number(word: str) -> int | None:
+    """ "zweiundzwanzig" → 22, "viertausend" → 4000, "dreihundertzwanzig" → 320; None for
+    anything else (also for the single words of ``number_words`` and for "ein")."""
+    head, found, rest = word.partition("tausend")
+    if not found:
+        return _below_1000(word) if "und" in word or "hundert" in word[1:] else None
+    thousands = 1 if head in ("", "ein") else _below_1000(head)
+    tail = _below_1000(rest) if rest else 0
+    return None if thousands is None or tail is None else 1000 * thousands + tail
+
+
 def number_words(text: str) -> list[Edit]:
     digits = _number_words()
     edits = []
     for match in _WORD.finditer(text):
         word = match.group(0)
         lower = word.lower()
-        if lower in digits and (word.islower() or _sentence_initial(text, match.start())):
+        if not (word.islower() or _sentence_initial(text, match.start())):
+            continue
+        if lower in digits:
             edits.append(Edit(match.start(), match.end(), digits[lower], "number_words"))
+        elif len(lower) > 7 and (value := compound_number(lower)) is not None:
+            plain = f"{value:,}".replace(",", ".") if value >= 10_000 else str(value)  # "2024", "20.000"
+            edits.append(Edit(match.start(), match.end(), plain, "number_words"))
     return edits
 
 

@@ -10,7 +10,9 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
   "… . Denn sie ist krank."). The verb at the end of the clause moves to second place.
 - ``coordination`` (inside ``split``): one subject with several predicates, "Sie hörte nicht
   darauf, eilte nach Hause und vergaß den Frosch." → "Sie hörte nicht darauf. Sie eilte nach
-  Hause. Sie vergaß den Frosch." (the subject is repeated, as Leichte Sprache repeats nouns);
+  Hause. Sie vergaß den Frosch." (the subject is repeated, as Leichte Sprache repeats nouns; also
+  after "Denn …", with the subject after the verb ("Dann öffnete die Stadt das Bad und …") and
+  after "Da" + verb + subject, where "da" is "then", not "because"; a final colon stays);
   and main clauses joined by "und" without a comma ("… und sie spielten im Hof." → "… . Und sie
   spielten im Hof."; fitted on the DEplain-web fit part: SARI 29.90 → 30.08 with both "Und").
 - ``active``: "X wird von der Stadt gesperrt." → "Die Stadt sperrt X." (only with a named agent).
@@ -19,7 +21,10 @@ rewritten sentence(s), or ``None`` when its pattern does not apply or it is not 
 
 from __future__ import annotations
 
+from functools import cache
+
 from plainlang import compounds, pos
+from plainlang.resources import word_set
 from plainlang.simplify import clauses
 from plainlang.simplify import words as w
 
@@ -53,7 +58,7 @@ def _words(sentence: list[str]) -> int:
 
 
 def _body(sentence: list[str]) -> tuple[list[str], list[str]]:
-    if sentence and sentence[-1] in END:
+    if sentence and (sentence[-1] in END or sentence[-1] == ":"):  # "… und sprach:" keeps its colon
         return sentence[:-1], sentence[-1:]
     return sentence, ["."]
 
@@ -81,6 +86,29 @@ def to_main_clause(clause: list[str]) -> list[str] | None:
     if end is None or end >= len(clause) - 1 and end != len(clause) - 1:
         return None
     return [*clause[:end], verb, *clause[end:-1], *particle]
+
+
+@cache
+def _front_adverbs() -> frozenset[str]:
+    return frozenset(w.capitalise(word) for word in word_set("grammar.yaml", "front_adverbs"))
+
+
+def front_adverb(sentence: list[str]) -> list[str] | None:
+    return clauses.front_adverb(sentence, _front_adverbs(), _finite)
+
+
+def relative_main(clause: list[str]) -> list[str] | None:
+    """ "die Frauen Kinder haben" (relative pronoun, its noun, the rest of the relative clause) →
+    "die Frauen haben Kinder": the subject is the relative pronoun with its noun, also when a
+    noun follows ("Kinder" is the object); after a name ("die Fairtrade beauftragt hat") the
+    name may be the subject: not sure."""
+    rest = clause[2:]
+    if not rest or not (rest[0][:1].isupper() and w.is_noun(rest[0])):
+        return to_main_clause(clause)
+    if pos.word_tag(rest[0]) != "NN":
+        return None
+    main = to_main_clause(["er", *rest])  # a one-word subject in its place
+    return None if main is None else [*clause[:2], *main[1:]]
 
 
 def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
@@ -122,13 +150,13 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
                 return [[*main, ":"], _start([*clause, *end])] if not leicht else None
             return [[*main, "."], _start([*clause, *end])]
         if nxt in RELATIVE and w.is_noun(body[k - 1]) and w.antecedent_agrees(body, k - 1, nxt, body[-1]):
-            clause = to_main_clause([body[k + 1], body[k - 1], *body[k + 2 :]])
+            clause = relative_main([body[k + 1], body[k - 1], *body[k + 2 :]])
             if clause is None or _words(body[:k]) < 3:
                 return None
             return [[*body[:k], "."], _start([*clause, *end])]
     return (
         clauses.front_clause(body, end, _finite, to_main_clause)
-        or clauses.embedded_relative(body, end, to_main_clause, _verb)
+        or clauses.embedded_relative(body, end, relative_main, _verb)
         or clauses.comma_splice(body, end, _verb, SUBORDINATORS)
         or coordination(body, end)
     )
@@ -173,13 +201,36 @@ def _plural(verb: str) -> bool:
     return verb.endswith("en") or verb == "sind"
 
 
+def _adverb_da(body: list[str]) -> bool:
+    """ "Da ging er …": "da" directly before a finite verb is the adverb "then", not "because"."""
+    if body[0] != "Da" or len(body) < 4 or not _finite(body[1]):
+        return False
+    return body[2].lower() in w.PRONOUNS or _subject_after_verb(body) is not None
+
+
+NOMINATIVE_ARTICLES = frozenset({"der", "die", "das", "ein", "eine"})
+
+
+def _subject_after_verb(body: list[str]) -> list[str] | None:
+    """The subject right after the verb in "Adverb V (sich) der/die/das/ein/eine … N" or a name
+    ("Dann segnete Gott …"), capitalised; None when the noun phrase could be the object (a
+    nominative "der"/"ein" follows it) or there is none."""
+    i = 3 if body[2] == "sich" else 2
+    if i >= len(body) or not (body[i] in NOMINATIVE_ARTICLES or pos.word_tag(body[i]) == "NE"):
+        return None
+    np_end = w.noun_phrase_end(body, i)
+    if np_end is None or np_end >= len(body) or body[np_end] in ("der", "ein", ","):
+        return None
+    return [w.capitalise(body[i]), *body[i + 1 : np_end]]
+
+
 def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
     """Split "S V1 …, V2 … und V3 …" into sentences that each repeat S, or "A und S V …" after a
     main clause A; None when the sentence does not have that shape (or a subordinate clause
     comes first: then the subject of a later verb is not sure)."""
-    if len(body) < 6 or body[0].lower() in SUBORDINATORS:
+    if len(body) < 6 or body[0].lower() in SUBORDINATORS and not _adverb_da(body):
         return None
-    if body[0] in ("Und", "Aber", "Oder", "Doch"):  # "Aber die Katze sprang …, spie und kratzte."
+    if body[0] in ("Und", "Aber", "Oder", "Doch", "Denn"):  # "Aber die Katze sprang …, spie und kratzte."
         parts = coordination(body[1:], end)
         if parts:
             parts[0] = [body[0], w.lower_function_word(parts[0][0]), *parts[0][1:]]
@@ -191,11 +242,15 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
         subject, verb_at = body[:np_end], np_end
     elif _finite(body[1]) and (np_end := w.noun_phrase_end(body, 2)) is not None and body[2].lower() in w.PRONOUNS:
         subject, verb_at = [w.capitalise(body[2])], 1  # "Dann zog er …": the subject after the verb
+    elif _finite(body[1]) and (after := _subject_after_verb(body)) is not None:
+        subject, verb_at = after, 1  # "Da saß die arme Müllerstochter …", "Dann segnete Gott sie …"
     else:
         return None
     verb = body[verb_at]
     for k in range(verb_at + 1, len(body) - 2):
         token = body[k]
+        if token == ":":
+            return None  # "Der Esel sagte: Ei was, zieh …": what follows the colon has its own subject
         if token == ",":
             if not _finite(body[k + 1]):
                 return None  # an enumeration or a subordinate clause: stop here
@@ -209,6 +264,8 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
             continue
         if len(right) > 1 and right[1] in ("du", "ich", "wir", "er", "man"):
             continue  # "…, holst du ihr …": the verb has a subject of its own
+        if len(right) > 1 and right[0] in clauses.REPORTING and right[1].lower() in w.PRONOUNS | w.DETERMINERS:
+            continue  # "…, sagte die Sprecherin": the speaker, not a second predicate
         if _plural(right[0]) == _plural(verb) and (
             _finite(right[0]) or (_plural(verb) and _full_verb(verb) and _infinitive(right[0]))
         ):

@@ -5,12 +5,27 @@
   (Netzwerk Leichte Sprache 2022: Anführungszeichen are named among them).
 - ``filler_word``: modal particles without a fact of their own ("Das ist ja bekannt" → "Das
   ist bekannt", "gar nicht" → "nicht"), only inside a clause, between two words, so the verb
-  order stays; list and reasons in ``data/grammar.yaml`` (``filler_particles``).
+  order stays; "so" only before an adjective without "wie"/"dass" after it ("so große Zähne");
+  list and reasons in ``data/grammar.yaml`` (``filler_particles``).
+- ``sentence_adverb``: linking and time adverbs inside a clause that people leave out when they
+  simplify ("Der Saal ist aber voll" → "Der Saal ist voll", "Die Anmeldung ist bereits offen" →
+  "Die Anmeldung ist offen"; aber, jedoch, allerdings, zudem, außerdem, somit, schon, bereits);
+  the same places as ``filler_word`` (never at the start of a clause, never after a negation);
+  list and reasons in ``data/grammar.yaml`` (``sentence_adverbs``).
 - ``spelling``: spellings from before the reform ("daß" → "dass", "Thür" → "Tür").
 - ``dash``: a dash pair around an insertion becomes a comma pair ("hat nur – je nach Region –
   andere Namen" → "hat nur, je nach Region, andere Namen"); a single dash between two clauses
   ends the first ("… verkauft – 800 Millionen sind es im Jahr." → "… verkauft. 800 Millionen
-  …"); ranges ("9 – 12 Uhr", "Montag – Freitag") stay.
+  …"); a dash that opens a line of dialogue goes ("– Keine Koffer." → "Keine Koffer."); ranges
+  ("9 – 12 Uhr", "Montag – Freitag") stay.
+- ``semicolon``: a semicolon that ends a line or the text ends the sentence ("… mit seinen
+  Kindern;" → "… mit seinen Kindern."), when a clause with a verb and at least three words
+  stands before it (an item of a list, "- Ausweis;", stays); Leichte and Einfache Sprache do without semicolons, and only a sentence
+  with its full stop gets the sentence rules. A semicolon inside a sentence is split there.
+- ``elision``: a word shortened with an apostrophe is written out ("gibt's" → "gibt es", "wie's"
+  → "wie es", "'s ist" → "es ist", "hab' ich" → "habe ich", "wär'" → "wäre"); the apostrophe
+  is a sign readers stumble over. Only after a verb or a conjunction ("dir's" stays: "es"
+  would have to move), and only where the form with "e" is a finite verb ("gut'" is no "gute").
 - ``konjunktiv``: Konjunktiv I of reported speech → indicative ("er sei krank" → "er ist
   krank", "sie könne kommen" → "sie kann kommen"); "es sei denn" stays.
 - ``correlate``: the "so" that repeats a clause in front ("Wenn Sie kommen, so bringen Sie …" →
@@ -76,8 +91,20 @@ def _fillers() -> frozenset[str]:
     return word_set("grammar.yaml", "filler_particles")
 
 
+@cache
+def _sentence_adverbs() -> frozenset[str]:
+    return word_set("grammar.yaml", "sentence_adverbs")
+
+
 def filler_words(text: str) -> list[Edit]:
-    fillers = _fillers()
+    return _drop_inside_clause(text, _fillers(), "filler_word")
+
+
+def sentence_adverbs(text: str) -> list[Edit]:
+    return _drop_inside_clause(text, _sentence_adverbs(), "sentence_adverb")
+
+
+def _drop_inside_clause(text: str, fillers: frozenset[str], rule: str) -> list[Edit]:
     edits = []
     for match in _WORD.finditer(text):
         word, start, end = match.group(0), match.start(), match.end()
@@ -95,8 +122,24 @@ def filler_words(text: str) -> list[Edit]:
             continue  # "nicht ganz", "nicht wirklich", "keine durchaus": the degree is the fact
         if "und" in (previous, following) or following in ("oder", "nein") or previous == "sei":
             continue  # "ganz und gar", "ja oder nein", "es sei denn"
-        edits.append(Edit(start - 1, end, "", "filler_word"))
+        if word == "so" and not _degree_so(text, end, following):
+            continue
+        edits.append(Edit(start - 1, end, "", rule))
     return edits
+
+
+_SO_CONSEQUENCE = re.compile(r"[^.!?;:]*?\b(?:dass|daß|wie|als)\b")
+_SO_KEEP = frozenset({"oft", "lange", "bald", "weit", "viel", "viele", "vieles", "wenig", "sehr", "dass", "daß", "wie"})
+
+
+def _degree_so(text: str, end: int, following: str) -> bool:
+    """ "so große Zähne", "so heftig": "so" before an adjective says only "very"; not "so groß wie",
+    "so groß, dass" (a comparison or a consequence), "so oft Sie wollen", "so 20 Leute"."""
+    if following in _SO_KEEP or following.startswith("genannt") or not following.isalpha():
+        return False
+    if pos.word_tag(following) not in ("ADJA", "ADJD"):
+        return False
+    return not _SO_CONSEQUENCE.match(text, end)
 
 
 @cache
@@ -160,8 +203,17 @@ def _words_between(text: str, start: int, end: int) -> int:
     return len(_WORD.findall(text, start, end))
 
 
+# A dash (after "…") that opens a line of dialogue: after the end of a sentence on the same line,
+# or at the start of a text of one line (on several lines it is the bullet of a list).
+_DIALOGUE_DASH = re.compile(r"(?<=[.!?] )(?:\.\.\. ?|… ?)?[–—] (?=[^\W\d_])")
+_FIRST_DASH = re.compile(r"\s*(?:\.\.\. ?|… ?)?[–—] (?=[^\W\d_])")
+
+
 def dashes(text: str) -> list[Edit]:
-    edits = []
+    edits = [Edit(m.start(), m.end(), "", "dash") for m in _DIALOGUE_DASH.finditer(text)]
+    first = _FIRST_DASH.match(text)
+    if first is not None and "\n" not in text.strip():
+        edits.append(Edit(first.start(), first.end(), "", "dash"))
     matches = list(_DASH.finditer(text))
     used: set[int] = set()
     for k, match in enumerate(matches):
@@ -184,6 +236,52 @@ def dashes(text: str) -> list[Edit]:
             continue
         edits.append(Edit(start, end + 1, ". " + text[end].upper(), "dash"))
     return edits
+
+
+_FINAL_SEMICOLON = re.compile(r";[ \t]*(?=\n|$)")
+_LIST_ITEM = re.compile(r"\s*(?:[-–•*·]|\d+[.)]|[a-z]\))\s")
+
+
+def semicolons(text: str) -> list[Edit]:
+    edits = []
+    for match in _FINAL_SEMICOLON.finditer(text):
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+        words = _WORD.findall(text, start, match.start())
+        if len(words) < 3 or _LIST_ITEM.match(text, start):
+            continue  # "- Ausweis;": an item of a list
+        if any(word.islower() and pos.word_tag(word).startswith("V") for word in words):
+            edits.append(Edit(match.start(), match.start() + 1, ".", "semicolon"))
+    return edits
+
+
+APOSTROPHES = "'’"
+_ELIDED_ES = re.compile(r"(?<![\w'’])([A-Za-zÄÖÜäöüß][a-zäöüß]*)['’]s(?![\w'’])")
+_ELIDED_E = re.compile(r"(?<![\w'’])([a-zäöüß]+)['’](?=[\s,.;:!?]|$)")
+_LEADING_ES = re.compile(r"(?<![\w'’])['’]s(?= [a-zäöüß])")
+_ES_AFTER = frozenset({"wie", "wenn", "ob", "dass", "so", "da", "was", "wo", "als"})
+FINITE = ("VVFIN", "VAFIN", "VMFIN")
+
+
+def elisions(text: str) -> list[Edit]:
+    edits = []
+    for match in _ELIDED_ES.finditer(text):
+        word = match.group(1)
+        if word.lower() in _ES_AFTER or pos.word_tag(word.lower()) in FINITE:
+            edits.append(Edit(match.start(), match.end(), word + " es", "elision"))
+    for match in _ELIDED_E.finditer(text):
+        word = match.group(1)
+        if _QUOTE_OPEN.search(text, max(0, match.start() - 60), match.start()):
+            continue  # "'gut'": a quotation in single quotes, not an elision
+        if pos.word_tag(word + "e") in FINITE and frequency.zipf(word + "e") >= 3:
+            edits.append(Edit(match.start(), match.end(), word + "e", "elision"))
+    for match in _LEADING_ES.finditer(text):
+        start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, match.start())), default=0)
+        first = not text[start : match.start()].strip(" –-„“\"»«")
+        edits.append(Edit(match.start(), match.end(), "Es" if first else "es", "elision"))
+    return edits
+
+
+_QUOTE_OPEN = re.compile(r"(?:^|\s)['’‚‘]\w")
 
 
 KONJUNKTIV_I = {

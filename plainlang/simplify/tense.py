@@ -14,7 +14,8 @@ whenever it is not sure:
   subordinate or a new clause ("Er sagte, dass …" → "Er hat gesagt, dass …"); a separated
   particle at the end joins it ("siedelten sich … an" → "haben sich … angesiedelt");
 - not when the clause coordinates ("öffnete die Tür und ging"): the second verb would need
-  its own auxiliary.
+  its own auxiliary; an "und" between two words of the clause is fine ("kaufte Bänke und
+  Tische" → "hat Bänke und Tische gekauft").
 """
 
 from __future__ import annotations
@@ -180,6 +181,11 @@ def _verb(form: str, final: bool = False) -> tuple[str, str, str] | None:
     return found or _weak(form, final)
 
 
+def is_preterite(word: str) -> bool:
+    """ "gab", "machte", "öffneten": a Präteritum form of a full verb."""
+    return word.islower() and _verb(word) is not None
+
+
 def _second_place(body: list[str]) -> int | None:
     """Index of the word in second place of a main clause, or None."""
     start = 1 if body and body[0] in OPENERS else 0
@@ -234,7 +240,7 @@ def _main(sentence: list[str]) -> list[str] | None:
                 clause_end = k
                 break
             return None  # an enumeration or a second main clause: not sure where the clause ends
-        if body[k] in ("und", "oder", "sowie"):
+        if body[k] in ("und", "oder", "sowie") and not _joins_words(body, k):
             return None
     middle = body[at + 1 : clause_end]
     if any(t in ("wie", "dass", "ob", "wenn", "weil", "als", "was") for t in middle):
@@ -259,6 +265,21 @@ def _main(sentence: list[str]) -> list[str] | None:
     if number == "sg" and "du" in neighbours:
         return None
     return [*body[:at], AUX[(aux, person)], *middle, participle, *body[clause_end:], *end]
+
+
+def _joins_words(body: list[str], k: int) -> bool:
+    """ "kaufte Brot und Milch": "und" joins two words of one clause, not two clauses (no
+    pronoun after it, no verb or comma up to the end)."""
+    if k + 1 >= len(body) or body[k + 1].lower() in w.PRONOUNS or body[k + 1] in ("Sie", "ich"):
+        return False
+    for token in body[k + 1 :]:
+        if token in (",", ";", ":", "„", "»", "–") or token.lower() in CLAUSE_OPENERS - RELATIVE_OR_ARTICLE:
+            return False
+        if token.lower().startswith("welch"):  # a relative clause without its comma
+            return False
+        if token.islower() and token.isalpha() and pos.word_tag(token).startswith("V"):
+            return False
+    return True
 
 
 def _infinitive(word: str) -> bool:

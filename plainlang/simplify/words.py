@@ -15,7 +15,11 @@ from plainlang.resources import load_table
 from plainlang.rules import nominal
 from plainlang.rules.passive import SEPARABLE_PREFIXES
 
-_TOKEN = re.compile(r"\d+\.(?=\s+[^\W\d_])|\d+(?:[.:,]\d+)*(?:ern|ers|er)?|[^\W\d_](?:[\w·-]*\w)?|…|\.\.\.|[^\w\s]")
+# "baum- oder feldfrisch", "Ein- und Ausgang": the hyphen of a word cut short stays on it.
+_TOKEN = re.compile(
+    r"\d+\.(?=\s+[^\W\d_])|\d+(?:[.:,]\d+)*(?:ern|ers|er)?|[^\W\d_][\w·-]*-(?= (?:und|oder|bis|sowie) )"
+    r"|[^\W\d_](?:[\w·-]*\w)?|…|\.\.\.|[^\w\s]"
+)
 NO_SPACE_BEFORE = frozenset({".", ",", ";", ":", "!", "?", ")", "]", "“", "«", "…"})
 NO_SPACE_AFTER = frozenset({"(", "[", "„", "»"})
 DETERMINERS = frozenset(

@@ -73,6 +73,19 @@ DONE_WHEN = (
             "Die Sprechstunde am Montag fällt aus. Denn die Ärztin ist krank.",
         ),
         ("Bringen Sie ggf. den Ausweis mit.", "einfach", "abbreviation", "Bringen Sie wenn nötig den Ausweis mit."),
+        (
+            "Zahlreiche Bänke sind stets frei, lediglich am Montag nicht. Die Gebühr kostet monatlich 5 Euro.",
+            "einfach",
+            "plain_word",
+            "Viele Bänke sind immer frei, nur am Montag nicht. Die Gebühr kostet jeden Monat 5 Euro.",
+        ),
+        ("Im Bad sind sonstige Duschen vorhanden.", "einfach", "plain_word", "Im Bad sind andere Duschen da."),
+        (
+            "Wir pflanzen zweiundzwanzig Bäume und sammeln zwanzigtausend Euro.",
+            "einfach",
+            "number_words",
+            "Wir pflanzen 22 Bäume und sammeln 20.000 Euro.",
+        ),
         ("Die Sprechstunde beginnt um 14.00 Uhr.", "einfach", "time", "Die Sprechstunde beginnt um 14 Uhr."),
         (
             "Die Abfallentsorgungsgebühren steigen. Wir erklären warum.",
@@ -88,6 +101,13 @@ DONE_WHEN = (
         ),
         ("Die Halle ist ja ab Montag offen.", "einfach", "filler_word", "Die Halle ist ab Montag offen."),
         ("Parken ist dort gar nicht erlaubt.", "einfach", "filler_word", "Parken ist dort nicht erlaubt."),
+        ("Der Weg ist im Winter so glatt.", "einfach", "filler_word", "Der Weg ist im Winter glatt."),
+        ("Das sogenannte Bürgerbüro ist offen.", "einfach", "filler_word", "Das Bürgerbüro ist offen."),
+        ("Die Halle ist aber ab Montag offen.", "einfach", "sentence_adverb", "Die Halle ist ab Montag offen."),
+        ("Das Bad ist bereits ab 8 Uhr offen.", "einfach", "sentence_adverb", "Das Bad ist ab 8 Uhr offen."),
+        ("Die Halle ist daher ab Montag zu.", "einfach", "sentence_adverb", "Die Halle ist ab Montag zu."),
+        ("Der Saal im Rathaus bleibt zu;", "einfach", "semicolon", "Der Saal im Rathaus bleibt zu."),
+        ("Gibt's am Montag Strom? Ich hab' keinen.", "einfach", "elision", "Gibt es am Montag Strom? Ich habe keinen."),
         ("Das Schloß ist heute zu.", "einfach", "spelling", "Das Schloss ist heute zu."),
         ("Die Türen des Rathauses sind offen.", "einfach", "genitive", "Die Türen vom Rathaus sind offen."),
         (
@@ -96,6 +116,7 @@ DONE_WHEN = (
             "dash",
             "Die Halle hat im Sommer, wie jedes Jahr, kürzer offen.",
         ),
+        ("– Die Halle ist ab Montag zu.", "einfach", "dash", "Die Halle ist ab Montag zu."),
         ("Sie sagt, der Saal sei voll.", "einfach", "konjunktiv", "Sie sagt, der Saal ist voll."),
         (
             "Der Hausmeister schließt die Halle, prüft die Fenster und geht nach Hause.",
@@ -320,3 +341,50 @@ def test_a_degree_word_after_a_negation_is_not_dropped_as_a_filler(text, kept):
     """ "nicht ganz" is not "nicht": the filler rule must not change what is denied."""
     assert kept in plainlang.simplify(text, "einfach").text
     assert plainlang.simplify("Das ist gar nicht schwer.", "einfach").text == "Das ist nicht schwer."
+
+
+@pytest.mark.parametrize("text", [
+    "Die Halle ist zu, aber der Saal ist offen.",  # after a comma "aber" links two clauses
+    "Aber der Saal ist offen.",  # at the start the verb order would break
+    "Das Parken ist nicht aber das Halten verboten.",  # after a negation
+])  # fmt: skip
+def test_a_linking_adverb_is_kept_where_it_joins_clauses_or_follows_a_negation(text):
+    result = plainlang.simplify(text, "einfach")
+    assert "sentence_adverb" not in {c.rule for c in result.changes}
+
+
+def test_a_list_item_keeps_its_semicolon():
+    """ "- Meldebescheinigung der Stadt;" is an item of a list, not a sentence."""
+    text = "Bringen Sie mit:\n- Ausweis;\n- Meldebescheinigung der Stadt;\nBescheid vom Amt für Wohnen;"
+    result = plainlang.simplify(text, "einfach")
+    assert result.text.count(";") == 3
+    assert "semicolon" not in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize("text", ["Er sagte 'gut' und ging.", "Das Auto von Hans' Vater ist rot.", "Das ist Peter's Laden."])
+def test_an_apostrophe_that_marks_no_elision_stays(text):
+    result = plainlang.simplify(text, "einfach")
+    assert "elision" not in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize("text", [
+    "Der Weg ist so glatt wie Eis.",  # a comparison
+    "Der Weg ist so glatt, dass wir streuen.",  # a consequence
+    "Kommen Sie so oft Sie wollen.",
+    "Das ist das so genannte Bürgerbüro.",
+])  # fmt: skip
+def test_so_stays_where_it_compares_or_links(text):
+    assert " so " in plainlang.simplify(text, "einfach").text
+
+
+def test_the_dashes_of_a_list_stay():
+    text = "Bitte bringen Sie mit:\n– Ihren Ausweis\n– ein Foto"
+    assert plainlang.simplify(text, "einfach").text == text
+    two = "– Die Halle ist zu.\n– Das Bad ist offen."
+    assert plainlang.simplify(two, "einfach").text.count("–") == 2
+
+
+def test_plain_words_are_no_amtsdeutsch_for_the_checker():
+    """The gate holds texts with Amtsdeutsch for some topics: "stets" must not start doing so."""
+    report = plainlang.check("Die Halle ist stets offen, lediglich am Montag nicht.")
+    assert "amtsdeutsch" not in {f.rule for f in report.findings}

@@ -18,6 +18,7 @@ import plainlang
         ("Der Bürgermeister sprach: Wir helfen.", "Der Bürgermeister hat gesprochen: Wir helfen."),
         ("Wer kommt mit?, fragte sie.", "Wer kommt mit?, hat sie gefragt."),
         ("Sie studierte in Berlin.", "Sie hat in Berlin studiert."),
+        ("Die Stadt kaufte Bänke und Tische.", "Die Stadt hat Bänke und Tische gekauft."),  # "und" inside the clause
     ],
 )
 def test_preterite_becomes_perfekt(text, expected):
@@ -82,6 +83,21 @@ def test_decade_stays_one_word_when_a_sentence_is_rewritten():
             "Die Straße bleibt gesperrt, denn dort arbeiten noch die Bagger.",
             "Die Straße bleibt gesperrt. Denn dort arbeiten noch die Bagger.",
         ),
+        # "Da" before the verb is "then": one subject, two predicates, two sentences
+        ("Da dankte er der Frau und fuhr nach Hause.", "Da hat er der Frau gedankt. Er ist nach Hause gefahren."),
+        ("Denn die Halle ist alt und braucht ein neues Dach.", "Denn die Halle ist alt. Die Halle braucht ein neues Dach."),
+        (  # a noun starts the second main clause; the cut-short "Ein-" keeps its hyphen
+            "Der Ein- und Ausgang ist offen, Besucher parken am Markt.",
+            "Der Ein- und Ausgang ist offen. Besucher parken am Markt.",
+        ),
+        (  # the subject after the verb is repeated
+            "Dann öffnete die Stadt das Bad und schloss die Halle.",
+            "Dann hat die Stadt das Bad geöffnet. Die Stadt hat die Halle geschlossen.",
+        ),
+        (  # a colon at the end stays the end: no "rief:."
+            "Da klopfte es zum zweiten Mal, und eine Stimme rief:",
+            "Da hat es zum 2. Mal geklopft. Und eine Stimme hat gerufen:",
+        ),
     ],
 )
 def test_front_clauses_and_comma_splices_are_split(text, expected):
@@ -95,6 +111,9 @@ def test_front_clauses_and_comma_splices_are_split(text, expected):
     [
         "Wenn es regnet, fällt das Fest aus.",  # a condition must not become a statement
         "Da die Halle zu ist, turnen wir draußen.",  # "da" is also "there": left alone
+        "Da die Halle zu ist und regnet, turnen wir nicht.",  # "da" before a subject: "because"
+        "Da öffnete die Tür der Hausmeister und ging hinein.",  # "die Tür" is the object here
+        "Das belegt eine Studie, die Greenpeace in Auftrag gegeben hat.",  # the name may be the subject
         "Wir kaufen Brot, Milch und Käse.",  # an enumeration, not two clauses
     ],
 )
@@ -114,6 +133,8 @@ def test_conditions_and_enumerations_are_not_split(text):
             "Anwohner melden sich im Bürgerbüro. Die Anwohner haben keinen Ausweis.",
         ),
         ("Wir suchen Helfer, die am Samstag Zeit haben.", "Wir suchen Helfer. Die Helfer haben am Samstag Zeit."),
+        # a noun after the relative pronoun is its object: not "Die Frauen Kinder haben."
+        ("Frauen, die Kinder haben, arbeiten oft.", "Frauen arbeiten oft. Die Frauen haben Kinder."),
     ],
 )
 def test_relative_clauses_become_sentences(text, expected):
@@ -176,3 +197,57 @@ def test_correlate_so_after_a_clause_in_front_is_dropped():
     assert [c.before for c in result.changes if c.rule == "correlate"] == [" so"]
     # "so" as an adverb of degree stays
     assert plainlang.simplify("Wir kommen, so schnell es geht.", "einfach").text == "Wir kommen, so schnell es geht."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Die Halle bleibt zu, sagte die Sprecherin der Stadt.", "Die Sprecherin der Stadt sagte: Die Halle bleibt zu."),
+        ("Warte, warte! rief der Frosch.", "Der Frosch hat gerufen: Warte, warte!"),
+        ("Ei was, sagte der Esel, zieh mit uns fort.", "Der Esel hat gesagt: Ei was, zieh mit uns fort."),
+        # the speaker is not a second predicate of "er": no "Er hat sie gesagt."
+        ("Er kam heim, sagte sie.", "Sie hat gesagt: Er kam heim."),
+    ],
+)
+def test_the_speaker_comes_first_with_a_colon(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+    assert "speech_tag" in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Als er kam, sagte der Mann nichts.",  # a clause in front, no words spoken
+        "Die Halle bleibt zu, sagte Harald Roth, Sprecher der Stadt.",  # an apposition after the speaker
+        "Wir helfen, sagte er, und ging nach Hause.",  # the story goes on after the speaker
+    ],
+)
+def test_a_reporting_verb_without_plain_speech_stays(text):
+    assert "speech_tag" not in {c.rule for c in plainlang.simplify(text, "einfach").changes}
+
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Außerdem gibt es am Markt einen Parkplatz.", "Es gibt am Markt einen Parkplatz."),
+        ("Daher bleibt die Halle am Montag zu.", "Die Halle bleibt am Montag zu."),
+    ],
+)
+def test_a_linking_adverb_in_front_goes_and_the_subject_moves_up(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
+    assert "front_adverb" in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "So erreichen Sie uns:",  # "so" points to what follows
+        "Dann bleibt die Halle zu.",  # "Dann" tells the order of events
+        "Daher hat die Stadt (Bauamt) gebaut.",  # the noun phrase goes on in brackets
+    ],
+)
+def test_a_front_adverb_stays_where_it_points_ahead_or_the_subject_is_unclear(text):
+    assert "front_adverb" not in {c.rule for c in plainlang.simplify(text, "einfach").changes}
