@@ -147,18 +147,40 @@ def _old_spellings() -> dict[str, str]:
     return {str(k): str(v) for k, v in load_yaml("grammar.yaml")["old_spellings"].items()}
 
 
+# A capitalised word after one of these is a noun ("Das Thor"); after any other capitalised word
+# it is a name ("Frau Roth", "Thomas Thor") and keeps its spelling.
+_BEFORE_A_NOUN = frozenset(
+    "Der Die Das Den Dem Des Ein Eine Einen Einem Einer Eines Kein Keine Am Im Ins Zum Zur Vom Beim Ans Aufs "
+    "Mein Meine Sein Seine Ihr Ihre Unser Unsere Dein Deine Jeder Jede Jedes Alle Dieser Diese Dieses".split()
+)
+
+
 def spelling(text: str) -> list[Edit]:
     table = _old_spellings()
     edits = []
+    previous: re.Match[str] | None = None
     for match in _WORD.finditer(text):
-        word = match.group(0)
+        word, before, previous = match.group(0), previous, match
+        if word[:1].isupper() and _after_a_name_word(text, before):
+            continue
         new = table.get(word)
-        if new is None and word[:1].isupper():
-            lower = table.get(word.lower())
+        if new is None and word[:1].isupper() and _sentence_start(text, before):
+            lower = table.get(word.lower())  # "Roth" is old "rot" only where a sentence starts
             new = lower[0].upper() + lower[1:] if lower else None
         if new is not None and new != word:
             edits.append(Edit(match.start(), match.end(), new, "spelling"))
     return edits
+
+
+def _sentence_start(text: str, before: re.Match[str] | None) -> bool:
+    return before is None or bool(re.search(r"[.!?:;\n]", text[before.end() : before.end() + 3]))
+
+
+def _after_a_name_word(text: str, before: re.Match[str] | None) -> bool:
+    if before is None or not before.group(0)[:1].isupper():
+        return False
+    gap = text[before.end() : before.end() + 3]
+    return not re.search(r"[.!?:;,\n]", gap) and before.group(0) not in _BEFORE_A_NOUN
 
 
 @cache

@@ -251,3 +251,14 @@ def test_a_linking_adverb_in_front_goes_and_the_subject_moves_up(text, expected)
 )
 def test_a_front_adverb_stays_where_it_points_ahead_or_the_subject_is_unclear(text):
     assert "front_adverb" not in {c.rule for c in plainlang.simplify(text, "einfach").changes}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Frau Roth wohnt in der Rothstraße.", "Frau Roth wohnt in der Rothstraße."),  # was "Frau Rot"
+    ("Thomas Thor leitet das Amt.", "Thomas Thor leitet das Amt."),  # was "Thomas Tor"
+    ("Das Thor ist zu.", "Das Tor ist zu."),
+    ("Roth war das Haus.", "Rot war das Haus."),
+])  # fmt: skip
+def test_old_spellings_are_modernised_but_names_of_people_stay(text, expected):
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected
