@@ -211,11 +211,11 @@ def _adverb_da(body: list[str]) -> bool:
 NOMINATIVE_ARTICLES = frozenset({"der", "die", "das", "ein", "eine"})
 
 
-def _subject_after_verb(body: list[str]) -> list[str] | None:
+def _subject_after_verb(body: list[str], verb_at: int = 1) -> list[str] | None:
     """The subject right after the verb in "Adverb V (sich) der/die/das/ein/eine … N" or a name
     ("Dann segnete Gott …"), capitalised; None when the noun phrase could be the object (a
     nominative "der"/"ein" follows it) or there is none."""
-    i = 3 if body[2] == "sich" else 2
+    i = verb_at + 2 if verb_at + 1 < len(body) and body[verb_at + 1] == "sich" else verb_at + 1
     if i >= len(body) or not (body[i] in NOMINATIVE_ARTICLES or pos.word_tag(body[i]) == "NE"):
         return None
     np_end = w.noun_phrase_end(body, i)
@@ -238,9 +238,18 @@ def coordination(body: list[str], end: list[str]) -> list[list[str]] | None:
     np_end = w.noun_phrase_end(body, 0)
     if np_end == 1 and body[0].lower() not in w.PRONOUNS and pos.word_tag(body[0]) not in ("NN", "NE"):
         np_end = None  # "Dann", "Heute": an adverb, not a subject
-    if np_end is not None and np_end < len(body) and _finite(body[np_end]):
+    front = body[0].lower() in w.PREPOSITIONS or body[0] in ("Eines", "Des")  # "Am Montag", "Eines Tages"
+    if front and np_end is not None and np_end + 2 < len(body) and _finite(body[np_end]):
+        verb_at = np_end  # the subject follows the verb: "Am Montag kommt die Stadt und sperrt …"
+        if body[np_end + 1].lower() in w.PRONOUNS:
+            subject = [w.capitalise(body[np_end + 1])]
+        elif (after := _subject_after_verb(body, np_end)) is not None:
+            subject = after
+        else:
+            return None
+    elif np_end is not None and np_end < len(body) and _finite(body[np_end]):
         subject, verb_at = body[:np_end], np_end
-    elif _finite(body[1]) and (np_end := w.noun_phrase_end(body, 2)) is not None and body[2].lower() in w.PRONOUNS:
+    elif _finite(body[1]) and w.noun_phrase_end(body, 2) == 3 and body[2].lower() in w.PRONOUNS:
         subject, verb_at = [w.capitalise(body[2])], 1  # "Dann zog er …": the subject after the verb
     elif _finite(body[1]) and (after := _subject_after_verb(body)) is not None:
         subject, verb_at = after, 1  # "Da saß die arme Müllerstochter …", "Dann segnete Gott sie …"

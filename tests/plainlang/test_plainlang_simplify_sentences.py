@@ -262,3 +262,14 @@ def test_a_front_adverb_stays_where_it_points_ahead_or_the_subject_is_unclear(te
 def test_old_spellings_are_modernised_but_names_of_people_stay(text, expected):
     result = plainlang.simplify(text, "einfach")
     assert result.text == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the front phrase was taken for the subject: "Am Montag sperrt die Straße." (the street locks)
+    ("Am Montag kommt die Stadt und sperrt die Straße.", "Am Montag kommt die Stadt. Die Stadt sperrt die Straße."),
+    ("Im Sommer baut sie die Brücke und sperrt den Weg.", "Im Sommer baut sie die Brücke. Sie sperrt den Weg."),
+    # the article was taken for a pronoun: "Das schließt die Halle."
+    ("Heute öffnet das Bad und schließt die Halle.", "Heute öffnet das Bad. Das Bad schließt die Halle."),
+])  # fmt: skip
+def test_a_split_sentence_repeats_the_subject_after_a_front_phrase(text, expected):
+    assert plainlang.simplify(text, "einfach").text == expected
