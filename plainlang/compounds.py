@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import threading
 from functools import lru_cache
 from pathlib import Path
 
+from plainlang import frequency
 from plainlang.resources import load_table
 
 LINKS = ("", "s", "es", "n", "en")
@@ -25,6 +27,16 @@ DERIVED = ("ung", "heit", "keit", "ion", "ität", "schaft")
 MIN_PART = 3
 _lock = threading.Lock()
 _vocabulary: frozenset[str] | None = None
+
+
+# Street and place names are written as on the sign ("Goldbergplatz", not "Gold·berg·platz"):
+# "-straße" and its kin always; "-platz", "-weg" … when rare, for "Spielplatz" and "Radweg" are words.
+_STREET_NAME = re.compile(r"(straße|strasse|allee|gasse|chaussee|ring|damm|ufer)$")
+_PLACE_NAME = re.compile(r"(platz|weg|pfad|steig|wall|markt|park)$")
+
+
+def street_or_place_name(word: str) -> bool:
+    return bool(_STREET_NAME.search(word)) or bool(_PLACE_NAME.search(word)) and frequency.zipf(word) < 2.5
 
 
 def vocabulary() -> frozenset[str]:

@@ -4,7 +4,8 @@ Why: long compounds are read letter by letter; Leichte Sprache splits them with
 a Mediopunkt ("Abfall·entsorgungs·gebühren"), Einfache Sprache with a hyphen
 ("Abfall-Entsorgungs-Gebühren"). The suggestion shows the split from
 :mod:`plainlang.compounds`. Hyphenated words count part by part, so
-"Kita-Gebühren" is fine; URLs and e-mail addresses are never reported.
+"Kita-Gebühren" is fine; URLs, e-mail addresses and street names ("Goldbergplatz") are never
+reported.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
             if analysis.word_kind[i] != "alpha" or analysis.letters[i] <= max_letters:
                 continue
             text = analysis.texts[i].strip("-")
-            if all(len(part) <= max_letters for part in text.split("-")):
-                continue
+            if all(len(part) <= max_letters for part in text.split("-")) or compounds.street_or_place_name(text):
+                continue  # a street keeps the name on its sign
             parts = compounds.split(text)
             if len(parts) > 1:
                 suggestion = f"Trennen Sie das Wort: „{compounds.join(parts, separator)}“."

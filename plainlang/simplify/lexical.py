@@ -239,6 +239,8 @@ def split_compounds(text: str, max_letters: int, separator: str) -> list[Edit]:
         word = match.group(0)
         if len(word) <= max_letters or "-" in word or not word[0].isupper() or "·" in word:
             continue
+        if compounds.street_or_place_name(word):
+            continue
         parts = compounds.split(word)
         if len(parts) > 1:
             edits.append(Edit(match.start(), match.end(), compounds.join(parts, separator), "compound"))

@@ -273,3 +273,13 @@ def test_old_spellings_are_modernised_but_names_of_people_stay(text, expected):
 ])  # fmt: skip
 def test_a_split_sentence_repeats_the_subject_after_a_front_phrase(text, expected):
     assert plainlang.simplify(text, "einfach").text == expected
+
+
+def test_leichte_sprache_splits_long_words_but_not_street_names():
+    """The demo's road-works text came back with "Gold·berg·platz": a street must keep the name on
+    its sign, and the checker no longer asks to split it either."""
+    text = "Der Kinderspielplatz zwischen Maelostraße und Goldbergplatz ist neu."
+    result = plainlang.simplify(text, "leicht")
+    assert "Kinder·spiel·platz" in result.text
+    assert "Goldbergplatz" in result.text and "Maelostraße" in result.text
+    assert "long_word" not in {f.rule for f in plainlang.check("Am Goldbergplatz ist zu.", profile="leicht").findings}
