@@ -132,7 +132,9 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
         if body[k] != "," or "," in body[k + 1 :]:
             continue
         nxt = body[k + 1]
-        if nxt == "weil" and _words(body[:k]) >= 3:
+        if nxt in ("weil", "da") and _words(body[:k]) >= 3:
+            if nxt == "da" and _finite(body[k + 2]):
+                continue  # "…, da ging er": the adverb "then"
             clause = to_main_clause(body[k + 2 :])
             if clause is None:
                 return None

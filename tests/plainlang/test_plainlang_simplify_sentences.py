@@ -283,3 +283,10 @@ def test_leichte_sprache_splits_long_words_but_not_street_names():
     assert "Kinder·spiel·platz" in result.text
     assert "Goldbergplatz" in result.text and "Maelostraße" in result.text
     assert "long_word" not in {f.rule for f in plainlang.check("Am Goldbergplatz ist zu.", profile="leicht").findings}
+
+
+def test_a_da_clause_at_the_end_becomes_its_own_sentence_like_weil():
+    text = "Die Kita bleibt zwei Wochen geschlossen, da das Dach repariert wird."
+    assert plainlang.simplify(text, "einfach").text == "Die Kita bleibt 2 Wochen geschlossen. Denn das Dach wird repariert."
+    story = "Er wartete lange am Tor, da kam sie endlich."  # "da" + verb is "then", not "because"
+    assert plainlang.simplify(story, "einfach").text == story
