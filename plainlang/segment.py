@@ -29,6 +29,7 @@ from spacy.tokens import Doc
 
 from plainlang import syllables
 from plainlang.resources import load_yaml, word_set
+from plainlang.tokens import words_and_spaces
 
 if TYPE_CHECKING:
     from thinc.types import Ints2d
@@ -138,10 +139,7 @@ def find_sentence_starts(doc: Doc) -> list[bool]:
     starts = [False] * n
     if not n:
         return starts
-    texts, spaced = [], []
-    for token in doc:  # one pass: every step over a Doc creates its Token objects anew
-        texts.append(token.text)
-        spaced.append(bool(token.whitespace_))
+    texts, spaced = words_and_spaces(doc)
     starters = _starters()
     starts[0] = True
     words_in_line = 0
@@ -252,11 +250,12 @@ def classify(text: str) -> tuple[str | None, int, int]:
 def analyse(doc: Doc) -> Analysis:
     """Turn a processed ``Doc`` into sentences with classified words."""
     n = len(doc)
-    texts: list[str] = []
+    texts, spaces = words_and_spaces(doc)
     offsets: list[int] = []
-    for token in doc:  # one pass: every step over a Doc creates its Token objects anew
-        texts.append(token.text)
-        offsets.append(token.idx)
+    offset = 0
+    for text, space in zip(texts, spaces, strict=True):  # a Doc's text is its words and spaces
+        offsets.append(offset)
+        offset += len(text) + space
     kinds: list[str | None] = [None] * n
     letters = [0] * n
     sylls = [0] * n

@@ -70,7 +70,8 @@ def find_abbreviations(analysis: Analysis, settings: dict[str, Any]) -> list[Fin
     for start, end, written, expansion in _dotted(text):
         taken.append((start, end))
         results.append(_finding(analysis, start, end, written, expansion))
-    for match in _STREET.finditer(text):
+    streets = _STREET.finditer(text) if "str." in text or "pl." in text else ()  # it needs one
+    for match in streets:
         if any(s <= match.start() < e for s, e in taken):
             continue
         written = match.group(0)

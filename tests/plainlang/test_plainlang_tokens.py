@@ -72,3 +72,15 @@ def test_a_word_the_table_does_not_hold_is_asked_of_hanta():
     assert word not in pos.participle_table()
     tagged = pos._hanta().tag_word(word, cutoff=0)[0][0].replace("(", "").replace(")", "")
     assert pos.is_participle_form(word) == (tagged in pos.PARTICIPLE_TAGS)
+
+
+def test_one_hanta_tagging_gives_the_answers_of_tag_word_and_analyze():
+    """word_tag and analyse_word share HanTa's first step; the answers stay those of its public calls."""
+    hanta = pos._hanta()
+    words = ["großgeschrieben", "zerknautschelt", "Müllabfuhrkalender", "Bürgerbüros", "schnell"]
+    for word in words:
+        assert word not in pos.participle_table(), word
+        lemma, tag = hanta.analyze(word)
+        assert pos.analyse_word(word) == (lemma, tag.replace("(", "").replace(")", "")), word
+        tagged = hanta.tag_word(word, cutoff=0)[0][0]
+        assert pos.word_tag(word) == tagged.replace("(", "").replace(")", ""), word
