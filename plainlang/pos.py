@@ -3,7 +3,7 @@
 Why this way: HanTa is accurate but slow (0.3–3 ms per new word), so it is asked only
 about candidate words (e.g. a possible participle after "wird") and every answer
 is cached per word form. Whether a word is a Partizip II, and its verb, is first looked up in
-``data/participles.tsv.gz``: HanTa's own answers for 163,000 words, computed once by
+``data/participles.tsv.gz``: HanTa's own answers for 174,000 words, computed once by
 ``scripts/derive_participles.py`` (HanTa answers out of context, so the table gives the same
 answers; HanTa is asked only about words the table does not hold). When a trained spaCy
 pipeline is installed its STTS tags are used instead. Tags are STTS without HanTa's

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, cast
 
 import numpy
@@ -227,7 +227,7 @@ class Analysis:
         return sum(len(s.words) for s in self.sentences)
 
 
-@cache
+@lru_cache(maxsize=200_000)
 def classify(text: str) -> tuple[str | None, int, int]:
     """(kind, letters, syllables) for a token text; cached because words repeat.
 
@@ -279,17 +279,14 @@ def analyse(doc: Doc) -> Analysis:
         end = offsets[last - 1] + len(texts[last - 1])
         sentence = Sentence(start, end, first, last, kind)
         index = len(sentences)
-        for i in range(first, last):
-            sentence_of[i] = index
-            if i < body:
-                continue
-            if texts[i].isspace():
-                continue
-            kind_i, letters_i, syll_i = classify(texts[i])
+        sentence_of[first:last] = [index] * (last - first)
+        words = sentence.words
+        for i in range(body, last):
+            kind_i, letters_i, syll_i = classify(texts[i])  # whitespace: None, as punctuation
             if kind_i is None:
                 continue
             kinds[i], letters[i], sylls[i] = kind_i, letters_i, syll_i
-            sentence.words.append(i)
+            words.append(i)
         if sentence.words:
             sentences.append(sentence)
         else:

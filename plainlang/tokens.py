@@ -126,12 +126,16 @@ class ChunkTokenizer:
         for run in runs:
             if run[0] == " " and words:
                 spaces[-1] = True  # one space after a chunk belongs to its last token
-                run = run[1:]
-                if not run:
+                if run == " ":
                     continue
+                run = run[1:]
             found = known.get(run) or self.chunk_tokens(run)
-            words.extend(found)
-            spaces.extend([False] * len(found))
+            if len(found) == 1:
+                words.append(found[0])
+                spaces.append(False)
+            else:
+                words.extend(found)
+                spaces.extend([False] * len(found))
         doc = Doc(self.vocab, words=words, spaces=spaces)
         doc.user_data[WORDS] = (words, spaces)
         return doc
