@@ -83,24 +83,33 @@ def split(word: str) -> tuple[str, ...]:
     # best[i] = (parts, -shortest part, cut positions) for lower[i:]
     best: list[tuple[int, int, tuple[int, ...]] | None] = [None] * (n + 1)
     best[n] = (0, 0, ())
+    splittable = [n]  # the positions j with a best[j], descending: only these can end a part
     for i in range(n - MIN_PART, -1, -1):
-        for j in range(i + MIN_PART, n + 1):
-            rest = best[j]
-            if rest is None:
+        current = None
+        for j in reversed(splittable):  # ascending, as a range over every j would visit them
+            size = j - i
+            if size < MIN_PART:
                 continue
             piece = lower[i:j]
-            for link in LINKS:  # a plain loop: this line runs for every cut of every new word
-                if piece.endswith(link):
-                    stem = piece[: len(piece) - len(link)]
-                    if len(stem) >= MIN_PART and stem in vocab:
-                        break
-            else:
+            # a known word, or one followed by a linking element (LINKS: s, es, n, en), written
+            # out: this line runs for every cut of every new long word
+            if piece not in vocab and not (
+                piece[-1] in "sn"
+                and (
+                    (size > MIN_PART and piece[:-1] in vocab)
+                    or (size > MIN_PART + 1 and piece[-2] == "e" and piece[:-2] in vocab)
+                )
+            ):
                 continue
+            rest = best[j]
+            assert rest is not None
             shortest = min(j - i, -rest[1]) if rest[0] else j - i
             candidate = (rest[0] + 1, -shortest, (j, *rest[2]))
-            current = best[i]
             if current is None or candidate[:2] < current[:2]:
-                best[i] = candidate
+                current = candidate
+        if current is not None:
+            best[i] = current
+            splittable.append(i)
     result = best[0]
     if result is None or result[0] < 2:
         return (word,)

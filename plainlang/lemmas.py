@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from thinc.types import Ints2d
 
 FACTORY = "plainlang_lemmatizer"
+MAX_CACHED_FORMS = 200_000  # word forms whose lemma is kept (about 20 MB); later ones are looked up each time
 
 
 class LookupLemmatizer(Lemmatizer):
@@ -39,20 +40,23 @@ class LookupLemmatizer(Lemmatizer):
         table = self.lookups.get_table("lemma_lookup", {})
         strings = doc.vocab.strings
         cache = self._lemma_of
-        old = doc.to_array([LEMMA]).tolist()
-        lemmas = []
-        for orth, lemma in zip(doc.to_array([ORTH]).tolist(), old, strict=True):
-            if lemma and not self.overwrite:
-                lemmas.append(lemma)
-                continue
-            found = cache.get(orth)
+        orths = doc.to_array([ORTH]).tolist()
+        lemmas = [cache.get(orth) for orth in orths]  # None: not looked up yet
+        if not self.overwrite:
+            old = doc.to_array([LEMMA]).tolist()
+            if any(old):  # lemmas set before (a trained pipeline's) stay
+                lemmas = [lemma or found for lemma, found in zip(old, lemmas, strict=True)]
+        for k in [k for k, found in enumerate(lemmas) if found is None]:
+            orth = orths[k]
+            found = cache.get(orth)  # a form seen earlier in this text
             if found is None:
                 result = table.get(orth)
                 if isinstance(result, list):
                     result = result[0]
                 found = orth if result is None else strings.add(result)
-                cache[orth] = found
-            lemmas.append(found)
+                if len(cache) < MAX_CACHED_FORMS:
+                    cache[orth] = found
+            lemmas[k] = found
         values = numpy.array(lemmas, dtype="uint64").reshape(-1, 1)
         doc.from_array([LEMMA], cast("Ints2d", values))
         return doc

@@ -3,7 +3,7 @@
 Why this way: HanTa is accurate but slow (0.3–3 ms per new word), so it is asked only
 about candidate words (e.g. a possible participle after "wird") and every answer
 is cached per word form. Whether a word is a Partizip II, and its verb, is first looked up in
-``data/participles.tsv.gz``: HanTa's own answers for 163,000 words, computed once by
+``data/participles.tsv.gz``: HanTa's own answers for 174,000 words, computed once by
 ``scripts/derive_participles.py`` (HanTa answers out of context, so the table gives the same
 answers; HanTa is asked only about words the table does not hold). When a trained spaCy
 pipeline is installed its STTS tags are used instead. Tags are STTS without HanTa's
@@ -38,20 +38,30 @@ def _hanta():
 
 
 @lru_cache(maxsize=100_000)
+def _best_tag(word: str) -> int:
+    """HanTa's best tag (as its number) for a word out of context. It is the first step of both
+    ``tag_word(word, cutoff=0)`` and ``analyze(word)`` (about half the cost of each, 2 ms for a
+    long word); asked once here, a word that needs both (a participle the table does not hold:
+    "großgeschrieben") no longer makes HanTa tag it twice."""
+    return _hanta()._tag_word(word, cutoff=0)[0][0]
+
+
+@lru_cache(maxsize=100_000)
 def analyse_word(word: str) -> tuple[str, str]:
-    """(lemma, STTS tag) of a word form out of context, cached."""
+    """(lemma, STTS tag) of a word form out of context, cached: HanTa's ``analyze(word)``, which
+    is ``_analyze`` of the best tag."""
     known = participle_table().get(word)
     if known is not None:
         return known
-    lemma, tag = _hanta().analyze(word)
+    lemma, tag = _hanta()._analyze(word, _best_tag(word), taglevel=1)
     return lemma, tag.replace("(", "").replace(")", "")
 
 
 @lru_cache(maxsize=100_000)
 def word_tag(word: str) -> str:
-    """STTS tag of a word form out of context, without the lemma (about half the work of
-    :func:`analyse_word`, whose answer is used when it is already cached)."""
-    return _hanta().tag_word(word, cutoff=0)[0][0].replace("(", "").replace(")", "")
+    """STTS tag of a word form out of context, without the lemma: HanTa's
+    ``tag_word(word, cutoff=0)[0][0]``."""
+    return _hanta().int2tag[_best_tag(word)].replace("(", "").replace(")", "")
 
 
 def participle_table() -> dict[str, tuple[str, str] | None]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, cast
 
 import numpy
@@ -29,6 +29,7 @@ from spacy.tokens import Doc
 
 from plainlang import syllables
 from plainlang.resources import load_yaml, word_set
+from plainlang.tokens import words_and_spaces
 
 if TYPE_CHECKING:
     from thinc.types import Ints2d
@@ -138,10 +139,7 @@ def find_sentence_starts(doc: Doc) -> list[bool]:
     starts = [False] * n
     if not n:
         return starts
-    texts, spaced = [], []
-    for token in doc:  # one pass: every step over a Doc creates its Token objects anew
-        texts.append(token.text)
-        spaced.append(bool(token.whitespace_))
+    texts, spaced = words_and_spaces(doc)
     starters = _starters()
     starts[0] = True
     words_in_line = 0
@@ -229,7 +227,7 @@ class Analysis:
         return sum(len(s.words) for s in self.sentences)
 
 
-@cache
+@lru_cache(maxsize=200_000)
 def classify(text: str) -> tuple[str | None, int, int]:
     """(kind, letters, syllables) for a token text; cached because words repeat.
 
@@ -252,11 +250,12 @@ def classify(text: str) -> tuple[str | None, int, int]:
 def analyse(doc: Doc) -> Analysis:
     """Turn a processed ``Doc`` into sentences with classified words."""
     n = len(doc)
-    texts: list[str] = []
+    texts, spaces = words_and_spaces(doc)
     offsets: list[int] = []
-    for token in doc:  # one pass: every step over a Doc creates its Token objects anew
-        texts.append(token.text)
-        offsets.append(token.idx)
+    offset = 0
+    for text, space in zip(texts, spaces, strict=True):  # a Doc's text is its words and spaces
+        offsets.append(offset)
+        offset += len(text) + space
     kinds: list[str | None] = [None] * n
     letters = [0] * n
     sylls = [0] * n
@@ -280,17 +279,14 @@ def analyse(doc: Doc) -> Analysis:
         end = offsets[last - 1] + len(texts[last - 1])
         sentence = Sentence(start, end, first, last, kind)
         index = len(sentences)
-        for i in range(first, last):
-            sentence_of[i] = index
-            if i < body:
-                continue
-            if texts[i].isspace():
-                continue
-            kind_i, letters_i, syll_i = classify(texts[i])
+        sentence_of[first:last] = [index] * (last - first)
+        words = sentence.words
+        for i in range(body, last):
+            kind_i, letters_i, syll_i = classify(texts[i])  # whitespace: None, as punctuation
             if kind_i is None:
                 continue
             kinds[i], letters[i], sylls[i] = kind_i, letters_i, syll_i
-            sentence.words.append(i)
+            words.append(i)
         if sentence.words:
             sentences.append(sentence)
         else:

@@ -86,16 +86,36 @@ def _corrections() -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, int], 
 
 
 @cache
-def _correction_index() -> tuple[tuple[int, ...], dict[str, int], re.Pattern[str] | None]:
-    """The corrections for quick look-up: ending lengths, ending → summed delta, and one
-    pattern that tells whether a word contains any inner stem at all (most words do not)."""
+def _correction_index() -> tuple[tuple[int, ...], dict[str, int], tuple[str, ...], re.Pattern[str] | None]:
+    """The corrections for quick look-up: ending lengths, ending → summed delta, the endings
+    (one ``str.endswith`` tells whether a word has any), and one pattern that tells whether a
+    word contains any inner stem at all (most words do not)."""
     endings, stems = _corrections()
     by_ending: dict[str, int] = {}
     for ending, delta in endings:
         by_ending[ending] = by_ending.get(ending, 0) + delta
     lengths = tuple(sorted({len(e) for e in by_ending if e}))
-    pattern = re.compile("|".join(re.escape(stem) for stem, _ in stems)) if stems else None
-    return lengths, by_ending, pattern
+    pattern = re.compile(_trie([stem for stem, _ in stems])) if stems else None
+    return lengths, by_ending, tuple(e for e in by_ending if e), pattern
+
+
+def _trie(words: list[str]) -> str:
+    """A pattern that finds any of ``words``, branching letter by letter ("b(?:aby|üro)|…"): the
+    regex engine tries one branch per position instead of every word (twice as fast)."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branch(node: dict[str, dict]) -> str:
+        if "" in node:  # a word ends here: whatever follows, the pattern has found one
+            return ""
+        alternatives = [re.escape(ch) + branch(node[ch]) for ch in sorted(node)]
+        return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
+
+    return branch(tree)
 
 
 def _count_part(part: str) -> int:
@@ -103,10 +123,11 @@ def _count_part(part: str) -> int:
     if part in exceptions:
         return exceptions[part]
     syllables = count_vowel_groups(part)
-    lengths, by_ending, any_stem = _correction_index()
-    for length in lengths:
-        if length <= len(part):
-            syllables += by_ending.get(part[-length:], 0)
+    lengths, by_ending, endings, any_stem = _correction_index()
+    if part.endswith(endings):
+        for length in lengths:
+            if length <= len(part):
+                syllables += by_ending.get(part[-length:], 0)
     if any_stem is not None and any_stem.search(part):
         for stem, delta in _corrections()[1]:
             if stem in part:

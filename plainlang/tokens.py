@@ -18,6 +18,11 @@ letters-only special cases ("xD") are one token each. Letters followed by one of
 tokens unless the chunk is a special case itself, and so are letters ending in a lower-case
 letter followed by a full stop ("Straße."; not "GmbH.", "A.", "Nr."); checked on the same word
 forms.
+
+The tokenizer also leaves the words and their trailing spaces on the ``Doc``
+(``doc.user_data[WORDS]``): the sentence splitter and :func:`plainlang.segment.analyse` read them
+from there instead of walking the ``Doc``, whose every step creates a spaCy ``Token`` anew
+(two passes, a tenth of the segmentation on new text).
 """
 
 from __future__ import annotations
@@ -32,6 +37,21 @@ MAX_CACHED_CHUNKS = 100_000  # about 15 MB; spaCy keeps 10,000 and then stops ca
 TRAILING = frozenset(".,;:!?")  # spaCy splits these off a word of letters, unless a special case
 LOWER_BEFORE_STOP = frozenset("abcdefghijklmnopqrstuvwxyzäöüß")
 _RUNS = re.compile(r"\s+|\S+")
+WORDS = "plainlang_words"  # doc.user_data key: (token texts, trailing space or not)
+
+
+def words_and_spaces(doc: Doc) -> tuple[list[str], list[bool]]:
+    """The tokens' texts and whether each has a trailing space: as :class:`ChunkTokenizer` built
+    the ``Doc``, else read token by token (a ``Doc`` made otherwise, or a list of token-likes)."""
+    user_data = getattr(doc, "user_data", None)
+    found = user_data.get(WORDS) if user_data else None
+    if found is not None and len(found[0]) == len(doc):
+        return found
+    texts, spaces = [], []
+    for token in doc:  # one pass: every step over a Doc creates its Token objects anew
+        texts.append(token.text)
+        spaces.append(bool(token.whitespace_))
+    return texts, spaces
 
 
 class ChunkTokenizer:
@@ -106,10 +126,16 @@ class ChunkTokenizer:
         for run in runs:
             if run[0] == " " and words:
                 spaces[-1] = True  # one space after a chunk belongs to its last token
-                run = run[1:]
-                if not run:
+                if run == " ":
                     continue
+                run = run[1:]
             found = known.get(run) or self.chunk_tokens(run)
-            words.extend(found)
-            spaces.extend([False] * len(found))
-        return Doc(self.vocab, words=words, spaces=spaces)
+            if len(found) == 1:
+                words.append(found[0])
+                spaces.append(False)
+            else:
+                words.extend(found)
+                spaces.extend([False] * len(found))
+        doc = Doc(self.vocab, words=words, spaces=spaces)
+        doc.user_data[WORDS] = (words, spaces)
+        return doc

@@ -8,8 +8,8 @@ participle it suggests the verb ("abgeholt" → "holen … ab"). HanTa answers b
 (the answer depends on the word alone), but at 0.3–3 ms per new word it was a third of checking
 a text never seen before. This table holds HanTa's answers for the words that pass the passive
 rule's spelling test (lower case, alphabetic, more than 3 letters, ending in -t or -en) in
-wordfreq's German list (which spells ß as ss) and in spaCy's German lemma table (for the forms
-with ß). ``plainlang.pos`` looks words up here first and asks HanTa only about the others, so
+wordfreq's German list (which spells ß as ss; each "ss" is also tried as ß) and in spaCy's German
+lemma table (for the forms with ß). ``plainlang.pos`` looks words up here first and asks HanTa only about the others, so
 the answers are the same as before. Rebuild it after upgrading HanTa.
 
 Format: one word per line, sorted; a participle (``tag_word`` says VVPP, VAPP or VMPP) is
@@ -52,7 +52,19 @@ def domain() -> list[str]:
         table = json.load(handle)
     words = {w for w in frequency._load() if shape(w)}
     words |= {w for w in [*table, *table.values()] if "ß" in w and shape(w)}
+    # wordfreq writes ß as ss, and spaCy's table lacks many compounds ("großgeschrieben"): add
+    # every spelling with ß for ss (most are no words; they cost a line each, not a wrong answer)
+    words |= {v for w in list(words) if "ss" in w for v in sharp_s_spellings(w)}
     return sorted(words)
+
+
+def sharp_s_spellings(word: str) -> set[str]:
+    """The word with ß for some or all of its "ss" ("grossgeschrieben" → "großgeschrieben")."""
+    parts = word.split("ss")
+    spellings = {parts[0]}
+    for part in parts[1:]:
+        spellings = {s + link + part for s in spellings for link in ("ss", "ß")}
+    return spellings - {word}
 
 
 def entry(word: str) -> str:

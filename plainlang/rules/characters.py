@@ -31,7 +31,28 @@ ADVICE = {
 # leftmost match is the same as without the look-behind, but the regex engine no longer tries
 # (and backtracks through) every position inside every word.
 GENDER = re.compile(r"(?<!\w)(\w+)[*:_/](innen|in)\b")
-_SKIP = re.compile(r"(?<!\S)\S+://\S+|www\.\S+|(?<!\S)\S+@\S+\.\S+|\d+[/.,:]\d+|\b\w+/h\b")
+_GENDER_SIGNS = ("*in", ":in", "_in", "/in")  # GENDER cannot match a text without one of these
+# What is not reported (URLs, e-mail addresses, numbers, "km/h"), one alternative each, with a
+# piece of text it cannot match without: a text searched only with the alternatives it can match
+# gets the same matches (the others fail everywhere), and most texts have no URL or address.
+_SKIP_PARTS = (
+    (r"(?<!\S)\S+://\S+", "://"),
+    (r"www\.\S+", "www."),
+    (r"(?<!\S)\S+@\S+\.\S+", "@"),
+    (r"\d+[/.,:]\d+", ""),
+    (r"\b\w+/h\b", "/h"),
+)
+
+
+@cache
+def _skip_pattern(possible: tuple[bool, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(part for (part, _), keep in zip(_SKIP_PARTS, possible, strict=True) if keep))
+
+
+def _skipped(text: str) -> list[tuple[int, int]]:
+    """Spans of URLs, e-mail addresses, numbers ("24/7") and "km/h": no sign there is reported."""
+    pattern = _skip_pattern(tuple(needed in text for _, needed in _SKIP_PARTS))
+    return [m.span() for m in pattern.finditer(text)]
 
 
 @cache
@@ -46,9 +67,10 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
     characters = set(settings.get("characters", "&/*§%#;()[]{}<>|~^_"))
     signs = _sign_pattern(frozenset(characters))
     text = analysis.text
-    skip = [m.span() for m in _SKIP.finditer(text)]
+    skip = _skipped(text)
     results: list[Finding] = []
-    for match in GENDER.finditer(text):
+    genders = GENDER.finditer(text) if any(sign in text for sign in _GENDER_SIGNS) else ()
+    for match in genders:
         if match.group(0)[len(match.group(1))] not in characters and match.group(0)[len(match.group(1))] != ":":
             continue
         stem = match.group(1)

@@ -14,7 +14,7 @@ as the last part of a compound (Tageszeitung).
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from plainlang import compounds
@@ -40,6 +40,12 @@ def _concrete_endings() -> tuple[str, ...]:
 
 
 @cache
+def _concrete_heads() -> tuple[str, ...]:
+    """The concrete endings that also count as the last part of a compound (5+ letters)."""
+    return tuple(e for e in _concrete_endings() if len(e) >= 5)
+
+
+@lru_cache(maxsize=100_000)
 def is_abstract_noun(text: str) -> bool:
     """Capitalised, ends in an abstract suffix, and is not a concrete everyday noun."""
     if len(text) < 6 or not text[0].isupper() or not text.isalpha():
@@ -49,7 +55,7 @@ def is_abstract_noun(text: str) -> bool:
         return False
     if lower in word_set("grammar.yaml", "concrete_nouns"):
         return False
-    return not any(lower.endswith(e) and len(e) >= 5 for e in _concrete_endings())
+    return not lower.endswith(_concrete_heads())
 
 
 def abstract_nouns(analysis: Analysis) -> list[int]:

@@ -23,12 +23,17 @@ _BIG = re.compile(r"^\d{1,3}(\.\d{3})+$|^\d{5,}$")
 def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
     digits = {str(k).lower(): str(v) for k, v in load_yaml("grammar.yaml")["number_words"].items()}
     large = word_set("grammar.yaml", "large_number_words")
+    large_numbers = settings.get("large_numbers")
+    texts, lowers = analysis.texts, analysis.lowers
     results = []
     for sentence in analysis.sentences:
         for n, i in enumerate(sentence.words):
-            text = analysis.texts[i]
+            lower = lowers[i]
+            if lower not in digits and not large_numbers:
+                continue  # most words: neither a number word nor a big number to look for
+            text = texts[i]
             start, end = analysis.idx[i], analysis.idx[i] + len(text)
-            if text.lower() in digits and (text.islower() or n == 0):
+            if lower in digits and (text.islower() or n == 0):
                 results.append(
                     finding(
                         analysis,
@@ -39,7 +44,7 @@ def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
                         f"Schreiben Sie die Zahl als Ziffer: „{digits[text.lower()]}“.",
                     )
                 )
-            elif settings.get("large_numbers") and (analysis.lowers[i] in large or _BIG.match(text)):
+            elif large_numbers and (lower in large or _BIG.match(text)):
                 results.append(
                     finding(
                         analysis,

@@ -10,7 +10,7 @@ reported (hard negatives in the quality corpus):
 A clause is reported when a werden-form stands next to a Partizip II: right
 before it ("…, dass die Straße gesperrt wird", "muss beantragt werden", "ist
 gesperrt worden") or later in the same clause ("wird am Montag gesperrt"). The
-participle test asks :mod:`plainlang.pos` (HanTa's answers, precomputed for 163,000 words and
+participle test asks :mod:`plainlang.pos` (HanTa's answers, precomputed for 174,000 words and
 cached per word) only for lower-case words after a werden-form.
 """
 

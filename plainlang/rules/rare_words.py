@@ -68,11 +68,12 @@ def transparent(word: str) -> bool:
 def find(analysis: Analysis, settings: dict[str, Any]) -> list[Finding]:
     threshold = float(settings.get("max_zipf", frequency.RARE_ZIPF))
     results = []
+    kinds, texts = analysis.word_kind, analysis.texts
     for sentence in analysis.sentences:
         for i in sentence.words:
-            if analysis.word_kind[i] != "alpha":
+            if kinds[i] != "alpha":
                 continue
-            text = analysis.texts[i]
+            text = texts[i]
             if not text.isalpha() or not is_rare(text, threshold):
                 continue
             other = synonym(text)

@@ -70,7 +70,8 @@ def find_abbreviations(analysis: Analysis, settings: dict[str, Any]) -> list[Fin
     for start, end, written, expansion in _dotted(text):
         taken.append((start, end))
         results.append(_finding(analysis, start, end, written, expansion))
-    for match in _STREET.finditer(text):
+    streets = _STREET.finditer(text) if "str." in text or "pl." in text else ()  # it needs one
+    for match in streets:
         if any(s <= match.start() < e for s, e in taken):
             continue
         written = match.group(0)
@@ -171,16 +172,18 @@ def find_foreign_words(analysis: Analysis, settings: dict[str, Any]) -> list[Fin
             german = single[f"__multi__{match.group(0).lower()}"]
             taken.append(match.span())
             results.append(_foreign(analysis, match.start(), match.end(), match.group(0), german))
+    kinds, texts, offsets = analysis.word_kind, analysis.texts, analysis.idx
     for sentence in analysis.sentences:
         for i in sentence.words:
-            if analysis.word_kind[i] != "alpha":
+            if kinds[i] != "alpha":
                 continue
-            text, start = analysis.texts[i], analysis.idx[i]
+            suggestion = _german_for(texts[i])
+            if not suggestion:
+                continue
+            text, start = texts[i], offsets[i]
             if taken and any(s <= start < e for s, e in taken):
                 continue
-            suggestion = _german_for(text)
-            if suggestion:
-                results.append(_foreign(analysis, start, start + len(text), text, suggestion))
+            results.append(_foreign(analysis, start, start + len(text), text, suggestion))
     return results
 
 

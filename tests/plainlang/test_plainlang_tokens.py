@@ -7,8 +7,9 @@ If one of these drifted, reports would change without anybody changing a rule.
 
 import spacy
 
-from plainlang import frequency, pos
+from plainlang import frequency, pos, tokens
 from plainlang.nlp import get_nlp
+from plainlang.segment import analyse
 
 TRICKY = [
     "Die Straße wird z.B. am Mo. gesperrt, vgl. Nr. 5 (siehe u.a. Abs. 3).",
@@ -36,6 +37,17 @@ def test_tokens_are_the_same_as_spacys_own_tokenizer_also_when_cached():
         assert nlp.make_doc(text).text == text
 
 
+def test_the_words_left_on_the_doc_are_its_tokens_and_offsets():
+    nlp = get_nlp()
+    for text in TRICKY:
+        doc = nlp(text)
+        assert tokens.WORDS in doc.user_data  # else the check below would compare the Doc with itself
+        assert tokens.words_and_spaces(doc) == ([t.text for t in doc], [bool(t.whitespace_) for t in doc]), text
+        analysis = analyse(doc)
+        assert analysis.idx == [t.idx for t in doc], text
+        assert analysis.texts == [t.text for t in doc], text
+
+
 def test_words_of_letters_only_are_one_token_for_spacy():
     spacy_tokenizer = get_nlp().tokenizer.tokenizer
     forms = sorted(frequency._load())[::400]
@@ -58,7 +70,7 @@ def test_lemmas_are_the_same_as_spacys_lookup_lemmatizer():
 def test_participle_table_gives_hantas_answers():
     table = pos.participle_table()
     hanta = pos._hanta()
-    sample = sorted(table)[::600] + ["gesperrt", "abgeholt", "geöffnet", "erneuert", "arbeiten"]
+    sample = sorted(table)[::600] + ["gesperrt", "abgeholt", "geöffnet", "erneuert", "arbeiten", "großgeschrieben"]
     for word in sample:
         tagged = hanta.tag_word(word, cutoff=0)[0][0].replace("(", "").replace(")", "")
         assert pos.is_participle_form(word) == (tagged in pos.PARTICIPLE_TAGS), word
@@ -72,3 +84,15 @@ def test_a_word_the_table_does_not_hold_is_asked_of_hanta():
     assert word not in pos.participle_table()
     tagged = pos._hanta().tag_word(word, cutoff=0)[0][0].replace("(", "").replace(")", "")
     assert pos.is_participle_form(word) == (tagged in pos.PARTICIPLE_TAGS)
+
+
+def test_one_hanta_tagging_gives_the_answers_of_tag_word_and_analyze():
+    """word_tag and analyse_word share HanTa's first step; the answers stay those of its public calls."""
+    hanta = pos._hanta()
+    words = ["schiefgewickelt", "zerknautschelt", "grüngestrichen", "Müllabfuhrkalender", "Bürgerbüros", "schnell"]
+    for word in words:
+        assert word not in pos.participle_table(), word
+        lemma, tag = hanta.analyze(word)
+        assert pos.analyse_word(word) == (lemma, tag.replace("(", "").replace(")", "")), word
+        tagged = hanta.tag_word(word, cutoff=0)[0][0]
+        assert pos.word_tag(word) == tagged.replace("(", "").replace(")", ""), word
