@@ -69,7 +69,7 @@ def _start(sentence: list[str]) -> list[str]:
 
 def to_main_clause(clause: list[str]) -> list[str] | None:
     """Verb-final clause → verb-second: "die Stadt die Straße sperrt" → "die Stadt sperrt die Straße"."""
-    if len(clause) < 3 or not clause[-1].isalpha() or not clause[-1].islower() or "," in clause:
+    if len(clause) < 2 or not clause[-1].isalpha() or not clause[-1].islower() or "," in clause:
         return None
     if clause[-2] in ("und", "oder", "sowie"):
         return None  # "… handeln und lernen": two verbs would have to move

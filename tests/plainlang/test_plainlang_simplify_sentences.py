@@ -290,3 +290,7 @@ def test_a_da_clause_at_the_end_becomes_its_own_sentence_like_weil():
     assert plainlang.simplify(text, "einfach").text == "Die Kita bleibt 2 Wochen geschlossen. Denn das Dach wird repariert."
     story = "Er wartete lange am Tor, da kam sie endlich."  # "da" + verb is "then", not "because"
     assert plainlang.simplify(story, "einfach").text == story
+
+
+def test_a_short_because_clause_is_split_too():
+    assert plainlang.simplify("Wir bleiben zu Hause, weil es regnet.", "einfach").text == "Wir bleiben zu Hause. Denn es regnet."
