@@ -176,7 +176,7 @@ def test_preterite_in_subordinate_clauses_becomes_perfekt(text, expected):
     [
         ("Es war schön, als wir sie tanzen sahen.", "tanzen sahen"),  # "tanzen sehen haben": Ersatzinfinitiv
         ("Er sah den Mann, der kaufte und verkaufte.", "kaufte und verkaufte"),  # two verbs
-        ("Es war gut, dass du kamst.", "du kamst"),  # "du": left alone
+        ("Es war gut, dass du kamst.", "Du kamst"),  # "du": left alone (the clause is split off)
     ],
 )
 def test_subordinate_preterite_stays_where_unsure(text, kept):
