@@ -172,6 +172,11 @@ def event_context(rt: Runtime, event: CityEvent, language: str, profile: str = "
     }
 
 
+def _read_version(base: dict[str, Any], language: str, profile: str) -> tuple[str, str]:
+    version = base.get("version")
+    return (version.language, version.profile) if version is not None else (language, profile)
+
+
 def template_context(
     rt: Runtime,
     event: CityEvent,
@@ -204,7 +209,9 @@ def template_context(
         "unsubscribe_topic_url": topic_url,
         "subscribed": describe(rt.catalogue, matched, language),  # the footer: "Parken in Buer"
         "recipient": {"name": contact.name or "", "postal_address": postal.splitlines()},
-        **personal_links(rt, contact, base, language),  # this resident's version and feedback link
+        # The short link and feedback link of the version this resident reads (their own, or the
+        # nearest one sent in its place: a Turkish Einfache-Sprache reader may read de/einfach).
+        **personal_links(rt, contact, base, *_read_version(base, language, contact.profile)),
         # One letter a day per resident (letter_batch), under an opaque key, never the public id.
         "resident_key": hashlib.sha256(f"resident:{contact.public_id}".encode()).hexdigest()[:20],
         # Letters print the short settings page and the resident's code, not the long link.

@@ -123,3 +123,22 @@ def test_internationalised_addresses_take_the_standard_library_path(plain_runtim
     )
     assert not isinstance(prepared.payload[1], bytes)
     assert prepared.payload[1]["To"] == "jürgen@beispiel.de"
+
+
+def test_each_resident_gets_their_own_feedback_link_not_the_first_readers(plain_runtime, catalogue):
+    """The feedback link carries a personal token (one vote each). It was rendered once per
+    version and cached: everyone got the first reader's token, saw "Sie haben schon geantwortet"
+    and overwrote that person's answer."""
+    event = parse_event({"specversion": "1.0", "id": "x4", "source": "/t", "type": "de.gelsenkirchen.abfall",
+                         "data": {"title": "Abfuhr später", "text": "Die Abfuhr kommt später.",
+                                  "topics": ["abfuhr"], "area": "citywide"}}, catalogue)  # fmt: skip
+    sender = EmailSender(pool=None, mail_from="Stadt <stadtbote@gelsenkirchen.de>")
+    bodies = {}
+    for sid, address in ((1, "anna@example.org"), (2, "bert@example.org")):
+        contact = Contact(sid, f"pub{sid}", None, "de", "standard", {"email": address})
+        context = template_context(plain_runtime, event, contact, "de")
+        context["feedback_url"] = f"https://stadtbote.example/meldungen/7/verstaendlich?p=token-of-{sid}"
+        message = parse(sender.prepare(f"d{sid}", context, address, "de", "standard").payload[1])
+        bodies[sid] = message.get_body(("plain",)).get_content() + message.get_body(("html",)).get_content()
+    assert "token-of-1" in bodies[1] and "token-of-2" not in bodies[1]
+    assert "token-of-2" in bodies[2] and "token-of-1" not in bodies[2]

@@ -94,7 +94,9 @@ class EmailSender:
     """
 
     channel = "email"
-    LINKS = ("manage_url", "unsubscribe_topic_url", "unsubscribe_url")
+    # Personal links: put in per resident. The feedback link carries the resident's own signed
+    # token (one vote each); it was cached with the first reader's token and went to everyone.
+    LINKS = ("manage_url", "unsubscribe_topic_url", "unsubscribe_url", "feedback_url")
     # The footer names the resident's own matched subscriptions: put in per resident, like the links.
     SUBSCRIBED, SUBSCRIBED_MARK = "subscribed", "SUBSCRIBED-PLACEHOLDER-5f1c"
 
@@ -107,9 +109,10 @@ class EmailSender:
 
     def _variant(self, context: dict[str, Any], language: str, profile: str) -> tuple[RenderedEmail, str]:
         event = context["event"]
-        key = (event.source, event.id, language, profile)
+        links = tuple(name for name in self.LINKS if context.get(name))
+        key = (event.source, event.id, language, profile, links)
         if key not in self._variants:
-            placeholders = {name: f"https://link.invalid/{name}" for name in self.LINKS}
+            placeholders = {name: f"https://link.invalid/{name}" for name in links}
             placeholders[self.SUBSCRIBED] = self.SUBSCRIBED_MARK
             rendered = render_email(event.template_name, {**context, **placeholders}, language, profile)
             self._variants[key] = (rendered, encode_subject(rendered.subject))
@@ -121,8 +124,9 @@ class EmailSender:
         rendered, subject_header = self._variant(context, language, profile)
         text, html = rendered.text, rendered.html
         for name in self.LINKS:
-            text = text.replace(f"https://link.invalid/{name}", context[name])
-            html = html.replace(f"https://link.invalid/{name}", context[name])
+            if context.get(name):
+                text = text.replace(f"https://link.invalid/{name}", context[name])
+                html = html.replace(f"https://link.invalid/{name}", str(escape(context[name])))
         subscribed = context.get(self.SUBSCRIBED, "")
         text = text.replace(self.SUBSCRIBED_MARK, subscribed)
         html = html.replace(self.SUBSCRIBED_MARK, escape(subscribed))

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
 
 from notify.links import InvalidLink
-from notify.publishing import archive
+from notify.publishing import archive, present
 from notify.publishing.counters import anonymous_feedback
 from notify.publishing.links import FEEDBACK_PURPOSE, voter_hash
 from notify.publishing.pages import _page, client_ip, notice
@@ -58,6 +58,16 @@ class FeedbackIn(BaseModel):
     comment: str | None = Field(None, max_length=MAX_COMMENT)
     version: str | None = Field(None, max_length=40)
     token: str | None = Field(None, max_length=400, description="the personal link's token (p=…), if any")
+
+
+def token_version(rt: Any, token: str | None) -> str:
+    """The version the personal link was sent with ("de-einfach"; "" for the standard text)."""
+    if not token:
+        return ""
+    try:
+        return str(rt.signer.verify(FEEDBACK_PURPOSE, token).get("v") or "")
+    except InvalidLink:
+        return ""
 
 
 def voter_of(rt: Any, token: str | None, message_id: int) -> str | None:
@@ -130,7 +140,9 @@ def reader_language(rt: Any, token: str | None) -> str:
 def _form(request: Request, m: PublishedMessage, status: int = 200, **ctx: Any) -> HTMLResponse:
     ctx = {"done": False, "error": None, "voted": False, "answer": "", "comment": "", "token": "", "version": "", **ctx}
     language = reader_language(request.app.state.rt, ctx["token"])
-    response = _page(request, "archive/feedback.html.j2", m=m, language=language, **ctx)
+    versions = present.versions_of(m)
+    title = next((v["title"] for v in versions if v["key"] == ctx["version"]), m.title)  # the title they read
+    response = _page(request, "archive/feedback.html.j2", m=m, language=language, title=title, **ctx)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -147,7 +159,9 @@ def question(request: Request, message_id: int, p: str = "", fassung: str = "") 
         voter = voter_of(rt, p, message_id)
     except Refused:
         voter, p = None, ""  # an old personal link still lets the reader answer, without a vote of their own
-    return _form(request, m, token=p, version=fassung, voted=_already(rt, message_id, voter))
+    # The answer counts for the version the resident read: the one their personal link names.
+    version = fassung[:40] or token_version(rt, p)
+    return _form(request, m, token=p, version=version, voted=_already(rt, message_id, voter))
 
 
 @router.post("/meldungen/{message_id:int}/verstaendlich", response_class=HTMLResponse, include_in_schema=False)

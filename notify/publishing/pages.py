@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from notify.publishing import archive, present
 from notify.publishing.counters import unknown_codes, views
-from notify.publishing.store import resolve_code
+from notify.publishing.store import resolve_code, version_code
 from notify.web.pages import page_response, render_page
 from subscribers.db import session_scope
 
@@ -125,12 +125,14 @@ def message_page(request: Request, message_id: int, fassung: str = "") -> HTMLRe
                               "Vielleicht stimmt die Adresse nicht. Unten finden Sie alle Nachrichten der Stadt."), None  # fmt: skip
             corrected = archive.by_id(session, message.corrects_id) if message.corrects_id else None
             corrections = archive.corrections_of(session, message.id)
-        versions = present.versions_of(message)
-        current = next((v for v in versions if v["key"] == fassung), versions[0])
+            versions = present.versions_of(message)
+            current = next((v for v in versions if v["key"] == fassung), versions[0])
+            # The short link of the version on the page: shared from the English page, it opens English.
+            code = version_code(session, message.id, current["key"]) or message.code
         topics, area = present.names(rt.catalogue, message)
         page = _page(request, "archive/message.html.j2", m=message, versions=versions, current=current, topics=topics,
                      area=area, corrected=corrected, corrections=corrections, kind_names=present.KIND_NAMES,
-                     short_url=f"{rt.signer.base_url}/m/{message.code}", text_html=present.html(current["text"]))  # fmt: skip
+                     short_url=f"{rt.signer.base_url}/m/{code}", text_html=present.html(current["text"]))  # fmt: skip
         return page, current["key"]
 
     response, version = _cached_page(request, ("message", message_id, fassung), build)

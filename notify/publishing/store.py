@@ -163,3 +163,10 @@ def resolve_code(session: Session, code: str) -> ShortCode | None:
     if not (1 <= len(code) <= 8) or not set(code) <= set(CODE_ALPHABET):
         return None
     return session.get(ShortCode, code)
+
+
+def version_code(session: Session, message_id: int, version: str) -> str | None:
+    """The short code of one version of a message ("" is the standard text)."""
+    return session.execute(
+        select(ShortCode.code).where(ShortCode.message_id == message_id, ShortCode.version == version)
+    ).scalar()

@@ -260,28 +260,28 @@ def test_favicon(web):
 
 
 @pytest.mark.parametrize(("language", "profile", "expected"), [
-    ("de", "leicht", "k7q2x9a"),      # the resident's version has its own code
-    ("de", "standard", None),         # None: the message's standard code
-    ("tr", "einfach", None),          # no such version: the standard text
+    ("de", "leicht", "de-leicht"),    # the resident's version has its own code
+    ("de", "standard", ""),           # the message's standard code
+    ("tr", "einfach", "de-leicht"),   # no Turkish text: the nearest German one they read (not Standard)
 ])  # fmt: skip
 def test_each_resident_gets_the_short_link_of_the_version_they_read(web, language, profile, expected):
     from notify.events import parse_json_event
     from notify.pipeline import template_context
     from subscribers.store import Contact
 
-    raw = json.dumps(envelope(COUNCIL, event_id="rat-v")).encode()
-    put(web.rt, COUNCIL, event_id="rat-v")
+    data = {**COUNCIL, "versions": [{"language": "de", "profile": "leicht", "title": "Der Rat trifft sich",
+                                     "text": "Der Rat trifft sich.", "reviewed": False}]}  # fmt: skip
+    raw = json.dumps(envelope(data, event_id="rat-v")).encode()
+    put(web.rt, data, event_id="rat-v")
     m = only_message(web.rt)
     with session_scope(web.rt.db_url) as s:
-        s.add(ShortCode(code="k7q2x9a", message_id=m.id, version="de-leicht"))
-    from notify.publishing.store import _CODES
-
-    _CODES.clear()
+        codes = {c.version: c.code for c in s.execute(select(ShortCode).where(ShortCode.message_id == m.id)).scalars()}
     event = parse_json_event(raw, web.rt.catalogue)
     ctx = template_context(web.rt, event, Contact(1, "pub-1", None, language, profile, {}), language)
-    assert ctx["message_url"] == f"https://stadtbote.test/m/{expected or m.code}"
+    assert ctx["message_url"] == f"https://stadtbote.test/m/{codes[expected]}"
     token = ctx["feedback_url"].split("?p=")[1]
-    assert web.rt.signer.verify("feedback", token)["m"] == str(m.id)
+    payload = web.rt.signer.verify("feedback", token)
+    assert payload["m"] == str(m.id) and payload["v"] == expected  # the answer counts for what they read
     assert "pub-1" not in ctx["message_url"]  # the short link carries nothing personal
 
 
@@ -297,3 +297,28 @@ def test_the_front_page_is_rendered_once_per_publication_and_never_stale(web, mo
     assert "sb_csrf" in first.headers.get("set-cookie", "")  # each visitor still gets their cookie
     put(web.rt, ROADWORKS)  # a new publication: the next visitor sees it at once
     assert "Die Hauptstraße in Buer ist gesperrt" in web.get("/meldungen").text and len(renders) == 2
+
+
+def test_a_version_page_shows_its_own_short_link_and_feedback_counts_for_the_version_read(web):
+    """The English and Leichte-Sprache pages showed the standard short link; a resident's feedback
+    link named their version, but the answer was stored without it."""
+    put(web.rt, COUNCIL)
+    versions = [{"language": "de", "profile": "leicht", "title": "Der Rat trifft sich", "text": "Der Rat trifft sich.",
+                 "reviewed": True}]  # fmt: skip
+    with session_scope(web.rt.db_url) as s:
+        m = s.execute(select(PublishedMessage)).scalars().one()
+        m.versions = json.dumps(versions)
+        s.add(ShortCode(code="k7q2x9b", message_id=m.id, version="de-leicht"))
+        standard_code = m.code
+    leicht = web.get(f"/meldungen/{m.id}?fassung=de-leicht").text
+    assert "/m/k7q2x9b" in leicht and f"/m/{standard_code}<" not in leicht
+    assert f"/m/{standard_code}" in web.get(f"/meldungen/{m.id}").text
+    token = web.rt.signer.token("feedback", "resident-9", m=str(m.id), v="de-leicht")
+    page = web.get(f"/meldungen/{m.id}/verstaendlich?p={token}").text
+    assert "Der Rat trifft sich</a>" in page  # the title they read
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    web.post(f"/meldungen/{m.id}/verstaendlich",
+             data={"csrf_token": csrf, "p": token, "verstanden": "nein", "fassung": "de-leicht"})  # fmt: skip
+    (vote,) = votes(web.rt)
+    assert vote.version == "de-leicht"
+    assert 'name="fassung" value="de-leicht"' in page
