@@ -7,13 +7,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from subscribers.models import EventRecord
+from notify.delivery_log import STATUS_GROUPS
+from subscribers.models import Delivery, EventRecord
 
 OWN_SOURCES = ("/stadtbote/announcements", "/stadtbote/digest")
-STATUS_NAMES = {"matched": "zugestellt", "accepted": "wird zugestellt", "received": "angekommen",
+STATUS_NAMES = {"matched": "verteilt", "accepted": "wird zugestellt", "received": "angekommen",
                 "expired": "abgelaufen", "held": "angehalten"}  # fmt: skip
 
 
@@ -23,7 +24,8 @@ def city_system_events(session: Session, limit: int = 20) -> list[dict[str, Any]
         .where(col(EventRecord.source).not_in(OWN_SOURCES))
         .order_by(col(EventRecord.received_at).desc())
         .limit(limit)
-    ).scalars()
+    ).scalars().all()
+    outcomes = _outcomes(session, [r.id for r in rows])
     out = []
     for record in rows:
         report = json.loads(record.readability) if record.readability else None
@@ -31,6 +33,28 @@ def city_system_events(session: Session, limit: int = 20) -> list[dict[str, Any]
             "id": record.id, "title": record.title, "source": record.source, "urgent": record.urgency == "urgent",
             "status": STATUS_NAMES.get(record.status, record.status), "held": record.status == "held",
             "received_at": record.received_at,
-            "deliveries": record.deliveries, "report": report,
+            "deliveries": record.deliveries, "report": report, **outcomes.get(record.id, {}),
         })  # fmt: skip
+    return out
+
+
+def _outcomes(session: Session, event_pks: list[int]) -> dict[int, dict[str, int]]:
+    """Per event: how many were delivered and how many were not reached (failed, given up, or not
+    sent, e.g. a warning letter that would arrive too late) — "verteilt (3)" alone hid those."""
+    reached = (*STATUS_GROUPS["delivered"], "handed_over")
+    missed = (*STATUS_GROUPS["failed"], *STATUS_GROUPS["skipped"], "too_late")
+    out: dict[int, dict[str, int]] = {}
+    if not event_pks:
+        return out
+    rows = session.execute(
+        select(Delivery.event_pk, Delivery.status, func.count())
+        .where(col(Delivery.event_pk).in_(event_pks))
+        .group_by(col(Delivery.event_pk), col(Delivery.status))
+    ).all()
+    for pk, status, n in rows:
+        entry = out.setdefault(pk, {"delivered": 0, "missed": 0})
+        if status in reached:
+            entry["delivered"] += n
+        elif status in missed:
+            entry["missed"] += n
     return out
