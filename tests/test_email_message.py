@@ -142,3 +142,24 @@ def test_each_resident_gets_their_own_feedback_link_not_the_first_readers(plain_
         bodies[sid] = message.get_body(("plain",)).get_content() + message.get_body(("html",)).get_content()
     assert "token-of-1" in bodies[1] and "token-of-2" not in bodies[1]
     assert "token-of-2" in bodies[2] and "token-of-1" not in bodies[2]
+
+
+def test_an_english_reader_is_told_the_text_is_german_only_when_it_is(plain_runtime, catalogue):
+    """Every English and Turkish e-mail said "the city's original German text", also above an
+    English version or a German Einfache-Sprache rewrite."""
+    event = parse_event({"specversion": "1.0", "id": "x5", "source": "/t", "type": "de.gelsenkirchen.abfall",
+                         "data": {"title": "Abfuhr später", "text": "Die Abfuhr kommt später.",
+                                  "topics": ["abfuhr"], "area": "citywide",
+                                  "versions": [{"language": "en", "profile": "standard", "title": "Collection later",
+                                                "text": "Collection comes later.", "reviewed": False}]}},
+                        catalogue)  # fmt: skip
+    sender = EmailSender(pool=None, mail_from="Stadt <stadtbote@gelsenkirchen.de>")
+    texts = {}
+    for sid, language in ((1, "en"), (2, "tr")):
+        contact = Contact(sid, f"pub{sid}", None, language, "standard", {"email": f"r{sid}@example.org"})
+        context = template_context(plain_runtime, event, contact, language)
+        texts[language] = parse(sender.prepare(f"d{sid}", context, f"r{sid}@example.org", language,
+                                               "standard").payload[1]).get_body(("plain",)).get_content()  # fmt: skip
+    assert "Collection comes later." in texts["en"] and "German" not in texts["en"]
+    assert "Die Abfuhr kommt später." in texts["tr"] and "Almanca metnidir" in texts["tr"]
+    assert "orijinal" not in texts["tr"]
