@@ -46,7 +46,7 @@ def test_every_tab_shows_its_audience_and_a_missing_version_says_what_they_get_i
     assert "3 Personen lesen Leichte Sprache" in page and "1 Person liest Einfache Sprache" in page
     assert "1 Person liest Englisch" in page
     assert 'aria-current="page"' in page and "Fassung: Leichte Sprache" in page
-    assert "Ohne diese Fassung bekommen sie: Standard, mit einem Satz dazu." in page
+    assert "Ohne diese Fassung bekommen diese Personen: Standard, mit einem Satz dazu." in page
 
 
 def test_a_leicht_version_is_saved_checked_against_leicht_and_goes_into_the_event(api):
@@ -208,3 +208,12 @@ def test_a_suggestion_is_taken_over_in_a_version_tab_without_javascript(api):
     r = post_tab(api, ann_id, token, title="Die Straße ist zu", text=text, aktion=f"anwenden:{number}")
     assert r.status_code == 200 and "Übernommen: „von“" in r.text
     assert '<textarea id="fv-text" name="text" rows="12">von der Stadt ist die Straße zu.</textarea>' in r.text
+
+
+def test_the_version_tabs_count_every_reader_once():
+    """An English reader of Einfache Sprache was counted under no tab: 3 Personen, tabs adding to 2."""
+    from notify.web.staff.version_pages import _by_tab
+
+    tabs = _by_tab({("de", "einfach"): 1, ("de", "leicht"): 1, ("en", "einfach"): 1, ("ar", "leicht"): 2})
+    assert sum(tabs.values()) == 5
+    assert tabs[("en", "standard")] == 1 and tabs[("de", "leicht")] == 3

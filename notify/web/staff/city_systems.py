@@ -33,7 +33,8 @@ def city_system_events(session: Session, limit: int = 20) -> list[dict[str, Any]
             "id": record.id, "title": record.title, "source": record.source, "urgent": record.urgency == "urgent",
             "status": STATUS_NAMES.get(record.status, record.status), "held": record.status == "held",
             "received_at": record.received_at,
-            "deliveries": record.deliveries, "report": report, **outcomes.get(record.id, {}),
+            "deliveries": record.deliveries, "report": report, "delivered": 0, "missed": 0,
+            **outcomes.get(record.id, {}),
         })  # fmt: skip
     return out
 

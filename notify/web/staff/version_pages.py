@@ -31,6 +31,22 @@ from subscribers.staff import Staff
 router = APIRouter(include_in_schema=False)
 
 
+def _by_tab(counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+    """Readers counted under a tab: an English reader of Einfache Sprache under "Englisch" (the
+    city's other languages have one tab each), a language without a tab under German at their
+    level — so the tabs add up to the audience."""
+    pairs = {(t["language"], t["profile"]) for t in domain.tabs()}
+    out: dict[tuple[str, str], int] = {}
+    for (language, profile), n in counts.items():
+        pair = (language, profile)
+        if pair not in pairs:
+            pair = (language, "standard") if (language, "standard") in pairs else ("de", profile)
+        if pair not in pairs:
+            pair = BASE
+        out[pair] = out.get(pair, 0) + n
+    return out
+
+
 def fingerprint(text: str) -> str:
     """Marks a machine proposal in the form, so saving it unchanged keeps it marked as one."""
     return hashlib.sha256(text.replace("\r\n", "\n").strip().encode()).hexdigest()[:16]
@@ -44,7 +60,7 @@ def version_context(rt: Runtime, session: Session, ann: Announcement | None, key
                     override: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
     """What the tabs need: every tab with its audience, and the open tab's form, report, previews."""
     language, profile = domain.parse_tab(key)
-    counts = domain.readers(session, rt.catalogue, ann) if ann is not None else {}
+    counts = _by_tab(domain.readers(session, rt.catalogue, ann) if ann is not None else {})
     event = domain.to_event(ann, rt.catalogue) if ann is not None and ann.title and ann.text else None
     out_tabs = []
     for tab in domain.tabs():
