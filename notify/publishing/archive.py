@@ -106,8 +106,8 @@ def _ids_statement(thema: bool, gebiet: bool, words: bool, since: bool, before: 
         clauses.append(exists().where(tag.c.message_id == key, tag.c.kind == "a",
                                       tag.c.value.in_(bindparam("areas", expanding=True))))  # fmt: skip
     if words:
-        clauses.append(or_(message.c.title.ilike(bindparam("pattern"), escape="\\"),
-                           message.c.text.ilike(bindparam("pattern"), escape="\\")))  # fmt: skip
+        clauses.append(or_(*(column.ilike(bindparam(f"pattern{i}"), escape="\\")
+                             for i in range(SPELLINGS) for column in (message.c.title, message.c.text))))  # fmt: skip
     if since:
         clauses.append(message.c.published_at >= bindparam("since"))
     if dated:
@@ -115,6 +115,21 @@ def _ids_statement(thema: bool, gebiet: bool, words: bool, since: bool, before: 
     if before:
         clauses.append(key < bindparam("before"))
     return query.where(and_(True, *clauses)).order_by(key.desc()).limit(bindparam("limit", type_=Integer))
+
+
+SPELLINGS = 6  # search patterns per query (a fixed number: the statement is built once)
+
+
+def spellings(q: str) -> list[str]:
+    """What a search should also find: "ückendorf" → "Ückendorf" (SQLite's LIKE ignores case only
+    for A–Z), "Strasse" → "Straße" (no ß key), and back."""
+    found: list[str] = []
+    for cased in (q, q[:1].upper() + q[1:], q.lower(), " ".join(w[:1].upper() + w[1:] for w in q.split(" "))):
+        for variant in (cased, cased.replace("ss", "ß"), cased.replace("ß", "ss")):
+            if variant not in found:
+                found.append(variant)
+    found = found[:SPELLINGS]
+    return found + [found[-1]] * (SPELLINGS - len(found))
 
 
 def newest(session: Session, filters: Filters, limit: int, before: int | None = None,
@@ -129,7 +144,8 @@ def newest(session: Session, filters: Filters, limit: int, before: int | None = 
     if filters.gebiet:
         params["areas"] = _area_values(filters)
     if filters.q:
-        params["pattern"] = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        escaped = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.update({f"pattern{i}": f"%{v}%" for i, v in enumerate(spellings(escaped))})
     if filters.since is not None:
         params["since"] = filters.since
     if before is not None:

@@ -66,6 +66,10 @@ def test_a_published_event_is_listed_with_its_dates_and_opens_by_short_link(web)
     ("?gebiet=nord", True, True),           # Buer lies in Nord; city-wide concerns everybody
     ("?gebiet=altstadt", False, True),
     ("?q=hauptstra%C3%9Fe", True, False),  # word search ignores case
+    ("?q=hauptstrasse", True, False),       # and finds "ß" typed as "ss" (found nothing)
+    ("?q=%C3%BCber", False, False),         # "über": not in either text
+    ("?q=d%C3%BCrfen", False, True),        # "dürfen"
+    ("?q=%C3%A4nderung", False, False),
 ])  # fmt: skip
 def test_filters_by_topic_area_and_words(web, query, roadworks, council):
     put(web.rt, COUNCIL)
@@ -322,3 +326,9 @@ def test_a_version_page_shows_its_own_short_link_and_feedback_counts_for_the_ver
     (vote,) = votes(web.rt)
     assert vote.version == "de-leicht"
     assert 'name="fassung" value="de-leicht"' in page
+
+
+def test_a_lowercase_umlaut_at_the_start_finds_the_capitalised_word(web):
+    """"ückendorf" typed on a phone found nothing; "Ückendorf" found the message."""
+    put(web.rt, {**ROADWORKS, "title": "Ückendorf: Die Bochumer Straße ist gesperrt"}, type_="de.gelsenkirchen.baustelle")
+    assert "Bochumer Straße ist gesperrt" in web.get("/meldungen?q=%C3%BCckendorf").text
