@@ -31,6 +31,7 @@ router = APIRouter()
 MAX_COMMENT = 500
 
 
+PAGE_LANGUAGES = ("en", "tr")  # the languages our page texts have (templates/web/texts)
 # What the answer page can say back; translated with the page (templates/web/texts/*.yaml).
 SAYS = {
     "choose": "Bitte wählen Sie „Ja“ oder „Nein“.",
@@ -140,6 +141,8 @@ def reader_language(rt: Any, token: str | None) -> str:
 def _form(request: Request, m: PublishedMessage, status: int = 200, **ctx: Any) -> HTMLResponse:
     ctx = {"done": False, "error": None, "voted": False, "answer": "", "comment": "", "token": "", "version": "", **ctx}
     language = reader_language(request.app.state.rt, ctx["token"])
+    if not ctx["token"] and ctx["version"][:2] in PAGE_LANGUAGES:
+        language = ctx["version"][:2]  # from the English version's page: the question in English
     versions = present.versions_of(m)
     title = next((v["title"] for v in versions if v["key"] == ctx["version"]), m.title)  # the title they read
     response = _page(request, "archive/feedback.html.j2", m=m, language=language, title=title, **ctx)
