@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 import plainlang
 from notify.announcements.refused import Refused
-from notify.versions import BASE, LANGUAGE_NAMES, PROFILE_NAMES, Version
+from notify.versions import BASE, LANGUAGE_NAMES, PROFILE_NAMES, Version, wanted_name
 from subscribers.announcements import EDITABLE, Announcement, audit
 from subscribers.models import utcnow
 from subscribers.staff import Staff
@@ -118,7 +118,7 @@ def save_version(session: Session, ann: Announcement, staff: Staff, language: st
     ann.approved_by = ann.approved_at = ann.approved_version = None
     ann.override_findings = False
     ann.status = "draft"
-    note = f"Fassung {language}/{profile} {'gelöscht' if entry is None else 'geändert'}."
+    note = f"Fassung „{wanted_name(f'{language}/{profile}')}“ {'gelöscht' if entry is None else 'geändert'}."
     if had_approval or before != "draft":
         note += " Freigabe zurückgesetzt."
     audit(session, ann, staff.email, "version", before, "draft", note)
@@ -140,7 +140,7 @@ def mark_reviewed(session: Session, ann: Announcement, staff: Staff, language: s
         raise Refused(409, f"Die Mitteilung ist „{ann.state_name}“.")
     _store(ann, language, profile, {**current, "reviewed": reviewed, "reviewed_by": staff.email if reviewed else None})
     audit(session, ann, staff.email, "reviewed", ann.status, ann.status,
-          f"Fassung {language}/{profile}: {'geprüft' if reviewed else 'nicht mehr als geprüft markiert'}.")  # fmt: skip
+          f"Fassung „{wanted_name(f'{language}/{profile}')}“: {'geprüft' if reviewed else 'nicht mehr als geprüft markiert'}.")  # fmt: skip
 
 
 def add_to_sent(session: Session, ann: Announcement, staff: Staff, language: str, profile: str,
@@ -158,7 +158,7 @@ def add_to_sent(session: Session, ann: Announcement, staff: Staff, language: str
         raise Refused(409, "Diese Fassung ist schon gesendet. Für Änderungen legen Sie bitte eine Korrektur an.")
     _store(ann, language, profile, _entry(_validated(language, profile, title, text), machine=False))
     ann.updated_at = utcnow()
-    audit(session, ann, staff.email, "version_added", "sent", "sent", f"Fassung {language}/{profile} nachgereicht.")
+    audit(session, ann, staff.email, "version_added", "sent", "sent", f"Fassung „{wanted_name(f'{language}/{profile}')}“ nachgereicht.")
 
 
 def event_versions(ann: Announcement) -> list[dict[str, Any]]:

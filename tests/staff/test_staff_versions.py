@@ -217,3 +217,13 @@ def test_the_version_tabs_count_every_reader_once():
     tabs = _by_tab({("de", "einfach"): 1, ("de", "leicht"): 1, ("en", "einfach"): 1, ("ar", "leicht"): 2})
     assert sum(tabs.values()) == 5
     assert tabs[("en", "standard")] == 1 and tabs[("de", "leicht")] == 3
+
+
+def test_the_history_names_a_version_in_words(api):
+    """The history said "version Entwurf Fassung de/leicht geändert." (an English key, a code)."""
+    ann_id = new_announcement(api)
+    token = sign_in(api, "anna")
+    post_tab(api, ann_id, token, title="Die Straße ist zu", text=LEICHT_TEXT, aktion="speichern")
+    page = api.get(f"/staff/mitteilungen/{ann_id}").text
+    assert "Fassung bearbeitet" in page and "Fassung „Leichte Sprache“ geändert." in page
+    assert "de/leicht" not in page.split('id="verlauf-h"')[1]

@@ -37,7 +37,8 @@ PROFILE_NAMES = {"leicht": "Leichte Sprache", "einfach": "Einfache Sprache", "st
 ACTION_NAMES = {"create": "Angelegt", "edit": "Bearbeitet", "submit": "Zur Freigabe gegeben", "approve": "Freigegeben",
                 "schedule": "Geplant", "claim": "Senden begonnen", "sent": "Gesendet", "cancel": "Zurückgezogen",
                 "unclaim": "Senden fehlgeschlagen", "release": "Angehaltene freigegeben", "correction": "Korrektur angelegt"}  # fmt: skip
-ACTION_NAMES["test"] = "Test an sich gesendet"
+ACTION_NAMES.update(test="Test an sich gesendet", version="Fassung bearbeitet", reviewed="Prüfung markiert",
+                    version_added="Fassung nachgereicht")  # fmt: skip
 
 
 # -- helpers -------------------------------------------------------------------------------------
