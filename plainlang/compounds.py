@@ -135,7 +135,16 @@ def head(word: str) -> str:
 
 
 def join(parts: tuple[str, ...], separator: str) -> str:
-    """Join parts: with "-" each part is capitalised, with "·" only the first one."""
+    """Join parts: with "-" each part is capitalised, with "·" only the first one. A short part
+    after the first stays with the next one: "Personal·engpässen", not "Personal·eng·pässen"
+    ("Eng-Pässen" is no word)."""
+    merged: list[str] = []
+    for part in parts:
+        if len(merged) > 1 and len(merged[-1]) <= MIN_PART:
+            merged[-1] += part.lower()
+        else:
+            merged.append(part)
+    parts = tuple(merged)
     if separator == "-":
         return "-".join(p[:1].upper() + p[1:] for p in parts)
     return separator.join([parts[0], *(p.lower() for p in parts[1:])])

@@ -294,3 +294,13 @@ def test_a_da_clause_at_the_end_becomes_its_own_sentence_like_weil():
 
 def test_a_short_because_clause_is_split_too():
     assert plainlang.simplify("Wir bleiben zu Hause, weil es regnet.", "einfach").text == "Wir bleiben zu Hause. Denn es regnet."
+
+
+def test_a_short_middle_part_of_a_compound_stays_with_the_next_one():
+    """The checker offered "Personal-Eng-Pässen" and Leichte Sprache "Personal·eng·pässen"."""
+    from plainlang import compounds
+
+    parts = compounds.split("Personalengpässen")
+    assert compounds.join(parts, "·") == "Personal·engpässen"
+    assert compounds.join(parts, "-") == "Personal-Engpässen"
+    assert compounds.join(compounds.split("Busfahrplan"), "·") == "Bus·fahrplan"  # a short first part stays
