@@ -129,8 +129,10 @@ def shortening_notes(fitted: Fitted, channel: str = "sms", budget: int | None = 
     unit = ("Teil" if fitted.limit == 1 else "Teile") if channel == "sms" else "Zeichen"
     notes = []
     if not fitted.first_sentence_fits:
+        # The push cuts that sentence at a word ("…"); the SMS leaves it out.
+        what = "Er wird in der Nachricht abgeschnitten (…)." if channel == "push" else "Er fehlt in der Nachricht."
         notes.append(f"Achtung: Schon der erste Satz passt nicht in {fitted.limit} {unit}. "
-                     "Er fehlt in der Nachricht. Bitte kürzen Sie den ersten Satz.")  # fmt: skip
+                     f"{what} Bitte kürzen Sie den ersten Satz.")  # fmt: skip
     elif fitted.dropped:
         count = "Der letzte Satz fehlt" if fitted.dropped == 1 else f"Die letzten {fitted.dropped} Sätze fehlen"
         notes.append(f"{count} in der Nachricht. Sie passen nicht in {fitted.limit} {unit}.")

@@ -280,3 +280,16 @@ def test_a_letter_still_escapes_what_the_city_system_sent():
 
     html = render_letter_content(Letter(make_context(text="Tor <b>zu</b>\n& Weg frei")))
     assert "Tor &lt;b&gt;zu&lt;/b&gt;<br>&amp; Weg frei" in html
+
+
+def test_the_push_preview_says_a_too_long_first_sentence_is_cut_not_missing():
+    """The warning said "Er fehlt in der Nachricht" above a preview that showed it, cut at "…"."""
+    from notify.channels.sentence_fit import fit_sentences
+    from notify.channels.short_text import shortening_notes
+
+    body = "Wegen " + "sehr " * 80 + "vieler Arbeit kommt die Abfuhr später. Danke."
+    fitted = fit_sentences(body, lambda text: len(text) <= 240, limit=240)
+    assert not fitted.first_sentence_fits
+    (push_note,) = shortening_notes(fitted, "push")
+    assert "abgeschnitten" in push_note and "fehlt" not in push_note
+    assert "fehlt" in shortening_notes(fitted, "sms")[0]
