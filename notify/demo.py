@@ -112,7 +112,8 @@ def _wait_until_settled(keys: list[tuple[str, str]], timeout: float = 120.0) -> 
 def _report(console: Console, keys: list[tuple[str, str]]) -> None:
     settings = get_settings()
     table = Table(title="Wer hat was bekommen?", show_lines=True)
-    for column in ("Nachricht", "Lesbarkeit (Amstad)", "Empfänger", "Kanal", "Fassung", "Status"):
+    # The same 0–20 index the staff pages show (20 = very easy), not a second scale.
+    for column in ("Nachricht", "Verständlich (0–20)", "Empfänger", "Kanal", "Fassung", "Status"):
         table.add_column(column)
     with session_scope(settings.db_url) as session:
         for source, event_id in keys:
@@ -134,7 +135,8 @@ def _report(console: Console, keys: list[tuple[str, str]]) -> None:
                 .where(Delivery.event_pk == record.id)
                 .order_by(Subscriber.name)
             ).all()
-            amstad = f"{record.amstad:.0f}" if record.amstad is not None else "–"
+            index = json.loads(record.readability).get("index") if record.readability else None
+            amstad = f"{index:.0f}" if isinstance(index, int | float) else "–"
             if not rows:
                 table.add_row(record.title, amstad, "niemand", "", "", STATUS_DE.get(record.status, record.status))
             for i, (delivery, name, address) in enumerate(rows):
