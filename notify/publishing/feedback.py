@@ -61,24 +61,29 @@ class FeedbackIn(BaseModel):
     token: str | None = Field(None, max_length=400, description="the personal link's token (p=…), if any")
 
 
+def _payload(rt: Any, token: str | None) -> dict[str, Any] | None:
+    """The verified payload of a personal feedback token; None without one or when it is invalid."""
+    if not token:
+        return None
+    try:
+        return rt.signer.verify(FEEDBACK_PURPOSE, token)
+    except InvalidLink:
+        return None
+
+
 def token_version(rt: Any, token: str | None) -> str:
     """The version the personal link was sent with ("de-einfach"; "" for the standard text)."""
-    if not token:
-        return ""
-    try:
-        return str(rt.signer.verify(FEEDBACK_PURPOSE, token).get("v") or "")
-    except InvalidLink:
-        return ""
+    payload = _payload(rt, token)
+    return str(payload.get("v") or "") if payload else ""
 
 
 def voter_of(rt: Any, token: str | None, message_id: int) -> str | None:
     """The keyed hash for a valid personal token of this message; None without a token."""
     if not token:
         return None
-    try:
-        payload = rt.signer.verify(FEEDBACK_PURPOSE, token)
-    except InvalidLink:
-        raise Refused(403, SAYS["link_invalid"]) from None
+    payload = _payload(rt, token)
+    if payload is None:
+        raise Refused(403, SAYS["link_invalid"])
     if payload.get("m") != str(message_id):
         raise Refused(403, SAYS["link_other"])
     return voter_hash(rt.settings.resolved_secret_key(), payload["s"], message_id)
@@ -127,11 +132,8 @@ def _message(rt: Any, message_id: int) -> PublishedMessage | None:
 def reader_language(rt: Any, token: str | None) -> str:
     """The language of the resident whose personal link this is ("de" without one): the question
     that came to them in Turkish is asked in Turkish."""
-    if not token:
-        return "de"
-    try:
-        payload = rt.signer.verify(FEEDBACK_PURPOSE, token)
-    except InvalidLink:
+    payload = _payload(rt, token)
+    if payload is None:
         return "de"
     from notify.web.residents.service import language_of
 
