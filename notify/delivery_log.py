@@ -20,22 +20,14 @@ from sqlalchemy import Table, select
 from sqlmodel import Session, col
 
 from subscribers.announcements import aware
+from subscribers.delivery_status import GROUP_NAMES, GROUPS, status_label, statuses_of
 from subscribers.models import CHANNELS, ChannelAddress, Delivery, DeliveryAttempt, EventRecord
 
 ANNOUNCEMENTS_SOURCE = "/stadtbote/announcements"
-STATUS_NAMES = {
-    "pending": "Wartet", "sending": "Wird gesendet", "retry": "Neuer Versuch folgt", "sent": "Zugestellt",
-    "failed": "Fehlgeschlagen (nächster Kanal)", "dead": "Aufgegeben", "held": "Angehalten (Verständlichkeit)",
-    "skipped": "Nicht gesendet", "digest": "Wartet auf Sammel-Nachricht", "bundled": "In Sammel-Nachricht",
-    "deferred": "Wartet (Ruhezeit)",
-}  # fmt: skip
 EVENT_STATES = {"received": "Angekommen", "accepted": "Angenommen", "matched": "Verteilt",
                 "expired": "Abgelaufen", "held": "Angehalten"}
-# Groups a person filters by (the dashboard's words) → ledger statuses.
-STATUS_GROUPS = {
-    "delivered": ("sent", "bundled"), "failed": ("failed", "dead"), "held": ("held",),
-    "pending": ("pending", "sending", "retry", "digest", "deferred"), "skipped": ("skipped",),
-}  # fmt: skip
+# Groups a person filters by (the dashboard's words) → ledger statuses; one table for every page.
+STATUS_GROUPS = {group: statuses_of(group) for group in GROUP_NAMES}
 MAX_PAGE = 500
 _TABLE: Table = Delivery.__table__  # type: ignore[attr-defined]
 
@@ -116,7 +108,7 @@ def statuses(status: str | None) -> tuple[str, ...] | None:
         return None
     if status in STATUS_GROUPS:
         return STATUS_GROUPS[status]
-    if status in STATUS_NAMES:
+    if status in GROUPS:
         return (status,)
     raise BadFilter(f"Den Zustand „{status}“ gibt es nicht.")
 
@@ -160,7 +152,7 @@ def rows(session: Session, query: Query, secret: str, show_addresses: bool) -> t
     for r in found:
         row: dict[str, Any] = {
             "id": r["id"], "recipient": pseudonym(secret, r["subscriber_id"]), "channel": r["channel"],
-            "version": r.get("version"), "status": r["status"], "status_name": STATUS_NAMES.get(r["status"], r["status"]),
+            "version": r.get("version"), "status": r["status"], "status_name": status_label(r["channel"], r["status"]),
             "attempts": _attempt_list(attempts.get(r["id"], []), r), "updated_at": aware(r["updated_at"]).isoformat(),
             "event": titles.get(r["event_pk"]),
         }  # fmt: skip

@@ -39,6 +39,27 @@ GENERIC: dict[str, str] = {
 }
 
 
+# Every ledger status → the group a person filters and counts by. One table for the delivery log's
+# filter, the dashboard's series and the city systems' counts; a status missing here is a bug
+# (tests/test_delivery_status.py checks the statuses the code writes).
+GROUPS: dict[str, str] = {
+    "sent": "delivered", "bundled": "delivered", "handed_over": "delivered",
+    "failed": "failed", "dead": "failed",
+    "held": "held",
+    "pending": "pending", "sending": "pending", "retry": "pending", "digest": "pending", "deferred": "pending",
+    "waiting": "pending",  # waits for its version (notify/version_waits.py)
+    "skipped": "skipped", "too_late": "skipped",
+}  # fmt: skip
+# Never "Zugestellt": we learn that a mail server or the print service took it, not that anyone read it.
+GROUP_NAMES: dict[str, str] = {"delivered": "Angenommen", "failed": "Fehlgeschlagen", "held": "Angehalten",
+                               "pending": "Wartet", "skipped": "Nicht gesendet"}  # fmt: skip
+
+
+def statuses_of(*groups: str) -> tuple[str, ...]:
+    """``statuses_of("failed")`` → ("failed", "dead"): the ledger statuses in these groups."""
+    return tuple(status for status, group in GROUPS.items() if group in groups)
+
+
 def status_label(channel: str, status: str) -> str:
     """``status_label("letter", "sent")`` → "wartet auf Druck"."""
     return BY_CHANNEL.get((channel, status)) or GENERIC.get(status, status)

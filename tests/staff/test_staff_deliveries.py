@@ -123,3 +123,27 @@ def test_the_csv_keeps_provider_answers_as_text_in_spreadsheets(api, answer, cel
     sign_in(api, "anna")
     table = list(csv.DictReader(io.StringIO(api.get("/staff/zustellungen.csv").text.lstrip("\ufeff"))))
     assert [t["error"] for t in table if t["channel"] == "sms"] == [cell]
+
+
+def test_letters_handed_to_print_and_too_late_letters_are_found_by_their_group_and_named_in_german(api):
+    """A letter day turns "sent" into "handed_over"; a warning that a letter cannot reach in time is
+    "too_late". Both were missing from the log's groups and names: the filter "Zugestellt" lost
+    every printed letter and the row said "handed_over"."""
+    ids = add_residents(api.rt.db_url, [
+        ([("letter", "Frau A\nStr. 1\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
+        ([("letter", "Herr B\nStr. 2\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
+        ([("email", "frau.c@example.org")], [("baustellen", "buer")]),
+    ])  # fmt: skip
+    add_deliveries(api.rt.db_url, "ANN-8", [(ids[0], "letter", "handed_over"), (ids[1], "letter", "too_late"),
+                                            (ids[2], "email", "waiting")])  # fmt: skip
+    h = auth(api.tokens["anna"])
+
+    def found(status: str) -> list[str]:
+        rows = api.get("/v1/deliveries", params={"announcement": 8, "status": status}, headers=h).json()["data"]
+        return [r["status"] for r in rows]
+
+    assert found("delivered") == ["handed_over"] and found("skipped") == ["too_late"] and found("pending") == ["waiting"]
+    rows = api.get("/v1/deliveries", params={"announcement": 8}, headers=h).json()["data"]
+    names = {r["status"]: r["status_name"] for r in rows}
+    assert names == {"handed_over": "an den Druckdienst übergeben", "too_late": "nicht rechtzeitig erreichbar",
+                     "waiting": "wartet auf die Fassung in der eigenen Sprache oder Sprachstufe"}  # fmt: skip

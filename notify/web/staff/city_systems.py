@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from notify.delivery_log import STATUS_GROUPS
+from subscribers.delivery_status import statuses_of
 from subscribers.models import Delivery, EventRecord
 
 OWN_SOURCES = ("/stadtbote/announcements", "/stadtbote/digest")
@@ -42,8 +42,7 @@ def city_system_events(session: Session, limit: int = 20) -> list[dict[str, Any]
 def _outcomes(session: Session, event_pks: list[int]) -> dict[int, dict[str, int]]:
     """Per event: how many were delivered and how many were not reached (failed, given up, or not
     sent, e.g. a warning letter that would arrive too late) — "verteilt (3)" alone hid those."""
-    reached = (*STATUS_GROUPS["delivered"], "handed_over")
-    missed = (*STATUS_GROUPS["failed"], *STATUS_GROUPS["skipped"], "too_late")
+    reached, missed = statuses_of("delivered"), statuses_of("failed", "skipped")
     out: dict[int, dict[str, int]] = {}
     if not event_pks:
         return out

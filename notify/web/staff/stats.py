@@ -17,15 +17,9 @@ from sqlmodel import Session
 
 from notify.announcements import event_record
 from subscribers.announcements import Announcement, aware
-from subscribers.delivery_status import status_label
+from subscribers.delivery_status import GROUPS, status_label  # ledger status → the dashboard's group
 from subscribers.models import CHANNELS, Delivery
 
-# Ledger status → what the dashboard calls it.
-GROUPS = {"sent": "delivered", "failed": "failed", "dead": "failed", "held": "held",
-          "pending": "pending", "sending": "pending", "retry": "pending", "skipped": "skipped",
-          "bundled": "delivered", "digest": "pending", "deferred": "pending",
-          "too_late": "skipped", "handed_over": "delivered",  # digests and quiet hours
-          "waiting": "pending"}  # waits for its version (notify/version_waits.py)  # fmt: skip
 # Per channel where "sent" is not yet what the series says: a letter in the batch still waits for print.
 CHANNEL_GROUPS = {("letter", "sent"): "pending", ("letter", "handed_over"): "delivered"}
 SERIES = ("delivered", "failed", "held", "pending")
