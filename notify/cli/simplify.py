@@ -62,7 +62,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(result["text"])
             report = result["report"]
             typer.echo(
-                f"\nMaschineller Vorschlag – bitte prüfen. {len(result['changes'])} Änderungen; "
+                f"\nMaschineller Vorschlag – bitte prüfen. {_changes(len(result['changes']))}; "
                 f"erreicht: {report['level']}, Index {report['index']}/20.",
                 err=True,
             )
+
+
+def _changes(n: int) -> str:
+    return "1 Änderung" if n == 1 else f"{n} Änderungen"  # "keine" reads oddly next to the index: "0 Änderungen"

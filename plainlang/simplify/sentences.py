@@ -88,6 +88,16 @@ def to_main_clause(clause: list[str]) -> list[str] | None:
     return [*clause[:end], verb, *clause[end:-1], *particle]
 
 
+def _verb_first(clause: list[str]) -> list[str] | None:
+    """Verb-final clause → verb first, for a linking adverb in front: "die Zufahrt möglich bleibt"
+    → "bleibt die Zufahrt möglich" ("Dabei bleibt die Zufahrt möglich.")."""
+    main = to_main_clause(clause)
+    end = w.noun_phrase_end(clause, 0)
+    if main is None or end is None:
+        return None
+    return [main[end], *main[:end], *main[end + 1 :]]
+
+
 @cache
 def _front_adverbs() -> frozenset[str]:
     return frozenset(w.capitalise(word) for word in word_set("grammar.yaml", "front_adverbs"))
@@ -139,6 +149,11 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
             if clause is None:
                 return None
             return [[*body[:k], "."], ["Denn", w.lower_function_word(clause[0]), *clause[1:], *end]]
+        if nxt in TRAILING and _words(body[:k]) >= 3:
+            inverted = _verb_first(body[k + 2 :])
+            if inverted is None:
+                return None
+            return [[*body[:k], "."], [TRAILING[nxt], w.lower_function_word(inverted[0]), *inverted[1:], *end]]
         if nxt == "dass":
             main = body[:k]
             clause = to_main_clause(body[k + 2 :])
@@ -164,9 +179,14 @@ def split(sentence: list[str], leicht: bool) -> list[list[str]] | None:
     )
 
 
+# A clause at the end that says how or with what result: its own sentence after a linking adverb
+# that keeps the relation ("…, wobei die Zufahrt möglich bleibt." → "… . Dabei bleibt die Zufahrt
+# möglich."). Conditions (wenn, falls, sofern) stay: they must not turn into statements.
+TRAILING = {"wobei": "Dabei", "sodass": "Deshalb", "wodurch": "Dadurch", "weshalb": "Deshalb", "weswegen": "Deshalb"}
 FINITE = frozenset({"VVFIN", "VAFIN", "VMFIN"})
 SUBORDINATORS = frozenset(
-    {"dass", "weil", "wenn", "als", "ob", "obwohl", "da", "damit", "während", "nachdem", "bevor", "sodass", "wie"}
+    {"dass", "weil", "wenn", "als", "ob", "obwohl", "da", "damit", "während", "nachdem", "bevor", "sodass", "wie", "wobei",
+     "wodurch", "weshalb", "weswegen"}
 )
 
 

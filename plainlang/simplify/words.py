@@ -216,6 +216,8 @@ def noun_phrase_end(words: list[str], i: int) -> int | None:
         j += 1
     elif is_noun(words[i]):
         j = i + 1
+    elif (j := _bare_adjectives_end(words, i)) is not None:  # "verspätet eingehende Anträge"
+        j += 1
     else:
         return None
     while j < n and is_noun(words[j]) and words[j] != "Sie":
@@ -225,6 +227,20 @@ def noun_phrase_end(words: list[str], i: int) -> int | None:
         end = noun_phrase_end(words, j)
         if end is not None:
             return end
+    return j
+
+
+def _bare_adjectives_end(words: list[str], i: int) -> int | None:
+    """Where the noun stands after adjectives without an article ("neue Anträge", "verspätet
+    eingehende Anträge", "viele Menschen"): the last word before the noun is attributive."""
+    j = i
+    while j < len(words) and j - i < 3 and words[j].isalpha() and words[j].islower():
+        j += 1
+    if j == i or j >= len(words) or not is_noun(words[j]):
+        return None
+    tags = [pos.word_tag(word) for word in words[i:j]]
+    if tags[-1] not in ("ADJA", "PIAT") or any(t not in ("ADJA", "ADJD", "PIAT", "ADV") for t in tags):
+        return None
     return j
 
 

@@ -107,6 +107,25 @@ def test_front_clauses_and_comma_splices_are_split(text, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Die Straße wird ab Montag gesperrt, wobei die Zufahrt für Rettungsdienste jederzeit möglich bleibt.",
+         "Die Straße wird ab Montag gesperrt. Dabei bleibt die Zufahrt für Rettungsdienste jederzeit möglich."),
+        ("Der Antrag ist bis zum 15. März abzugeben, wobei verspätet eingehende Anträge nicht berücksichtigt werden können.",
+         "Der Antrag ist bis zum 15. März abzugeben. Dabei können verspätet eingehende Anträge nicht berücksichtigt werden."),
+        ("Die Brücke ist marode, sodass sie im Sommer abgerissen wird.",
+         "Die Brücke ist marode. Deshalb wird sie im Sommer abgerissen."),
+        ("Die Leitung ist gebrochen, wodurch der Keller unter Wasser steht.",
+         "Die Leitung ist gebrochen. Dadurch steht der Keller unter Wasser."),
+    ],
+)  # fmt: skip
+def test_a_trailing_wobei_or_sodass_clause_becomes_a_sentence_after_a_linking_adverb(text, expected):
+    """Found trying the assistant as an officer: "…, wobei …" stayed one long sentence."""
+    result = plainlang.simplify(text, "einfach")
+    assert result.text == expected and "split_sentence" in {c.rule for c in result.changes}
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Wenn es regnet, fällt das Fest aus.",  # a condition must not become a statement
@@ -115,6 +134,7 @@ def test_front_clauses_and_comma_splices_are_split(text, expected):
         "Da öffnete die Tür der Hausmeister und ging hinein.",  # "die Tür" is the object here
         "Das belegt eine Studie, die Greenpeace in Auftrag gegeben hat.",  # the name may be the subject
         "Wir kaufen Brot, Milch und Käse.",  # an enumeration, not two clauses
+        "Die Halle bleibt zu, sofern es weiter regnet.",  # a condition at the end stays too
     ],
 )
 def test_conditions_and_enumerations_are_not_split(text):
