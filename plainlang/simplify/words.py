@@ -216,10 +216,11 @@ def noun_phrase_end(words: list[str], i: int) -> int | None:
         j += 1
     elif is_noun(words[i]):
         j = i + 1
-    elif (j := _bare_adjectives_end(words, i)) is not None:  # "verspätet eingehende Anträge"
-        j += 1
     else:
-        return None
+        bare = _bare_adjectives_end(words, i)  # "verspätet eingehende Anträge"
+        if bare is None:
+            return None
+        j = bare + 1
     while j < n and is_noun(words[j]) and words[j] != "Sie":
         j += 1
     head = words[j - 1]
