@@ -167,7 +167,13 @@ def event_versions(ann: Announcement) -> list[dict[str, Any]]:
              "reviewed": bool(v.get("reviewed"))} for v in ann.version_list]  # fmt: skip
 
 
-def propose(text: str, profile: str) -> dict[str, Any]:
-    """A machine proposal for a tab, from the base text; never reviewed."""
+def propose(text: str, profile: str, title: str = "") -> dict[str, Any]:
+    """A machine proposal for a tab, from the base title and text; never reviewed. The title gets
+    the word changes only: a heading stays one line (a split would make it two sentences)."""
     result = plainlang.simplify(text, profile)
-    return {"text": result.text, "changes": len(result.changes), "label": MACHINE_LABEL}
+    new_title = title
+    if title:
+        simple = plainlang.simplify(title, profile).text.strip()
+        if simple and "\n" not in simple and not (simple.endswith(".") and not title.rstrip().endswith(".")):
+            new_title = simple
+    return {"title": new_title, "text": result.text, "changes": len(result.changes), "label": MACHINE_LABEL}

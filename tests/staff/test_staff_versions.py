@@ -99,6 +99,20 @@ def test_a_proposal_is_marked_as_machine_made_and_cannot_be_marked_reviewed(api)
     assert refused.status_code == 409 and "maschineller Vorschlag" in refused.text
 
 
+def test_a_leichte_sprache_proposal_also_makes_the_title_plain_and_keeps_it_one_line(api):
+    """The proposal changed only the text: the Leichte-Sprache tab kept the base's Amtsdeutsch title."""
+    ann_id = new_announcement(api, title="Inanspruchnahme der Parkflächen nicht möglich",
+                              text="Die Inanspruchnahme der Parkflächen ist seitens der Stadt nicht möglich.")  # fmt: skip
+    token = sign_in(api, "anna")
+    r = post_tab(api, ann_id, token, key="de-leicht", title="", text="", aktion="vorschlag")
+    import html
+
+    title = html.unescape(re.search(r'<input[^>]*name="title"[^>]*value="([^"]*)"', r.text).group(1))
+    assert r.status_code == 200 and title == "Nutzung der Parkflächen nicht möglich"
+    typed = post_tab(api, ann_id, token, key="de-leicht", title="Parken geht nicht", text="", aktion="vorschlag")
+    assert 'value="Parken geht nicht"' in typed.text  # a title the officer wrote stays
+
+
 def test_reviewed_is_set_only_by_an_approver_and_any_change_takes_it_back(api):
     ann_id = new_announcement(api)
     token = sign_in(api, "anna")

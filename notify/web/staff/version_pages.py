@@ -139,9 +139,9 @@ async def version_post(request: Request, ann_id: int, key: str, staff: Staff = D
                 if action == "vorschlag":
                     if language != BASE[0]:
                         raise domain.Refused(400, "Vorschläge gibt es nur für Deutsch.")
-                    made = domain.propose(ann.text, profile)
+                    made = domain.propose(ann.text, profile, ann.title)
                     return show(ann, session, notice=f"{domain.MACHINE_LABEL}. Noch nicht gespeichert.",
-                                title=title or ann.title, text=made["text"], proposal=fingerprint(made["text"])), None  # fmt: skip
+                                title=title or made["title"], text=made["text"], proposal=fingerprint(made["text"])), None  # fmt: skip
                 if action == "speichern":
                     machine = bool(proposal) and proposal == fingerprint(text)
                     domain.save_version(session, ann, staff, language, profile, title, text, machine=machine)
