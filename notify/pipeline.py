@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from markupsafe import Markup, escape
 
 from notify.corrections import with_original_recipients
 from notify.events import CityEvent, parse_json_event
@@ -26,7 +27,7 @@ from notify.publishing.links import event_links, personal_links
 from notify.publishing.store import publish
 from notify.settings import Settings
 from notify.textformat import to_html, to_plain
-from notify.versions import choose, missing_note
+from notify.versions import choose, direction, missing_note, note_language
 from subscribers.db import session_scope
 from subscribers.ledger import register_event, write_deliveries
 from subscribers.models import EventRecord, utcnow
@@ -155,12 +156,21 @@ def event_context(rt: Runtime, event: CityEvent, language: str, profile: str = "
     version = choose(event, language, profile)
     note = missing_note(version, rt.catalogue.sender.get("phone") or "")
     body = f"{note}\n\n{version.text}" if note else version.text
+    # The frame is in the template's language, the text in the version's, the note in the reader's:
+    # each part says which (lang, dir), so a screen reader speaks each in its own voice.
+    note_lang = note_language(version) if note else version.language
     return {
         "event": event,
         "version": version,
         "title": version.title,
         "text": to_plain(body),
-        "text_html": to_html(body),
+        "text_html": _marked(note, note_lang) + _marked(version.text, version.language, own=False),
+        "note": note,
+        "note_lang": note_lang,
+        "note_dir": direction(note_lang),
+        "body_text": to_plain(version.text),
+        "text_lang": version.language,
+        "text_dir": direction(version.language),
         "link": str(event.data.link) if event.data.link else None,
         "topics": topics,
         "area": area,
@@ -170,6 +180,15 @@ def event_context(rt: Runtime, event: CityEvent, language: str, profile: str = "
         "today": datetime.now(CITY_TZ).date(),
         **event_links(rt, event),  # message_url (short link), feedback_url
     }
+
+
+def _marked(text: str, language: str, own: bool = True) -> Markup:
+    """E-mail HTML of ``text``; ``own``: in its own ``<div lang dir>`` (the text's language is
+    set around the heading and text by the template)."""
+    if not text:
+        return Markup("")
+    html = to_html(text)
+    return Markup(f'<div lang="{escape(language)}" dir="{direction(language)}">{html}</div>') if own else html
 
 
 def _read_version(base: dict[str, Any], language: str, profile: str) -> tuple[str, str]:

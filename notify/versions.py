@@ -147,11 +147,23 @@ def missing_note(chosen: Chosen, phone: str) -> str:
     if chosen.exact:
         return ""
     language, profile = chosen.wanted
-    notes = _notes()
-    by_language = notes.get(language) or notes["en"]  # a language we have no sentence for: English
+    by_language = _notes()[note_language(chosen)]
     key = profile if chosen.language == language else "language"
     text = by_language.get(key) or by_language.get(profile) or by_language["standard"]
     return str(text).format(phone=phone).strip()
+
+
+def note_language(chosen: Chosen) -> str:
+    """The language :func:`missing_note` writes in: the reader's, else English."""
+    return chosen.wanted[0] if chosen.wanted[0] in _notes() else "en"
+
+
+RIGHT_TO_LEFT = frozenset({"ar", "fa", "he", "ur", "ps", "ku"})
+
+
+def direction(language: str) -> str:
+    """``dir`` of a text in ``language``: Arabic is read from right to left."""
+    return "rtl" if language.split("-")[0] in RIGHT_TO_LEFT else "ltr"
 
 
 def missing_policy(topic: str | None, catalogue: Catalogue | None = None) -> tuple[str, float]:

@@ -197,6 +197,34 @@ async def test_without_their_version_readers_get_the_nearest_with_one_sentence_s
     assert versions_in_ledger(rt) == {leicht: ("sent", "de/einfach"), english: ("sent", "de/standard")}
 
 
+def html_inbox(maildir) -> dict[str, str]:
+    out = {}
+    for p in sorted((maildir / "new").glob("*")):
+        m = message_from_bytes(p.read_bytes(), policy=policy.default)
+        out[str(m["To"])] = m.get_body(("html",)).get_content()
+    return out
+
+
+async def test_each_part_of_an_email_says_its_own_language_so_screen_readers_speak_it_right(rt, sink):
+    """An Arabic reader's e-mail was German words marked lang="ar" with an English note; an English
+    reader's English text was marked lang="de". Now: the frame is the template's language, the note
+    the reader's (Arabic, right to left), the text the version's."""
+    resident(rt, "ar@example.org", language="ar")
+    resident(rt, "uk@example.org", language="uk")
+    resident(rt, "en@example.org", language="en")
+    pending = send(rt, event([ENGLISH]))
+    await dispatch(rt, [p[0] for p in pending])
+    plain, html = inbox(sink[1]), html_inbox(sink[1])
+    arabic = html["ar@example.org"]
+    assert '<html lang="de">' in arabic and 'lang="ar"' not in arabic.split("<body", 1)[0]
+    assert '<div lang="ar" dir="rtl"><p style="margin:0 0 16px 0;">هذه الرسالة غير متوفرة بعد باللغة العربية.' in arabic
+    assert '<div lang="de" dir="ltr">' in arabic and BASE_TEXT.split(".")[0] in arabic
+    assert "Цього повідомлення ще немає українською. Є питання? Телефонуйте: 0209 169-0." in plain["uk@example.org"]
+    english = html["en@example.org"]
+    assert '<html lang="en">' in english and '<div lang="en" dir="ltr">' in english and '<div lang="de">' not in english
+    assert "not yet available" not in english  # their own version: no note
+
+
 def participation(versions=None, **data):
     return event(versions, event_id="bet-1", topics=["beteiligungsverfahren"], **data)
 

@@ -131,6 +131,15 @@ def render_letter_content(letter: Letter, part: str = "whole", qr: Callable[[str
     return template.render(**context)
 
 
+def frame_language(letter: Letter) -> str:
+    """The language of the template the letter is printed with: "de" for an Arabic reader's letter
+    (we ship German, English and Turkish frames), whatever language the message itself is in."""
+    names = candidate_names("letter", letter.name, "html", letter.language, letter.profile)
+    template = file_environment().select_template(names)
+    parts = (template.name or "").rsplit("/", 1)[-1].split(".")
+    return parts[1] if len(parts) > 3 else "de"
+
+
 def render_letters_html(letters: list[Letter], title: str = "Briefe") -> str:
     """One HTML document with each letter in its own section and page numbering."""
     prepared = []
@@ -140,8 +149,8 @@ def render_letters_html(letters: list[Letter], title: str = "Briefe") -> str:
             {
                 "id": letter_id,
                 "page_name": letter_id,
-                "page_label": PAGE_LABELS.get(letter.language, PAGE_LABELS["de"]),
-                "language": letter.language,
+                "page_label": PAGE_LABELS.get(frame_language(letter), PAGE_LABELS["de"]),
+                "language": frame_language(letter),  # the frame's words; the text marks its own
                 "large_print": letter.is_large_print,
                 "html": Markup(resolve_qr_codes(letter.html) if letter.html else render_letter_content(letter)),
             }

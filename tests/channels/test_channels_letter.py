@@ -293,3 +293,14 @@ def test_the_push_preview_says_a_too_long_first_sentence_is_cut_not_missing():
     (push_note,) = shortening_notes(fitted, "push")
     assert "abgeschnitten" in push_note and "fehlt" not in push_note
     assert "fehlt" in shortening_notes(fitted, "sms")[0]
+
+
+def test_an_arabic_readers_letter_marks_the_german_frame_the_note_and_the_text_each_in_its_language():
+    """The section said lang="ar" around German words; the Arabic note ran left to right."""
+    note = "هذه الرسالة غير متوفرة بعد باللغة العربية. لديك أسئلة؟ اتصل بنا: 0209 169-0."
+    context = make_context(note=note, note_lang="ar", note_dir="rtl", body_text=TEXT, text_lang="de", text_dir="ltr")
+    html = render_letter_html(context, language="ar")
+    assert 'lang="ar"' not in html.split('<div lang="ar"', 1)[0]  # the frame: German, as printed
+    assert f'<div lang="ar" dir="rtl"><p>{note}</p></div>' in html and '<div lang="de" dir="ltr">' in html
+    pdf = render_letter_pdf(context, language="ar")
+    assert "Seite 1 von 1" in " ".join(page_texts(pdf)[0].split())  # the frame's words for the page count
