@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from staff_samples import HARD_TEXT, PASSWORD, add_deliveries, add_residents, api, auth, csrf_of, draft, sign_in  # noqa: F401
 
+import plainlang
 from subscribers.announcements import ReleasedDelivery, is_released
 from subscribers.db import session_scope
 from subscribers.models import Delivery
@@ -229,3 +230,19 @@ def test_list_shows_what_waits_for_approval(api):
     sign_in(api, "bernd")
     page = api.get("/staff").text
     assert "Warten auf Freigabe: 1" in page and f"/staff/mitteilungen/{ann['id']}" in page
+
+
+def test_advice_with_an_example_offers_no_one_click_fix_that_would_drop_nicht():
+    """Found by trying the editor: the negation hint's button replaced "nicht" with "Bleiben Sie im
+    Haus", the example of its advice ("…wobei der Anliegerverkehr Bleiben Sie im Haus beeinträchtigt
+    wird")."""
+    from notify.web.staff.api import with_replacements
+
+    text = "Die Straße wird gesperrt, wobei der Verkehr nicht beeinträchtigt wird. Gemäß der Satzung gilt das."
+    findings = with_replacements(plainlang.check(text, "leicht").to_dict())["findings"]
+    offered = {f["excerpt"]: f["replacement"] for f in findings}
+    assert offered.get("nicht", "absent") in (None, "absent") and offered["Gemäß"] == "nach"
+    assert all(f["replacement"] is None for f in findings if f["rule"] in ("negation", "genitive", "passive"))
+    for f in findings:  # whatever is offered keeps every negation and number of its excerpt
+        if f["replacement"]:
+            assert ("nicht" in f["excerpt"]) <= ("nicht" in f["replacement"])

@@ -27,12 +27,31 @@ router = APIRouter(tags=["Mitteilungen"])
 
 # A suggestion that names exactly one replacement („X“, optionally „X“ statt „Y“) can be applied
 # with one click; advice like „die Adresse von der Schule“ statt … is an example, not a swap.
-_REPLACEMENT = re.compile(r"^[^„“]*„([^„“…]+)“(?: statt „[^„“]+“)?\.?$")
+_REPLACEMENT = re.compile(r"^[^„“]*„([^„“…]+)“(?: statt „([^„“]+)“)?\.?$")
+_MEANING = re.compile(r"\b(?:nicht|nichts|nie|niemals|niemand|kein\w*|weder|noch|ohne)\b|\d+", re.IGNORECASE)
 
 
 def replacement_for(finding: dict[str, Any]) -> str | None:
-    match = _REPLACEMENT.match(finding.get("suggestion", ""))
-    return match.group(1) if match else None
+    """The words a one-click fix puts in place of the finding's excerpt, or None.
+
+    Only a suggestion that names a replacement *for this excerpt* counts: "„nach“ statt „Gemäß“"
+    where the excerpt is "Gemäß", or one quoted word with no example around it. Advice with an
+    example ("„Bleiben Sie im Haus“ statt „Gehen Sie nicht nach draußen“", "zum Beispiel „prüfen“")
+    gets no button: taken over, it replaced a "nicht" with an unrelated sentence. And no fix may
+    drop a negation or a number the excerpt holds."""
+    suggestion, excerpt = finding.get("suggestion", ""), finding.get("excerpt", "")
+    match = _REPLACEMENT.match(suggestion)
+    if not match:
+        return None
+    replacement, instead_of = match.group(1), match.group(2)
+    if instead_of is not None and instead_of.casefold() != excerpt.casefold():
+        return None
+    if instead_of is None and "beispiel" in suggestion.casefold():
+        return None
+    kept = {m.casefold() for m in _MEANING.findall(replacement)}
+    if any(m.casefold() not in kept for m in _MEANING.findall(excerpt)):
+        return None
+    return replacement
 
 
 def with_replacements(report: dict[str, Any] | None) -> dict[str, Any] | None:
