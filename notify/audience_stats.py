@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from subscribers.announcements import aware
 from subscribers.consent import AuditEntry
+from subscribers.delivery_status import group_of
 from subscribers.models import CHANNELS, ChannelAddress, Delivery, EventRecord, Subscriber, Subscription, utcnow
 
 DIMENSIONS = {"topic": "Thema", "district": "Gebiet", "channel": "Kanal", "language": "Sprache", "profile": "Sprachstufe"}
@@ -150,7 +151,8 @@ def channel_health(session: Session, days: int = 7, now: datetime | None = None)
     out = {}
     for ch in CHANNELS:
         c = counts.get(ch, Counter())
-        delivered, failed = c["sent"] + c["bundled"], c["failed"] + c["dead"]
+        delivered = sum(n for status, n in c.items() if group_of(ch, status) == "delivered")
+        failed = sum(n for status, n in c.items() if group_of(ch, status) == "failed")
         done = delivered + failed
         last_error = session.execute(
             select(Delivery.last_error).where(col(Delivery.channel) == ch, col(Delivery.updated_at) >= since,

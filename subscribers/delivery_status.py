@@ -7,6 +7,8 @@ provider took the message. So nothing here says "zugestellt": we never learn tha
 
 from __future__ import annotations
 
+from typing import Any
+
 # (channel, status) → label; channels not listed use GENERIC.
 BY_CHANNEL: dict[tuple[str, str], str] = {
     ("email", "sent"): "vom Mailserver angenommen",
@@ -53,6 +55,26 @@ GROUPS: dict[str, str] = {
 # Never "Zugestellt": we learn that a mail server or the print service took it, not that anyone read it.
 GROUP_NAMES: dict[str, str] = {"delivered": "Angenommen", "failed": "Fehlgeschlagen", "held": "Angehalten",
                                "pending": "Wartet", "skipped": "Nicht gesendet"}  # fmt: skip
+
+
+# Per channel where a status means less than its group: a letter "sent" is in today's print batch,
+# it has not been handed to the print service yet ("handed_over" is).
+CHANNEL_GROUPS: dict[tuple[str, str], str] = {("letter", "sent"): "pending"}
+
+
+def group_of(channel: str, status: str) -> str:
+    """``group_of("letter", "sent")`` → "pending"; ``group_of("email", "sent")`` → "delivered"."""
+    return CHANNEL_GROUPS.get((channel, status)) or GROUPS.get(status, "pending")
+
+
+def delivered_clause(channel_col: Any, status_col: Any) -> Any:
+    """SQL condition for "Angenommen" (group ``delivered``, letters only once handed over)."""
+    from sqlalchemy import and_, not_
+
+    exceptions = [and_(channel_col == ch, status_col == st) for (ch, st), g in CHANNEL_GROUPS.items()
+                  if g != "delivered"]  # fmt: skip
+    clause = status_col.in_(statuses_of("delivered"))
+    return and_(clause, *[not_(e) for e in exceptions])
 
 
 def statuses_of(*groups: str) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from notify.publishing.counters import views
 from notify.web.deps import get_session
 from notify.web.staff.auth import page_staff
 from notify.web.staff.pages import page
+from subscribers.delivery_status import delivered_clause
 from subscribers.models import Delivery
 from subscribers.published import MessageFeedback, MessageViews, PublishedMessage
 from subscribers.staff import Staff
@@ -34,7 +35,7 @@ def feedback_table(session: Session, limit: int = 50) -> list[dict[str, Any]]:
                                                                       "comments": []})  # fmt: skip
     version_col = getattr(Delivery, "version", None)  # the ledger's version column, where it exists
     cols = [Delivery.event_pk, func.count()] + ([version_col] if version_col is not None else [])
-    sent = select(*cols).where(Delivery.event_pk.in_(list(by_event)), Delivery.status.in_(("sent", "bundled")))  # type: ignore[attr-defined]
+    sent = select(*cols).where(Delivery.event_pk.in_(list(by_event)), delivered_clause(Delivery.channel, Delivery.status))  # type: ignore[attr-defined]
     sent = sent.group_by(Delivery.event_pk, *([version_col] if version_col is not None else []))
     for row in session.execute(sent):
         version = _key(row[2]) if len(row) > 2 else ""

@@ -68,4 +68,4 @@ def test_releasing_a_held_city_system_message_in_the_browser(site):
         screenshot(page, "staff-city-event-released")
         assert not serious_violations(page)
         assert "Freigegeben. Die Nachricht geht jetzt an alle" in page.inner_text("[role=status]")
-        assert "Zustand: wird zugestellt" in page.inner_text("main")
+        assert "Zustand: wird verteilt" in page.inner_text("main")

@@ -147,3 +147,24 @@ def test_letters_handed_to_print_and_too_late_letters_are_found_by_their_group_a
     names = {r["status"]: r["status_name"] for r in rows}
     assert names == {"handed_over": "an den Druckdienst übergeben", "too_late": "nicht rechtzeitig erreichbar",
                      "waiting": "wartet auf die Fassung in der eigenen Sprache oder Sprachstufe"}  # fmt: skip
+
+
+def test_the_version_table_and_the_channel_health_count_a_letter_once_it_is_handed_to_print(api):
+    """Found trying the staff pages: "Je Fassung" counted a letter still waiting for print as
+    "Zugestellt" and a printed one as "Sonst"; the dashboards agree now (one table of groups)."""
+    from notify.audience_stats import channel_health
+    from notify.web.staff.version_stats import by_version
+
+    ids = add_residents(api.rt.db_url, [
+        ([("letter", "Frau A\nStr. 1\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
+        ([("letter", "Herr B\nStr. 2\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
+        ([("email", "frau.c@example.org")], [("baustellen", "buer")]),
+    ])  # fmt: skip
+    dids = add_deliveries(api.rt.db_url, "ANN-9", [(ids[0], "letter", "handed_over"), (ids[1], "letter", "sent"),
+                                                   (ids[2], "email", "sent")])  # fmt: skip
+    with session_scope(api.rt.db_url) as s:
+        event_pk = s.get(Delivery, dids[0]).event_pk
+        [row] = by_version(s, event_pk)
+        health = channel_health(s)
+    assert (row["sent"], row["other"]) == (2, 1)  # the printed letter and the e-mail; one letter waits for print
+    assert health["letter"]["delivered"] == 1 and health["email"]["delivered"] == 1

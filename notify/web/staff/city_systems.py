@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from subscribers.delivery_status import statuses_of
+from subscribers.delivery_status import group_of
 from subscribers.models import Delivery, EventRecord
 
 OWN_SOURCES = ("/stadtbote/announcements", "/stadtbote/digest")
-STATUS_NAMES = {"matched": "verteilt", "accepted": "wird zugestellt", "received": "angekommen",
+STATUS_NAMES = {"matched": "verteilt", "accepted": "wird verteilt", "received": "angekommen",
                 "expired": "abgelaufen", "held": "angehalten"}  # fmt: skip
 
 
@@ -42,19 +42,19 @@ def city_system_events(session: Session, limit: int = 20) -> list[dict[str, Any]
 def _outcomes(session: Session, event_pks: list[int]) -> dict[int, dict[str, int]]:
     """Per event: how many were delivered and how many were not reached (failed, given up, or not
     sent, e.g. a warning letter that would arrive too late) — "verteilt (3)" alone hid those."""
-    reached, missed = statuses_of("delivered"), statuses_of("failed", "skipped")
     out: dict[int, dict[str, int]] = {}
     if not event_pks:
         return out
     rows = session.execute(
-        select(Delivery.event_pk, Delivery.status, func.count())
+        select(Delivery.event_pk, Delivery.channel, Delivery.status, func.count())
         .where(col(Delivery.event_pk).in_(event_pks))
-        .group_by(col(Delivery.event_pk), col(Delivery.status))
+        .group_by(col(Delivery.event_pk), col(Delivery.channel), col(Delivery.status))
     ).all()
-    for pk, status, n in rows:
+    for pk, channel, status, n in rows:
         entry = out.setdefault(pk, {"delivered": 0, "missed": 0})
-        if status in reached:
+        group = group_of(channel, status)
+        if group == "delivered":
             entry["delivered"] += n
-        elif status in missed:
+        elif group in ("failed", "skipped"):
             entry["missed"] += n
     return out

@@ -17,11 +17,11 @@ from sqlmodel import Session
 
 from notify.announcements import event_record
 from subscribers.announcements import Announcement, aware
-from subscribers.delivery_status import GROUPS, status_label  # ledger status → the dashboard's group
+from subscribers.delivery_status import group_of, status_label
 from subscribers.models import CHANNELS, Delivery
 
 # Per channel where "sent" is not yet what the series says: a letter in the batch still waits for print.
-CHANNEL_GROUPS = {("letter", "sent"): "pending", ("letter", "handed_over"): "delivered"}
+# (per channel exceptions, e.g. a letter "sent" waits for print: subscribers/delivery_status.CHANNEL_GROUPS)
 SERIES = ("delivered", "failed", "held", "pending")
 # Never "Zugestellt": we learn that a mail server accepted a message, or that the print service got
 # a letter, not that anyone received it (subscribers/delivery_status.py has the words per channel).
@@ -84,7 +84,7 @@ def delivery_stats(session: Session, ann: Announcement, channel: str | None = No
         .group_by(Delivery.channel, Delivery.status)
     ).all()  # fmt: skip
     for ch, status, n in rows:
-        group = CHANNEL_GROUPS.get((ch, status)) or GROUPS.get(status, "pending")
+        group = group_of(ch, status)
         if group in SERIES and ch in out.by_channel:
             out.by_channel[ch][group] += n
             out.totals[group] += n
@@ -116,7 +116,7 @@ def _timeline(rows: list, points: int) -> list[dict[str, Any]]:
         return []
     events = []
     for status, created, updated, sent, ch in rows:
-        group = CHANNEL_GROUPS.get((ch, status)) or GROUPS.get(status, "pending")
+        group = group_of(ch, status)
         done = aware(sent or updated) if group in ("delivered", "failed", "held") else None
         events.append((aware(created), group, done))
     start = min(c for c, _, _ in events)

@@ -9,22 +9,23 @@ from sqlmodel import Session
 
 from notify.version_waits import waiting_summary
 from notify.versions import wanted_name
+from subscribers.delivery_status import group_of
 from subscribers.models import Delivery
 
 
 def by_version(session: Session, event_pk: int) -> list[dict[str, Any]]:
     """Per version read (``language/profile`` in the ledger): delivered, waiting, held, other."""
     rows = session.execute(
-        select(Delivery.version, Delivery.status, func.count()).where(Delivery.event_pk == event_pk)
-        .group_by(Delivery.version, Delivery.status)
+        select(Delivery.version, Delivery.channel, Delivery.status, func.count()).where(Delivery.event_pk == event_pk)
+        .group_by(Delivery.version, Delivery.channel, Delivery.status)
     ).all()  # fmt: skip
     table: dict[str, dict[str, Any]] = {}
-    for version, status, n in rows:
+    for version, channel, status, n in rows:
         key = version or "–"
         entry = table.setdefault(key, {"version": key, "name": wanted_name(key) if version else "noch offen",
                                        "sent": 0, "waiting": 0, "held": 0, "other": 0})  # fmt: skip
-        group = status if status in ("sent", "waiting", "held") else ("sent" if status == "bundled" else "other")
-        entry[group] += n
+        group = "waiting" if status == "waiting" else group_of(channel, status)  # one table: delivery_status.py
+        entry[{"delivered": "sent", "waiting": "waiting", "held": "held"}.get(group, "other")] += n
     return sorted(table.values(), key=lambda e: e["version"])
 
 
