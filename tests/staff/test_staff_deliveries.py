@@ -104,6 +104,7 @@ def test_the_page_searches_and_exports_csv(api):
     sign_in(api, "anna")
     r = api.get("/staff/zustellungen", params={"mitteilung": "7", "suche": "herr.y@example.org"})
     assert r.status_code == 200 and r.text.count('data-channel="email"') == 1 and "451 mailbox busy" in r.text
+    assert "1 Eintrag für diese Suche." in r.text  # not "1 Einträge"
     assert "herr.y@example.org</td>" not in r.text  # an author sees the pseudonym only
     exported = api.get("/staff/zustellungen.csv", params={"mitteilung": "7"})
     table = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))

@@ -47,6 +47,8 @@ def test_every_tab_shows_its_audience_and_a_missing_version_says_what_they_get_i
     assert "1 Person liest Englisch" in page
     assert 'aria-current="page"' in page and "Fassung: Leichte Sprache" in page
     assert "Ohne diese Fassung bekommen diese Personen: Standard, mit einem Satz dazu." in page
+    einfach = tab(api, ann_id, "de-einfach").text
+    assert "Ohne diese Fassung bekommt diese Person: Standard, mit einem Satz dazu." in einfach  # one reader
 
 
 def test_a_leicht_version_is_saved_checked_against_leicht_and_goes_into_the_event(api):
