@@ -43,3 +43,11 @@ def without_mark(title: str, word: str) -> str:
 def with_mark(title: str, word: str) -> str:
     """ "Warnung: <title>", unless the title starts with that word already (seen: "Warnung: Warnung: …")."""
     return title if title.casefold().startswith(word.casefold()) else f"{word}: {title}"
+
+
+def german_decimal(value: float | int | None, places: int = 1) -> str:
+    """``16.5`` → "16,5", ``16.0`` → "16": a figure as people in Germany write it (comma, no ".0")."""
+    if value is None:
+        return "–"
+    text = f"{float(value):.{places}f}".rstrip("0").rstrip(".") if places else f"{float(value):.0f}"
+    return text.replace(".", ",")

@@ -61,11 +61,12 @@ def sandbox_environment() -> ImmutableSandboxedEnvironment:
 
 
 def _add_filters(env: Environment) -> None:
-    from notify.formatting import german_date, german_datetime, with_mark, without_mark
+    from notify.formatting import german_date, german_datetime, german_decimal, with_mark, without_mark
     from notify.textformat import to_html
 
     env.filters["german_date"] = german_date
     env.filters["german_datetime"] = german_datetime
+    env.filters["decimal"] = german_decimal
     env.filters["with_mark"] = with_mark
     env.filters["without_mark"] = without_mark
     env.filters["paragraphs"] = lambda text: to_html(text, styled=False)

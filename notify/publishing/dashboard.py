@@ -4,6 +4,7 @@ shares and comments, next to the readability index of the text (``/staff/verstae
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -11,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+import plainlang
 from notify.publishing import present
 from notify.publishing.counters import views
 from notify.web.deps import get_session
@@ -53,14 +55,23 @@ def feedback_table(session: Session, limit: int = 50) -> list[dict[str, Any]]:
     for m in messages:
         labels = {v["key"]: v["label"] for v in present.versions_of(m)}
         versions = []
+        texts = {v["key"]: v for v in present.versions_of(m)}
         for key, label in labels.items():
             row = rows.get((m.id, key)) or {"sent": 0, "views": 0, "yes": 0, "no": 0, "comments": []}
+            v = texts[key]
+            row = {**row, "index": _index(v["text"], v["profile"]) if v["language"] == "de" else None}
             answers = row["yes"] + row["no"]
             versions.append({**row, "key": key, "label": label, "answers": answers,
                              "yes_share": round(100 * row["yes"] / answers) if answers else None,
                              "no_share": round(100 * row["no"] / answers) if answers else None})  # fmt: skip
         out.append({"m": m, "versions": versions})
     return out
+
+
+@lru_cache(maxsize=512)
+def _index(text: str, profile: str) -> float:
+    """The 0–20 index of a German version against its own profile (as in the editor)."""
+    return plainlang.check(text, profile=profile if profile in ("einfach", "leicht") else "standard").index
 
 
 def _key(value: Any) -> str:

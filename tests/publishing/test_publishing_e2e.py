@@ -115,8 +115,9 @@ def test_an_event_with_dates_is_published_linked_in_the_sms_fed_and_gets_feedbac
     assert board.status_code == 200
     row = board.text[board.text.index(title):]
     row = row[: row.index("</tr>")]
-    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
-    # Fassung, Lesbarkeit, Gesendet, Seitenaufrufe, Ja, Nein, Kommentare
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    # Fassung, Verständlich (0–20), Gesendet, Seitenaufrufe, Ja, Nein, Kommentare
+    assert re.fullmatch(r"1?\d(,\d)?", cells[1]), cells[1]  # the editor's 0–20 index, written "16,5"
     assert cells[2] == "1" and int(cells[3]) >= 1 and cells[4] == "0 (0 %)" and cells[5] == "1 (100 %)" and "Was macht ein Wahlhelfer" in cells[6]
 
     for path in ("/impressum", "/barrierefreiheit"):
