@@ -42,7 +42,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from plainlang import frequency, pos
+from plainlang import compounds, frequency, pos
 from plainlang.resources import load_yaml, word_set
 from plainlang.simplify.edits import Edit
 from plainlang.simplify.lexical import MONTHS
@@ -188,7 +188,7 @@ def _genitive_prepositions() -> frozenset[str]:
     return word_set("grammar.yaml", "genitive_prepositions")
 
 
-def _dative_noun(noun: str) -> str:
+def _dative_noun(noun: str) -> str | None:
     """ "Wortes" → "Wort", "Vaters" → "Vater", "Interesses" → "Interesse", "Menschen" stays."""
     if noun.endswith("nisses"):
         return noun[:-3]
@@ -198,7 +198,14 @@ def _dative_noun(noun: str) -> str:
     if noun.endswith("s") and len(noun) > 3:
         candidates.append(noun[:-1])
     known = [c for c in candidates if frequency.zipf(c) >= 2.5]
-    return max(known, key=frequency.zipf) if known else noun
+    if known:
+        return max(known, key=frequency.zipf)
+    parts = compounds.split(noun)  # "Tiefbauamtes" → Tiefbau + amtes: the head decides ("Amt")
+    if len(parts) > 1:
+        head = _dative_noun(parts[-1].capitalize())
+        if head is not None and head != parts[-1].capitalize():
+            return noun[: len(noun) - len(parts[-1])] + head.lower()
+    return None if noun.endswith("s") else noun  # an -s we cannot place: leave the genitive
 
 
 def genitive(text: str) -> list[Edit]:
@@ -209,7 +216,10 @@ def genitive(text: str) -> list[Edit]:
         if before is None or not before.group(1)[0].isupper() or before.group(1).lower() in prepositions:
             continue  # after a verb, a preposition or at the start: leave it
         determiner, adjectives, noun = match.groups()
-        after = f"{GENITIVE_TO_DATIVE[determiner]} {adjectives}{_dative_noun(noun)}"
+        dative = _dative_noun(noun)
+        if dative is None:
+            continue  # "vom Tiefbauamtes" was the result: keep the genitive rather than guess
+        after = f"{GENITIVE_TO_DATIVE[determiner]} {adjectives}{dative}"
         edits.append(Edit(match.start(), match.end(), after, "genitive"))
     return edits
 

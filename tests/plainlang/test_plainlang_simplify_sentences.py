@@ -324,3 +324,14 @@ def test_a_short_middle_part_of_a_compound_stays_with_the_next_one():
     assert compounds.join(parts, "·") == "Personal·engpässen"
     assert compounds.join(parts, "-") == "Personal-Engpässen"
     assert compounds.join(compounds.split("Busfahrplan"), "·") == "Bus·fahrplan"  # a short first part stays
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Nach der Anordnung des Tiefbauamtes ist das Parken verboten.", "Nach der Anordnung vom Tiefbauamt ist das Parken verboten."),
+    ("Die Adresse des Ordnungsamts ist neu.", "Die Adresse vom Ordnungsamt ist neu."),
+    ("Bei Verzug wird ein Säumniszuschlag fällig.", "Bei Verzug wird ein Zuschlag für spätes Zahlen fällig."),
+])  # fmt: skip
+def test_genitive_of_a_compound_takes_the_dative_of_its_head_and_replacements_agree(text, expected):
+    """Found by an officer: "vom Tiefbauamtes", and "ein Strafe" for "ein Säumniszuschlag"."""
+    assert plainlang.simplify(text, "einfach").text == expected
+
