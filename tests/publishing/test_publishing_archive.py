@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import io
 import json
+import re
 from datetime import UTC, datetime
 
 import feedparser
@@ -13,6 +15,7 @@ import pytest
 from publishing_kit import COUNCIL, ROADWORKS, client, envelope, put
 from sqlalchemy import select
 
+import plainlang
 from notify.events import InvalidEvent, parse_event
 from notify.publishing import counters
 from notify.publishing.store import CODE_ALPHABET, CODE_LENGTH
@@ -335,3 +338,13 @@ def test_a_lowercase_umlaut_at_the_start_finds_the_capitalised_word(web):
     """"ückendorf" typed on a phone found nothing; "Ückendorf" found the message."""
     put(web.rt, {**ROADWORKS, "title": "Ückendorf: Die Bochumer Straße ist gesperrt"}, type_="de.gelsenkirchen.baustelle")
     assert "Bochumer Straße ist gesperrt" in web.get("/meldungen?q=%C3%BCckendorf").text
+
+
+def test_the_accessibility_statement_names_the_states_law_and_says_partly_while_gaps_are_listed(web):
+    """It said "erfüllen die Regeln der BITV 2.0" (fully, and the federal law) above a list of gaps."""
+    page = web.get("/barrierefreiheit").text
+    assert "BITV NRW" in page and "BITV 2.0" not in page
+    assert "zum Teil" in page and "Was noch nicht barrierefrei ist" in page
+    assert page.count("axe") == 1  # said once
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", page.split("<main", 1)[1].split("</main>", 1)[0]))
+    assert plainlang.check(text, "einfach").passed
