@@ -130,7 +130,8 @@ def message_page(request: Request, message_id: int, fassung: str = "") -> HTMLRe
             # The short link of the version on the page: shared from the English page, it opens English.
             code = version_code(session, message.id, current["key"]) or message.code
         topics, area = present.names(rt.catalogue, message)
-        page = _page(request, "archive/message.html.j2", m=message, versions=versions, current=current, topics=topics,
+        page = _page(request, "archive/message.html.j2", language=current["language"], m=message, versions=versions,
+                     current=current, topics=topics,
                      area=area, corrected=corrected, corrections=corrections, kind_names=present.KIND_NAMES,
                      short_url=f"{rt.signer.base_url}/m/{code}", text_html=present.html(current["text"]))  # fmt: skip
         return page, current["key"]

@@ -129,7 +129,9 @@ def test_versions_are_switchable_and_marked(web):
     leicht = web.get(hop.headers["location"]).text
     assert "Der Rat trifft sich" in leicht and "von einer Prüfgruppe geprüft" in leicht
     english = web.get(f"/meldungen/{m.id}?fassung=en-standard").text
-    assert '<html lang="de">' in english and 'lang="en">' in english and "maschineller Vorschlag" in english
+    # the English version's page speaks English around it, as its feedback page does (its labels were German)
+    assert '<html lang="en">' in english and "machine proposal, not yet checked by a person" in english
+    assert "<dt>Published</dt>" in english and "Tell us</a>" in english and "Veröffentlicht" not in english
     question = web.get(f"/meldungen/{m.id}/verstaendlich?fassung=en-standard").text  # was all German
     assert '<html lang="en"' in question and "Was this message easy to understand?" in question
     assert "The council meets</a>" in question

@@ -12,7 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ["base.html.j2"] + [f"residents/{n}.html.j2" for n in (
     "_form", "manage", "unsubscribe", "unsubscribed", "export", "delete", "link_request", "confirm", "confirmed",
-    "code", "message", "new_code")] + ["archive/_layout.html.j2", "archive/feedback.html.j2"]  # fmt: skip
+    "code", "message", "new_code")] + ["archive/_layout.html.j2", "archive/feedback.html.j2",
+                                                   "archive/message.html.j2"]  # fmt: skip
 CODE = ["notify/web/residents/pages.py", "notify/web/residents/leave_pages.py", "notify/web/residents/manage_view.py"]
 MESSAGES = ["notify/web/residents/validation.py", "notify/web/residents/postal_form.py", "notify/web/residents/pages.py",
             "notify/web/pages.py"]  # fmt: skip
@@ -48,6 +49,9 @@ def german_sentences() -> set[str]:
     from notify.publishing.feedback import SAYS
 
     found |= set(SAYS.values())
+    from notify.publishing.present import KIND_NAMES  # the message page's tags and version marks
+
+    found |= set(KIND_NAMES.values()) | {"von einer Prüfgruppe geprüft", "maschineller Vorschlag"}
     for name in MESSAGES:
         found |= set(_MESSAGE.findall((ROOT / name).read_text()))
     from notify.web.residents.validation import LANGUAGES
