@@ -82,6 +82,15 @@ def statuses_of(*groups: str) -> tuple[str, ...]:
     return tuple(status for status, group in GROUPS.items() if group in groups)
 
 
+# A try in a delivery's history: what happened then, not what the status means now. A letter's
+# "sent" try put it into the day's print batch; the row itself may say "an den Druckdienst übergeben".
+ATTEMPT_LABELS: dict[tuple[str, str], str] = {("letter", "sent"): "in den Druck-Stapel des Tages gelegt"}
+
+
+def attempt_label(channel: str, outcome: str) -> str:
+    return ATTEMPT_LABELS.get((channel, outcome)) or status_label(channel, outcome)
+
+
 def status_label(channel: str, status: str) -> str:
     """``status_label("letter", "sent")`` → "wartet auf Druck"."""
     return BY_CHANNEL.get((channel, status)) or GENERIC.get(status, status)

@@ -135,8 +135,12 @@ def test_letters_handed_to_print_and_too_late_letters_are_found_by_their_group_a
         ([("letter", "Herr B\nStr. 2\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
         ([("email", "frau.c@example.org")], [("baustellen", "buer")]),
     ])  # fmt: skip
-    add_deliveries(api.rt.db_url, "ANN-8", [(ids[0], "letter", "handed_over"), (ids[1], "letter", "too_late"),
-                                            (ids[2], "email", "waiting")])  # fmt: skip
+    dids = add_deliveries(api.rt.db_url, "ANN-8", [(ids[0], "letter", "handed_over"), (ids[1], "letter", "too_late"),
+                                                   (ids[2], "email", "waiting")])  # fmt: skip
+    with session_scope(api.rt.db_url) as s:
+        from subscribers.models import utcnow
+
+        s.get(Delivery, dids[0]).sent_at = utcnow()  # put into the day's batch, then handed to print
     h = auth(api.tokens["anna"])
 
     def found(status: str) -> list[str]:
@@ -148,6 +152,10 @@ def test_letters_handed_to_print_and_too_late_letters_are_found_by_their_group_a
     names = {r["status"]: r["status_name"] for r in rows}
     assert names == {"handed_over": "an den Druckdienst übergeben", "too_late": "nicht rechtzeitig erreichbar",
                      "waiting": "wartet auf die Fassung in der eigenen Sprache oder Sprachstufe"}  # fmt: skip
+    sign_in(api, "anna")
+    page = api.get("/staff/zustellungen", params={"mitteilung": "8", "kanal": "letter"}).text
+    assert "an den Druckdienst übergeben" in page and "in den Druck-Stapel des Tages gelegt" in page
+    assert "wartet auf Druck" not in page  # the try's words no longer contradict the row's state
 
 
 def test_the_version_table_and_the_channel_health_count_a_letter_once_it_is_handed_to_print(api):

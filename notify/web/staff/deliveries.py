@@ -22,7 +22,7 @@ from notify.web.staff.auth import current_staff, page_staff
 from notify.web.staff.pages import page
 from notify.web.staff.preview_pages import local_time
 from subscribers import team
-from subscribers.delivery_status import GROUP_NAMES, status_label
+from subscribers.delivery_status import GROUP_NAMES, attempt_label
 from subscribers.staff import Staff
 
 router = APIRouter(tags=["Zustellungen"])
@@ -92,7 +92,7 @@ def log_page(request: Request, mitteilung: str | None = None, ereignis: str | No
             "kanal": kanal or "", "suche": suche or ""}  # fmt: skip
     current = {k: v for k, v in form.items() if v}
     return page(request, "staff/delivery_log.html.j2", staff, 400 if error else 200, rows=found, form=form,
-                error=error, status_label=status_label, group_names=GROUP_NAMES, local_time=local_time, show_addresses=staff.may("addresses"),
+                error=error, attempt_label=attempt_label, group_names=GROUP_NAMES, local_time=local_time, show_addresses=staff.may("addresses"),
                 next_url=f"?{urlencode({**current, 'nach': next_after})}" if next_after else None,
                 csv_url=f"/staff/zustellungen.csv?{urlencode(current)}", filtered=bool(current),
                 title_event=found[0]["event"] if found and (mitteilung or ereignis) else None)  # fmt: skip
