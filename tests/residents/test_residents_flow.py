@@ -162,3 +162,14 @@ def test_every_step_and_the_error_pages_pass_the_plain_language_check(client):
         if not report.passed or officialese:
             failures.append((report.level, officialese, visible_text(page)[:200]))
     assert not failures, failures
+
+
+def test_the_language_choice_tells_arabic_ukrainian_polish_and_russian_readers_in_their_own_language(client):
+    """The sign-up said only in German what a resident choosing Arabic gets; it cannot tell them."""
+    r = client.get("/abonnieren")
+    for fields in ({"topics": ["verkehr"]}, {"place": "45881"}, {"district_choice": "schalke"}, {"channels": ["email"]}):
+        r = submit(client, r.text, **fields)
+    page = r.text
+    assert '<li lang="ar" dir="rtl">العربية: رسائل المدينة بالعربية' in page
+    assert '<li lang="uk" dir="ltr">Українська: Повідомлення міста' in page and '<li lang="pl" dir="ltr">Polski:' in page
+    assert 'aria-describedby="language-hint language-notes"' in page

@@ -34,9 +34,11 @@ def form(client, path="/abonnieren", **fields) -> dict:
 def visible_text(page: str) -> str:
     """The prose a resident reads: headings, paragraphs, list items, labels, buttons."""
     page = re.sub(r"(?s)<(script|style|head)\b.*?</\1>", " ", page)
-    blocks = re.findall(r"(?s)<(h1|h2|p|li|legend|button)\b[^>]*>(.*?)</\1>", page)
+    blocks = re.findall(r"(?s)<(h1|h2|p|li|legend|button)\b([^>]*)>(.*?)</\1>", page)
     out = []
-    for _, inner in blocks:
+    for _, attributes, inner in blocks:
+        if re.search(r'\blang="(?!de)', attributes):
+            continue  # a line in another language (what a resident choosing Arabic gets, said in Arabic)
         text = html.unescape(re.sub(r"<[^>]+>", " ", inner))
         text = re.sub(r"https?://\S+|/\S+", "", text)
         text = " ".join(text.split())

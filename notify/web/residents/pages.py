@@ -28,7 +28,13 @@ from notify.web.residents.postal_form import (
     split_address,
 )
 from notify.web.residents.ratelimit import client_ip, limiter_for
-from notify.web.residents.validation import LANGUAGES, InvalidInput, normalise_mobile, parse_subscription  # noqa: F401
+from notify.web.residents.validation import (  # noqa: F401
+    LANGUAGE_NOTES,
+    LANGUAGES,
+    InvalidInput,
+    normalise_mobile,
+    parse_subscription,
+)
 from subscribers.confirm_codes import unconfirmed_hours
 from topics.catalogue import CITYWIDE
 
@@ -113,7 +119,7 @@ def catalogue_choices(rt) -> dict[str, Any]:
     district_groups = [(node, [cat.districts[c] for c in cat._children.get(node.id, [])])
                        for node in cat.districts.values() if node.parent is None]  # fmt: skip
     return {"topic_groups": topic_groups, "district_groups": district_groups, "languages": LANGUAGES,
-            "citywide": CITYWIDE}  # fmt: skip
+            "language_notes": LANGUAGE_NOTES, "citywide": CITYWIDE}  # fmt: skip
 
 
 def form_values(form: FormData) -> dict[str, Any]:

@@ -26,6 +26,15 @@ LANGUAGES = {
     "pl": "Polski",
     "ru": "Русский",
 }
+# For each language whose pages and frames we do not ship yet: what a resident choosing it gets,
+# said in that language (the German hint beside the choice cannot tell them). Right-to-left where
+# needed (``notify.versions.direction``). Machine-assisted; to be read by native speakers.
+LANGUAGE_NOTES = {
+    "ar": "رسائل المدينة بالعربية عندما تكتبها المدينة بالعربية. كل شيء آخر بالألمانية.",
+    "uk": "Повідомлення міста — українською, якщо місто пише їх українською. Усе інше — німецькою.",
+    "pl": "Wiadomości miasta po polsku, jeśli miasto pisze je po polsku. Wszystko inne po niemiecku.",
+    "ru": "Сообщения города — на русском, если город пишет их на русском. Всё остальное — на немецком.",
+}
 ADDRESS_FIELD = {"email": "email", "sms": "phone", "push": "push", "letter": "postal_address"}
 _POSTCODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
