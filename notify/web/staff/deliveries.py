@@ -48,7 +48,7 @@ def deliveries_api(
     request: Request,
     announcement: int | None = Query(None, description="Nummer der Mitteilung"),
     event: str | None = Query(None, description="Ereignis: Nummer im Register oder seine id"),
-    status: str | None = Query(None, description="Zustand (sent, failed, held …) oder Gruppe (delivered, failed, held, pending)"),
+    status: str | None = Query(None, description="Zustand (sent, handed_over, failed, held, waiting, too_late …) oder Gruppe (delivered = angenommen, failed, held, pending, skipped; subscribers/delivery_status.GROUPS)"),
     channel: str | None = Query(None, description="email, sms, push oder letter"),
     q: str | None = Query(None, max_length=254, description="E-Mail-Adresse oder Handynummer (genau)"),
     after: str | None = Query(None, max_length=40, description="weiter nach dieser Zustellung (aus links.next)"),
