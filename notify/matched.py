@@ -44,6 +44,11 @@ def matched_subscriptions(catalogue: Catalogue, topics: list[str], area, subscri
     return [(t, d) for t, d in subscriptions if t in topic_keys and d in district_keys]
 
 
+# "the whole city" in the frame's language (the city's own name stays): the English footer said
+# "Verkehr in ganz Gelsenkirchen".
+CITYWIDE_WORDS = {"de": "ganz {city}", "en": "all of {city}", "tr": "tüm {city}"}
+
+
 def describe(catalogue: Catalogue, pairs: Iterable[Pair], language: str = "de") -> str:
     """ "Parken in Buer, Abfall in ganz Gelsenkirchen": what the footer says was ordered.
 
@@ -54,7 +59,7 @@ def describe(catalogue: Catalogue, pairs: Iterable[Pair], language: str = "de") 
     parts = []
     for topic, district in pairs:
         name = catalogue.topics[topic].name if topic in catalogue.topics else topic
-        where = f"ganz {catalogue.city}" if district == CITYWIDE else (
+        where = CITYWIDE_WORDS.get(language, CITYWIDE_WORDS["de"]).format(city=catalogue.city) if district == CITYWIDE else (
             catalogue.districts[district].name if district in catalogue.districts else district)  # fmt: skip
         parts.append(f"{name}{joiner}{where}")
     return ", ".join(parts)

@@ -77,6 +77,13 @@ def split(word: str) -> tuple[str, ...]:
     """
     if "-" in word:
         return tuple(p for part in word.split("-") if part for p in split(part))
+    if word.lower().endswith("innen") and len(word) > 8:
+        # The feminine plural belongs to its word: "Anwohner|innen" → "Anwohnerinnen" whole, never
+        # "Anwohne·rinnen" ("Rinnen" is a word too); "Busfahrerinnen" → "Bus·fahrerinnen".
+        base = word[:-5]
+        if base.lower() in vocabulary() or len(parts := split(base)) > 1:
+            parts = split(base)
+            return (*parts[:-1], parts[-1] + word[-5:])
     lower = word.lower()
     n = len(lower)
     vocab = vocabulary()

@@ -89,3 +89,12 @@ async def test_a_footer_never_claims_a_topic_she_did_not_order(rt, sink):  # noq
     await dispatch(rt, send_event(rt, **PARKING_WORKS))
     text = received(sink[1]).get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Baustellen" not in text.split("\n-- \n", 1)[1]
+
+
+@pytest.mark.parametrize(("language", "words"), [("de", "Parken in ganz Gelsenkirchen"), ("en", "Parken in all of Gelsenkirchen"),
+                                                 ("tr", "Parken – tüm Gelsenkirchen")])  # fmt: skip
+def test_the_whole_city_is_named_in_the_frames_language(rt, language, words):  # noqa: F811
+    """The English footer said "Verkehr in ganz Gelsenkirchen"."""
+    from notify.matched import describe
+
+    assert describe(rt.catalogue, [("parken", "citywide")], language) == words

@@ -41,7 +41,8 @@ def approve(session: Session, ann: Announcement, staff: Staff, override_findings
                            "Bitte fragen Sie eine Kollegin oder einen Kollegen.")  # fmt: skip
     if ann.findings and not override_findings:
         raise Refused(409, f"Der Text hat noch {ann.findings} Hinweise zur Verständlichkeit. Bitte lesen Sie sie. "
-                           "Wenn Sie trotzdem freigeben wollen, bestätigen Sie das (override_findings).",
+                           "Wenn Sie trotzdem freigeben wollen, kreuzen Sie an: „Ich habe die Hinweise gelesen und gebe den Text trotzdem frei.“ "
+                           "(In der Schnittstelle: override_findings.)",
                       findings=ann.findings)  # fmt: skip
     try:
         text = f"Trotz {ann.findings} Hinweisen freigegeben." if ann.findings else None

@@ -59,7 +59,7 @@ def feedback_table(session: Session, limit: int = 50) -> list[dict[str, Any]]:
         for key, label in labels.items():
             row = rows.get((m.id, key)) or {"sent": 0, "views": 0, "yes": 0, "no": 0, "comments": []}
             v = texts[key]
-            row = {**row, "index": _index(v["text"], v["profile"]) if v["language"] == "de" else None}
+            row = {**row, "index": _index(v["title"], v["text"], v["profile"]) if v["language"] == "de" else None}
             answers = row["yes"] + row["no"]
             versions.append({**row, "key": key, "label": label, "answers": answers,
                              "yes_share": round(100 * row["yes"] / answers) if answers else None,
@@ -69,9 +69,14 @@ def feedback_table(session: Session, limit: int = 50) -> list[dict[str, Any]]:
 
 
 @lru_cache(maxsize=512)
-def _index(text: str, profile: str) -> float:
-    """The 0–20 index of a German version against its own profile (as in the editor)."""
-    return plainlang.check(text, profile=profile if profile in ("einfach", "leicht") else "standard").index
+def _index(title: str, text: str, profile: str) -> float:
+    """The 0–20 index of a German version against its own profile, of title and text as the gate
+    reads them (``pipeline.checked_text``): the same figure as the staff list shows."""
+    from notify.pipeline import readable_text  # the worker's module: loaded only when the page is asked for
+    from notify.textformat import to_plain
+
+    checked = readable_text(f"{title}.\n\n{to_plain(text)}")
+    return plainlang.check(checked, profile=profile if profile in ("einfach", "leicht") else "standard").index
 
 
 def _key(value: Any) -> str:

@@ -68,3 +68,11 @@ def test_split_is_the_split_by_definition():
     ]
     assert len(made) > 500
     assert [compounds.split(w) for w in made] == [_reference_split(w) for w in made]
+
+
+@pytest.mark.parametrize(("word", "parts"), [
+    ("Anwohnerinnen", ("Anwohnerinnen",)), ("Busfahrerinnen", ("Bus", "fahrerinnen")), ("Regenrinnen", ("Regen", "rinnen")),
+])  # fmt: skip
+def test_a_feminine_plural_stays_with_its_word(word, parts):
+    """The Leichte-Sprache proposal printed "Anwohne·rinnen"."""
+    assert compounds.split(word) == parts

@@ -148,6 +148,7 @@ def test_approving_a_text_with_findings_through_the_form_needs_the_checkbox(api)
     assert 'name="hinweise_gesehen"' in api.get(url).text
     r = api.post(f"{url}/aktion", data={"aktion": "freigeben", "csrf_token": token})
     assert r.status_code == 409 and "Hinweise" in r.text
+    assert "gebe den Text trotzdem frei" in r.text.split("Hinweise zur Verständlichkeit", 1)[1][:300]  # names the checkbox
     r = api.post(f"{url}/aktion", data={"aktion": "freigeben", "hinweise_gesehen": "ja", "csrf_token": token},
                  follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and "trotz Hinweisen" in api.get(url).text
