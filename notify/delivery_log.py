@@ -96,7 +96,8 @@ def resolve_event(session: Session, query: Query) -> list[int] | None:
         pks = [row[0]] if row else []
     if query.event:
         by_id = [r[0] for r in session.execute(
-            select(col(EventRecord.id)).where(col(EventRecord.event_id) == query.event)).all()]  # fmt: skip
+            select(col(EventRecord.id)).where(col(EventRecord.event_id).startswith(query.event, autoescape=True))
+            .limit(MAX_PAGE)).all()]  # fmt: skip  # "WARN-2027-STARKREGEN-07" finds its "…-07-<run>" ids too
         if query.event.isdigit():
             by_id.append(int(query.event))
         pks = by_id if pks is None else [p for p in pks if p in by_id]

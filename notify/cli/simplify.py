@@ -16,6 +16,7 @@ from typing import Any
 import typer
 
 from notify.cli.check import _read, _usage_error
+from notify.formatting import german_decimal
 
 PROFILES = ("einfach", "leicht")
 
@@ -62,11 +63,16 @@ def register(app: typer.Typer) -> None:
             typer.echo(result["text"])
             report = result["report"]
             typer.echo(
-                f"\nMaschineller Vorschlag – bitte prüfen. {_changes(len(result['changes']))}; "
-                f"erreicht: {report['level']}, Index {report['index']}/20.",
+                f"\nMaschineller Vorschlag – bitte prüfen. {_changes(len(result['changes']))}. "
+                f"Ergebnis: Stufe „{report['level']}“, Index {german_decimal(report['index'])} von 20"
+                + ("." if report["passed"] else f" – „{profile}“ noch nicht erreicht ({_findings(len(report['findings']))})."),
                 err=True,
             )
 
 
 def _changes(n: int) -> str:
     return "1 Änderung" if n == 1 else f"{n} Änderungen"  # "keine" reads oddly next to the index: "0 Änderungen"
+
+
+def _findings(n: int) -> str:
+    return "1 Hinweis" if n == 1 else f"{n} Hinweise"

@@ -277,6 +277,13 @@ def test_cli_text_from_stdin(cli):
     result = CliRunner().invoke(cli, ["simplify", "-"], input="Die Straße wird von der Stadt gesperrt.\n")
     assert result.exit_code == 0
     assert "Die Stadt sperrt die Straße." in result.stdout
+    assert re.search(r"1 Änderung\. Ergebnis: Stufe „\w+“, Index \d+(,\d)? von 20", result.stderr)  # not "1 Änderungen", "17.1"
+
+
+def test_cli_says_when_the_proposal_has_not_reached_its_profile(cli):
+    hard = "Der Antrag ist bis zum 15. März einzureichen, wobei verspätet eingehende Anträge nicht berücksichtigt werden können.\n"
+    result = CliRunner().invoke(cli, ["simplify", "--profile", "leicht", "-"], input=hard)
+    assert result.exit_code == 0 and "„leicht“ noch nicht erreicht (" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -177,3 +177,14 @@ def test_the_version_table_and_the_channel_health_count_a_letter_once_it_is_hand
         health = channel_health(s)
     assert (row["sent"], row["other"]) == (2, 1)  # the printed letter and the e-mail; one letter waits for print
     assert health["letter"]["delivered"] == 1 and health["email"]["delivered"] == 1
+
+
+def test_the_event_filter_finds_an_event_by_the_start_of_its_id(api):
+    """The log asked for "Ereignis (Nr. oder Kennung)" but found only the exact id; a city system's
+    runs add a suffix ("WARN-2027-STARKREGEN-07-<run>"), so staff typing what they know found nothing."""
+    three_residents(api)
+    h = auth(api.tokens["anna"])
+    assert len(api.get("/v1/deliveries", params={"event": "ANN-7"}, headers=h).json()["data"]) == 3
+    assert len(api.get("/v1/deliveries", params={"event": "ANN"}, headers=h).json()["data"]) == 3
+    assert api.get("/v1/deliveries", params={"event": "ANN-8"}, headers=h).json()["data"] == []
+    assert api.get("/v1/deliveries", params={"event": "%"}, headers=h).json()["data"] == []  # no wildcard
