@@ -54,6 +54,7 @@ def german_sentences() -> set[str]:
     found |= set(KIND_NAMES.values()) | {"von einer Prüfgruppe geprüft", "maschineller Vorschlag"}
     for name in MESSAGES:
         found |= set(_MESSAGE.findall((ROOT / name).read_text()))
-    from notify.web.residents.validation import LANGUAGES
+    from notify.web.residents.validation import LANGUAGE_NOTES, LANGUAGES
 
-    return {same_shape(s) for s in found} - set(LANGUAGES.values())  # language names stay as they are
+    # language names and the lines said in each language stay as they are
+    return {same_shape(s) for s in found} - set(LANGUAGES.values()) - set(LANGUAGE_NOTES.values())
