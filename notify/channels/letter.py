@@ -145,12 +145,13 @@ def render_letters_html(letters: list[Letter], title: str = "Briefe") -> str:
     prepared = []
     for index, letter in enumerate(letters):
         letter_id = f"letter-{index + 1}"
+        frame = frame_language(letter)  # the frame's words; the text marks its own
         prepared.append(
             {
                 "id": letter_id,
                 "page_name": letter_id,
-                "page_label": PAGE_LABELS.get(frame_language(letter), PAGE_LABELS["de"]),
-                "language": frame_language(letter),  # the frame's words; the text marks its own
+                "page_label": PAGE_LABELS.get(frame, PAGE_LABELS["de"]),
+                "language": frame,
                 "large_print": letter.is_large_print,
                 "html": Markup(resolve_qr_codes(letter.html) if letter.html else render_letter_content(letter)),
             }

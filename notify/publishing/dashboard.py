@@ -53,12 +53,10 @@ def feedback_table(session: Session, limit: int = 50) -> list[dict[str, Any]]:
             row["comments"].append(fb.comment)
     out = []
     for m in messages:
-        labels = {v["key"]: v["label"] for v in present.versions_of(m)}
         versions = []
-        texts = {v["key"]: v for v in present.versions_of(m)}
-        for key, label in labels.items():
+        for v in present.versions_of(m):
+            key, label = v["key"], v["label"]
             row = rows.get((m.id, key)) or {"sent": 0, "views": 0, "yes": 0, "no": 0, "comments": []}
-            v = texts[key]
             row = {**row, "index": _index(v["title"], v["text"], v["profile"]) if v["language"] == "de" else None}
             answers = row["yes"] + row["no"]
             versions.append({**row, "key": key, "label": label, "answers": answers,

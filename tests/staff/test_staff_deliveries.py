@@ -126,17 +126,22 @@ def test_the_csv_keeps_provider_answers_as_text_in_spreadsheets(api, answer, cel
     assert [t["error"] for t in table if t["channel"] == "sms"] == [cell]
 
 
-def test_letters_handed_to_print_and_too_late_letters_are_found_by_their_group_and_named_in_german(api):
-    """A letter day turns "sent" into "handed_over"; a warning that a letter cannot reach in time is
-    "too_late". Both were missing from the log's groups and names: the filter "Zugestellt" lost
-    every printed letter and the row said "handed_over"."""
+def two_letters_and_an_email(api, event_id: str, first: str, second: str, email: str) -> list[str]:
+    """Two letter readers and one e-mail reader, with the ledger states given (in that order)."""
     ids = add_residents(api.rt.db_url, [
         ([("letter", "Frau A\nStr. 1\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
         ([("letter", "Herr B\nStr. 2\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
         ([("email", "frau.c@example.org")], [("baustellen", "buer")]),
     ])  # fmt: skip
-    dids = add_deliveries(api.rt.db_url, "ANN-8", [(ids[0], "letter", "handed_over"), (ids[1], "letter", "too_late"),
-                                                   (ids[2], "email", "waiting")])  # fmt: skip
+    return add_deliveries(api.rt.db_url, event_id, [(ids[0], "letter", first), (ids[1], "letter", second),
+                                                    (ids[2], "email", email)])  # fmt: skip
+
+
+def test_letters_handed_to_print_and_too_late_letters_are_found_by_their_group_and_named_in_german(api):
+    """A letter day turns "sent" into "handed_over"; a warning that a letter cannot reach in time is
+    "too_late". Both were missing from the log's groups and names: the filter "Zugestellt" lost
+    every printed letter and the row said "handed_over"."""
+    dids = two_letters_and_an_email(api, "ANN-8", "handed_over", "too_late", "waiting")
     with session_scope(api.rt.db_url) as s:
         from subscribers.models import utcnow
 
@@ -164,13 +169,7 @@ def test_the_version_table_and_the_channel_health_count_a_letter_once_it_is_hand
     from notify.audience_stats import channel_health
     from notify.web.staff.version_stats import by_version
 
-    ids = add_residents(api.rt.db_url, [
-        ([("letter", "Frau A\nStr. 1\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
-        ([("letter", "Herr B\nStr. 2\n45894 Gelsenkirchen")], [("baustellen", "buer")]),
-        ([("email", "frau.c@example.org")], [("baustellen", "buer")]),
-    ])  # fmt: skip
-    dids = add_deliveries(api.rt.db_url, "ANN-9", [(ids[0], "letter", "handed_over"), (ids[1], "letter", "sent"),
-                                                   (ids[2], "email", "sent")])  # fmt: skip
+    dids = two_letters_and_an_email(api, "ANN-9", "handed_over", "sent", "sent")
     with session_scope(api.rt.db_url) as s:
         event_pk = s.get(Delivery, dids[0]).event_pk
         [row] = by_version(s, event_pk)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import FormData
 
+from notify.versions import direction
 from notify.web import page_texts
 from notify.web.pages import CSRF_FIELD, check_csrf, render_page
 from notify.web.problems import Problem
@@ -119,7 +120,8 @@ def catalogue_choices(rt) -> dict[str, Any]:
     district_groups = [(node, [cat.districts[c] for c in cat._children.get(node.id, [])])
                        for node in cat.districts.values() if node.parent is None]  # fmt: skip
     return {"topic_groups": topic_groups, "district_groups": district_groups, "languages": LANGUAGES,
-            "language_notes": LANGUAGE_NOTES, "citywide": CITYWIDE}  # fmt: skip
+            "language_notes": {code: (note, direction(code)) for code, note in LANGUAGE_NOTES.items()},
+            "citywide": CITYWIDE}  # fmt: skip
 
 
 def form_values(form: FormData) -> dict[str, Any]:

@@ -20,8 +20,7 @@ from subscribers.announcements import Announcement, aware
 from subscribers.delivery_status import group_of, status_label
 from subscribers.models import CHANNELS, Delivery
 
-# Per channel where "sent" is not yet what the series says: a letter in the batch still waits for print.
-# (per channel exceptions, e.g. a letter "sent" waits for print: subscribers/delivery_status.CHANNEL_GROUPS)
+# Status → series: subscribers/delivery_status.group_of (a letter "sent" still waits for print).
 SERIES = ("delivered", "failed", "held", "pending")
 # Never "Zugestellt": we learn that a mail server accepted a message, or that the print service got
 # a letter, not that anyone received it (subscribers/delivery_status.py has the words per channel).
